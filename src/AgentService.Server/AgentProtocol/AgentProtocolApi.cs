@@ -1,0 +1,104 @@
+using AgentService.Protocol.AgentProtocol;
+using AgentService.Protocol.Json;
+using AgentService.Server.Errors;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentService.Server.AgentProtocol;
+
+/// <summary>
+/// The Agent Protocol v1 endpoints: at <c>/ap/v1/agent</c> for the default agent and at
+/// <c>/agents/{agent_id}/ap/v1/agent</c> for every defined agent, with the same contract.
+/// Handlers only parse, call <see cref="AgentProtocolService"/> and map.
+/// </summary>
+internal static class AgentProtocolApi
+{
+    public const string AgentRouteParameter = "agent_id";
+
+    public static IEndpointRouteBuilder MapAgentProtocol(this IEndpointRouteBuilder endpoints)
+    {
+        MapOperations(endpoints.MapGroup("/ap/v1/agent").WithTags("Agent Protocol"));
+        MapOperations(endpoints.MapGroup($"/agents/{{{AgentRouteParameter}}}/ap/v1/agent").WithTags("Agent Protocol (per agent)"));
+        return endpoints;
+    }
+
+    private static void MapOperations(RouteGroupBuilder group)
+    {
+        group.MapPost("/tasks", CreateTaskAsync);
+        group.MapGet("/tasks", ListTasksAsync);
+        group.MapGet("/tasks/{task_id}", GetTaskAsync);
+        group.MapGet("/tasks/{task_id}/steps", ListStepsAsync);
+        group.MapPost("/tasks/{task_id}/steps", ExecuteStepAsync);
+        group.MapGet("/tasks/{task_id}/steps/{step_id}", GetStepAsync);
+        group.MapGet("/tasks/{task_id}/artifacts", ListArtifactsAsync);
+        group.MapPost("/tasks/{task_id}/artifacts", UploadArtifactAsync);
+        group.MapGet("/tasks/{task_id}/artifacts/{artifact_id}", DownloadArtifactAsync);
+    }
+
+    private static async Task<JsonHttpResult<AgentTask>> CreateTaskAsync(HttpContext context, AgentProtocolService service)
+    {
+        var agent = service.ResolveAgent(AgentId(context));
+        using var body = await JsonBody.ReadAsync(context.Request, service.Options.MaxJsonBodyBytes, service.Options.MaxJsonDepth, context.RequestAborted);
+        var (input, additionalInput) = RequestParsing.ParseInputBody(body);
+        var task = await service.CreateTaskAsync(agent, input, additionalInput, context.RequestAborted);
+        return TypedResults.Json(task, ProtocolJsonContext.Wire.AgentTask);
+    }
+
+    private static async Task<JsonHttpResult<TaskListResponse>> ListTasksAsync(HttpContext context, AgentProtocolService service)
+    {
+        var agent = service.ResolveAgent(AgentId(context));
+        var page = RequestParsing.ParsePaging(context.Request.Query);
+        return TypedResults.Json(await service.ListTasksAsync(agent, page, context.RequestAborted), ProtocolJsonContext.Wire.TaskListResponse);
+    }
+
+    private static async Task<JsonHttpResult<AgentTask>> GetTaskAsync(HttpContext context, AgentProtocolService service, string task_id)
+    {
+        var agent = service.ResolveAgent(AgentId(context));
+        return TypedResults.Json(await service.GetTaskAsync(agent, task_id, context.RequestAborted), ProtocolJsonContext.Wire.AgentTask);
+    }
+
+    private static async Task<JsonHttpResult<StepListResponse>> ListStepsAsync(HttpContext context, AgentProtocolService service, string task_id)
+    {
+        var agent = service.ResolveAgent(AgentId(context));
+        var page = RequestParsing.ParsePaging(context.Request.Query);
+        return TypedResults.Json(await service.ListStepsAsync(agent, task_id, page, context.RequestAborted), ProtocolJsonContext.Wire.StepListResponse);
+    }
+
+    private static async Task<JsonHttpResult<TaskStep>> ExecuteStepAsync(HttpContext context, AgentProtocolService service, string task_id)
+    {
+        var agent = service.ResolveAgent(AgentId(context));
+        using var body = await JsonBody.ReadAsync(context.Request, service.Options.MaxJsonBodyBytes, service.Options.MaxJsonDepth, context.RequestAborted);
+        var (input, additionalInput) = RequestParsing.ParseInputBody(body);
+        var wait = StepWait.Resolve(context, service.Options);
+        var step = await service.ExecuteStepAsync(agent, task_id, input, additionalInput, wait, context.RequestAborted);
+        return TypedResults.Json(step, ProtocolJsonContext.Wire.TaskStep);
+    }
+
+    private static async Task<JsonHttpResult<TaskStep>> GetStepAsync(HttpContext context, AgentProtocolService service, string task_id, string step_id)
+    {
+        var agent = service.ResolveAgent(AgentId(context));
+        return TypedResults.Json(await service.GetStepAsync(agent, task_id, step_id, context.RequestAborted), ProtocolJsonContext.Wire.TaskStep);
+    }
+
+    private static async Task<JsonHttpResult<ArtifactListResponse>> ListArtifactsAsync(HttpContext context, AgentProtocolService service, string task_id)
+    {
+        var agent = service.ResolveAgent(AgentId(context));
+        var page = RequestParsing.ParsePaging(context.Request.Query);
+        return TypedResults.Json(await service.ListArtifactsAsync(agent, task_id, page, context.RequestAborted), ProtocolJsonContext.Wire.ArtifactListResponse);
+    }
+
+    private static async Task<JsonHttpResult<Artifact>> UploadArtifactAsync(HttpContext context, AgentProtocolService service, string task_id)
+    {
+        var agent = service.ResolveAgent(AgentId(context));
+        var artifact = await ArtifactUpload.ReceiveAsync(context, service, agent, task_id);
+        return TypedResults.Json(artifact, ProtocolJsonContext.Wire.Artifact);
+    }
+
+    private static async Task<FileStreamHttpResult> DownloadArtifactAsync(HttpContext context, AgentProtocolService service, string task_id, string artifact_id)
+    {
+        var agent = service.ResolveAgent(AgentId(context));
+        var (artifact, content) = await service.OpenArtifactAsync(agent, task_id, artifact_id, context.RequestAborted);
+        return TypedResults.Stream(content, "application/octet-stream", artifact.FileName, artifact.CreatedAt, enableRangeProcessing: true);
+    }
+
+    private static string? AgentId(HttpContext context) => context.Request.RouteValues[AgentRouteParameter] as string;
+}

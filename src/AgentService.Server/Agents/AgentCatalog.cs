@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AgentService.Server.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AgentService.Server.Agents;
+
+/// <summary>
+/// The agents this service serves: those of the agents file, or the built-in <c>echo</c> agent when there is none.
+/// Loaded and validated once at start; a bad file stops the start with a message that names the problem.
+/// </summary>
+internal sealed partial class AgentCatalog
+{
+    public const string EchoAgentId = "echo";
+
+    private readonly Dictionary<string, AgentDefinition> _agents;
+
+    public AgentCatalog(IOptions<AgentServiceOptions> options)
+    {
+        var agents = options.Value.AgentsFile is { Length: > 0 } path ? Load(path) : [BuiltInEcho()];
+        _agents = agents.ToDictionary(a => a.Id, StringComparer.Ordinal);
+        Default = agents.SingleOrDefault(a => a.Default) ?? agents[0];
+        All = agents;
+    }
+
+    public AgentDefinition Default { get; }
+
+    public IReadOnlyList<AgentDefinition> All { get; }
+
+    public bool TryGet(string agentId, out AgentDefinition agent) => _agents.TryGetValue(agentId, out agent!);
+
+    public static bool IsValidId(string? id) => id is not null && AgentIdPattern().IsMatch(id);
+
+    internal static List<AgentDefinition> Load(string path)
+    {
+        AgentsFile? file;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            file = JsonSerializer.Deserialize(stream, AgentsJsonContext.Default.AgentsFile);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"Cannot read the agents file '{path}': {ex.Message}", ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidOperationException($"The agents file '{path}' is not valid: {ex.Message}", ex);
+        }
+
+        var agents = file?.Agents;
+        if (agents is null || agents.Count == 0)
+        {
+            throw new InvalidOperationException($"The agents file '{path}' must be {{\"agents\": [...]}} with at least one agent.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var agent in agents)
+        {
+            if (!IsValidId(agent.Id))
+            {
+                throw new InvalidOperationException(
+                    $"The agents file '{path}' has an agent with id '{agent.Id}': ids are 1-64 characters of letters, digits, '.', '_' and '-', starting with a letter or digit.");
+            }
+
+            if (!seen.Add(agent.Id))
+            {
+                throw new InvalidOperationException($"The agents file '{path}' defines agent '{agent.Id}' twice.");
+            }
+
+            if (agent.Runtime is not null)
+            {
+                throw new InvalidOperationException(
+                    $"Agent '{agent.Id}' in '{path}' defines a runtime process; this build runs agents on the built-in echo executor only. Remove 'runtime' to serve it.");
+            }
+        }
+
+        var defaults = agents.Where(a => a.Default).Select(a => a.Id).ToList();
+        if (defaults.Count > 1)
+        {
+            throw new InvalidOperationException($"The agents file '{path}' marks more than one agent as default: {string.Join(", ", defaults)}.");
+        }
+
+        return agents;
+    }
+
+    private static AgentDefinition BuiltInEcho() => new()
+    {
+        Id = EchoAgentId,
+        Name = "Echo",
+        Type = "echo",
+        Description = "Built-in agent: answers each step with its input and writes requested words to files.",
+        Capabilities = ["echo", "write_file"],
+        Default = true,
+    };
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex AgentIdPattern();
+}

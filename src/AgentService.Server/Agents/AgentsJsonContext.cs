@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace AgentService.Server.Agents;
+
+[JsonSourceGenerationOptions(ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(AgentsFile))]
+internal sealed partial class AgentsJsonContext : JsonSerializerContext;

@@ -1,0 +1,26 @@
+namespace AgentService.Server.Errors;
+
+/// <summary>What went wrong, independent of the API it is reported through. Mapped to HTTP once, in <see cref="ErrorMapping"/>.</summary>
+internal enum ErrorCode
+{
+    /// <summary>The request is malformed: bad JSON, wrong types, values out of range, missing fields.</summary>
+    InvalidRequest,
+
+    /// <summary>A task, step, artifact, agent or route does not exist.</summary>
+    NotFound,
+
+    /// <summary>The request body is larger than the configured limit.</summary>
+    PayloadTooLarge,
+
+    /// <summary>The request body has a content type the endpoint does not take.</summary>
+    UnsupportedMediaType,
+
+    /// <summary>The HTTP method is not allowed on the route.</summary>
+    MethodNotAllowed,
+
+    /// <summary>The service cannot answer now (shutting down, storage unavailable).</summary>
+    Unavailable,
+
+    /// <summary>An unexpected failure; details are logged, never returned.</summary>
+    Internal,
+}

@@ -1,0 +1,57 @@
+using AgentService.Server.Observability;
+
+namespace AgentService.Server.Errors;
+
+/// <summary>
+/// The edge of the service: turns <see cref="ServiceException"/>, rejected requests and unexpected failures into
+/// JSON errors of the API's own shape, and gives bodies to the bare status codes routing produces (404, 405).
+/// Exception text never reaches the client.
+/// </summary>
+internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (ServiceException ex) when (!context.Response.HasStarted)
+        {
+            await ErrorResponseWriter.WriteAsync(context, ex.Code, ex.Message, ex.FieldErrors);
+            return;
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            var code = ErrorMapping.FromStatusCode(ex.StatusCode);
+            var message = code == ErrorCode.PayloadTooLarge ? "The request body is too large." : "The request could not be read.";
+            Log.BadRequest(logger, ex.StatusCode, ex.Message);
+            await ErrorResponseWriter.WriteAsync(context, code, message);
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+            return;
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            Log.UnhandledException(logger, context.Request.Method, context.Request.Path, ex);
+            await ErrorResponseWriter.WriteAsync(context, ErrorCode.Internal, "Internal server error.");
+            return;
+        }
+
+        // Routing answers an unknown route with a bare 404 and a wrong method with a bare 405: give them JSON.
+        if (!context.Response.HasStarted && context.Response.StatusCode >= 400 && context.Response.ContentLength is null
+            && context.Response.ContentType is null)
+        {
+            var code = ErrorMapping.FromStatusCode(context.Response.StatusCode);
+            var message = code switch
+            {
+                ErrorCode.NotFound => $"No route matches '{context.Request.Path}'.",
+                ErrorCode.MethodNotAllowed => $"Method {context.Request.Method} is not allowed on '{context.Request.Path}'.",
+                _ => "The request could not be processed.",
+            };
+            await ErrorResponseWriter.WriteAsync(context, code, message);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentService.Server.Hosting;
+
+/// <summary>Refuses to start with settings that cannot work, naming the setting.</summary>
+internal sealed class AgentServiceOptionsValidator : IValidateOptions<AgentServiceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AgentServiceOptions options)
+    {
+        List<string> failures = [];
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+        {
+            failures.Add("AgentService:DataDir (--data-dir) must name a directory.");
+        }
+
+        if (options.MaxUploadBytes <= 0)
+        {
+            failures.Add("AgentService:MaxUploadBytes must be positive.");
+        }
+
+        if (options.MaxJsonBodyBytes <= 0)
+        {
+            failures.Add("AgentService:MaxJsonBodyBytes must be positive.");
+        }
+
+        if (options.MaxJsonDepth is < 1 or > 1024)
+        {
+            failures.Add("AgentService:MaxJsonDepth must be between 1 and 1024.");
+        }
+
+        if (options.StepWaitSeconds < 0 || options.MaxStepWaitSeconds < 0)
+        {
+            failures.Add("AgentService:StepWaitSeconds and MaxStepWaitSeconds must not be negative.");
+        }
+
+        if (options.BuiltInConcurrency < 1)
+        {
+            failures.Add("AgentService:BuiltInConcurrency must be at least 1.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

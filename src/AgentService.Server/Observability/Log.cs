@@ -1,0 +1,29 @@
+namespace AgentService.Server.Observability;
+
+/// <summary>Every log message of the server, with its event id. Ids: 1xxx hosting and errors, 2xxx storage, 3xxx execution.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "AgentService listening; data dir {DataDir}, {AgentCount} agent(s), default agent '{DefaultAgent}'")]
+    public static partial void Started(ILogger logger, string dataDir, int agentCount, string defaultAgent);
+
+    [LoggerMessage(1001, LogLevel.Error, "Unhandled exception for {Method} {Path}")]
+    public static partial void UnhandledException(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(1002, LogLevel.Debug, "Rejected request with status {StatusCode}: {Reason}")]
+    public static partial void BadRequest(ILogger logger, int statusCode, string reason);
+
+    [LoggerMessage(2000, LogLevel.Information, "Applied storage migration {Version}: {Name}")]
+    public static partial void MigrationApplied(ILogger logger, int version, string name);
+
+    [LoggerMessage(2001, LogLevel.Error, "A storage write batch of {Count} operation(s) failed to commit")]
+    public static partial void WriteBatchFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(3000, LogLevel.Error, "Step {StepId} of task {TaskId} failed in agent '{AgentId}'")]
+    public static partial void StepFailed(ILogger logger, string stepId, string taskId, string agentId, Exception exception);
+
+    [LoggerMessage(3001, LogLevel.Information, "Resuming {Count} unfinished step(s) after start")]
+    public static partial void ResumingSteps(ILogger logger, int count);
+
+    [LoggerMessage(3002, LogLevel.Error, "Executing step {StepId} could not be recorded; it stays pending and is retried at the next start")]
+    public static partial void StepNotRecorded(ILogger logger, string stepId, Exception exception);
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using AgentService.Server.Storage;
+
+namespace AgentService.Server.Runs;
+
+/// <summary>
+/// In-process notifications of step completion, for requests that wait on a step (POST step). A waiter registers
+/// before the step is scheduled, so a completion can never slip between the two.
+/// </summary>
+internal sealed class StepNotifier
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<CompletedStep>> _waiters = new(StringComparer.Ordinal);
+
+    /// <summary>Starts listening for the completion of <paramref name="stepId"/>.</summary>
+    public Waiter Listen(string stepId)
+    {
+        var completion = _waiters.GetOrAdd(stepId, static _ => new TaskCompletionSource<CompletedStep>(TaskCreationOptions.RunContinuationsAsynchronously));
+        return new Waiter(this, stepId, completion);
+    }
+
+    /// <summary>Wakes whoever waits on the step.</summary>
+    public void Publish(CompletedStep completed)
+    {
+        if (_waiters.TryRemove(completed.Step.StepId, out var completion))
+        {
+            completion.TrySetResult(completed);
+        }
+    }
+
+    /// <summary>One registration; disposing it stops listening.</summary>
+    internal sealed class Waiter(StepNotifier notifier, string stepId, TaskCompletionSource<CompletedStep> completion) : IDisposable
+    {
+        /// <summary>The completed step, or <c>null</c> when <paramref name="timeout"/> passes first.</summary>
+        public async Task<CompletedStep?> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            if (timeout <= TimeSpan.Zero)
+            {
+                return completion.Task.IsCompletedSuccessfully ? completion.Task.Result : null;
+            }
+
+            try
+            {
+                return await completion.Task.WaitAsync(timeout, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+        }
+
+        public void Dispose() => notifier._waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource<CompletedStep>>(stepId, completion));
+    }
+}

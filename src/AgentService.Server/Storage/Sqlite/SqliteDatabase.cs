@@ -1,0 +1,114 @@
+using AgentService.Server.Hosting;
+using AgentService.Server.Observability;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace AgentService.Server.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite database file <c>&lt;data-dir&gt;/agentservice.db</c> in WAL mode: one writer connection behind the
+/// <see cref="SqliteWriteQueue"/> (group commit, synchronous=FULL) and pooled read connections.
+/// Migrations run when the database is opened.
+/// </summary>
+internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth
+{
+    public const string FileName = "agentservice.db";
+
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writerConnection;
+
+    public SqliteDatabase(IOptions<AgentServiceOptions> options, ILogger<SqliteDatabase> logger)
+    {
+        var dataDir = Path.GetFullPath(options.Value.DataDir);
+        Directory.CreateDirectory(dataDir);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDir, FileName),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        _writerConnection = new SqliteConnection(_connectionString);
+        _writerConnection.Open();
+        Execute(_writerConnection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
+        Migrate(_writerConnection, logger);
+        Writer = new SqliteWriteQueue(_writerConnection, logger);
+    }
+
+    public SqliteWriteQueue Writer { get; }
+
+    /// <summary>Opens a pooled connection for reads (WAL readers see the last commit and never block the writer).</summary>
+    public SqliteConnection OpenRead()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    public Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        using var connection = OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MAX(version) FROM schema_migrations";
+        var version = command.ExecuteScalar() is long v ? v : 0;
+        return Task.FromResult(version == SqliteMigrations.All[^1].Version);
+    }
+
+    private static void Migrate(SqliteConnection connection, ILogger logger)
+    {
+        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        long current;
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+            current = (long)command.ExecuteScalar()!;
+        }
+
+        foreach (var (version, name, sql) in SqliteMigrations.All)
+        {
+            if (version <= current)
+            {
+                continue;
+            }
+
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+#pragma warning disable CA2100 // Migration SQL is a compile-time constant.
+                command.CommandText = sql;
+#pragma warning restore CA2100
+                command.ExecuteNonQuery();
+            }
+
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($v, $n, $t)";
+                command.With("$v", version).With("$n", name).With("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            Log.MigrationApplied(logger, version, name);
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Constant SQL.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        command.ExecuteNonQuery();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Writer.DisposeAsync();
+        await _writerConnection.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+    }
+}

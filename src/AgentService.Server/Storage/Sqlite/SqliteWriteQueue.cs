@@ -1,0 +1,163 @@
+using System.Threading.Channels;
+using AgentService.Server.Observability;
+using Microsoft.Data.Sqlite;
+
+namespace AgentService.Server.Storage.Sqlite;
+
+/// <summary>
+/// The single writer of the database, with group commit: concurrent writes are queued, and every operation that is
+/// waiting when the writer comes round runs in one transaction with one durable commit (synchronous=FULL). Each
+/// operation runs in its own savepoint, so a failing one is rolled back alone and reports its own exception. A
+/// caller's task completes only after the commit that contains its operation.
+/// </summary>
+internal sealed class SqliteWriteQueue : IAsyncDisposable
+{
+    private const int MaxBatch = 512;
+
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommandCache _commands;
+    private readonly ILogger _logger;
+    private readonly Task _loop;
+
+    public SqliteWriteQueue(SqliteConnection connection, ILogger logger)
+    {
+        _connection = connection;
+        _commands = new SqliteCommandCache(connection);
+        _logger = logger;
+        _loop = Task.Factory.StartNew(RunLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Runs <paramref name="work"/> inside the next group transaction and completes after its commit.</summary>
+    public Task<T> WriteAsync<T>(Func<SqliteCommandCache, T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var operation = new WriteOperation<T>(work);
+        if (!_queue.Writer.TryWrite(operation))
+        {
+            throw new Errors.ServiceException(Errors.ErrorCode.Unavailable, "The store is shutting down.");
+        }
+
+        return operation.Task;
+    }
+
+    private void RunLoop()
+    {
+        var batch = new List<WriteOperation>(MaxBatch);
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var operation))
+            {
+                batch.Add(operation);
+            }
+
+            ExecuteBatch(batch);
+        }
+    }
+
+    private void ExecuteBatch(List<WriteOperation> batch)
+    {
+        var succeeded = 0;
+        try
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            _commands.Transaction = transaction;
+            var single = batch.Count == 1;
+            foreach (var operation in batch)
+            {
+                if (single)
+                {
+                    // One operation: the transaction itself is its savepoint.
+                    try
+                    {
+                        operation.Run(_commands);
+                        succeeded++;
+                    }
+                    catch (Exception ex)
+                    {
+                        operation.Fail(ex);
+                    }
+
+                    continue;
+                }
+
+                transaction.Save("op");
+                try
+                {
+                    operation.Run(_commands);
+                    transaction.Release("op");
+                    succeeded++;
+                }
+                catch (Exception ex)
+                {
+                    transaction.Rollback("op");
+                    transaction.Release("op");
+                    operation.Fail(ex);
+                }
+            }
+
+            if (succeeded == 0)
+            {
+                transaction.Rollback();
+                return;
+            }
+
+            transaction.Commit();
+        }
+        catch (Exception ex)
+        {
+            Log.WriteBatchFailed(_logger, batch.Count, ex);
+            foreach (var operation in batch)
+            {
+                operation.Fail(new Errors.ServiceException(Errors.ErrorCode.Unavailable, "The write could not be committed."));
+            }
+
+            return;
+        }
+        finally
+        {
+            _commands.Transaction = null;
+        }
+
+        foreach (var operation in batch)
+        {
+            operation.Complete();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _commands.Dispose();
+    }
+
+    private abstract class WriteOperation
+    {
+        public abstract void Run(SqliteCommandCache commands);
+
+        /// <summary>Reports the failure now (only the first outcome counts).</summary>
+        public abstract void Fail(Exception exception);
+
+        /// <summary>Reports the result after commit, unless the operation already failed.</summary>
+        public abstract void Complete();
+    }
+
+    private sealed class WriteOperation<T>(Func<SqliteCommandCache, T> work) : WriteOperation
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+
+        public Task<T> Task => _completion.Task;
+
+        public override void Run(SqliteCommandCache commands) => _result = work(commands);
+
+        public override void Fail(Exception exception) => _completion.TrySetException(exception);
+
+        public override void Complete() => _completion.TrySetResult(_result!);
+    }
+}
