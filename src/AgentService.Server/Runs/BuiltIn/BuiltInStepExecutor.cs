@@ -74,7 +74,9 @@ internal sealed class BuiltInStepExecutor(
     {
         try
         {
-            await steps.MarkRunningAsync(work.Step.StepId, cancellationToken);
+            // Nothing is acknowledged on 'running', so it is not awaited: it is ordered before the completion by the
+            // store's writer and usually shares its commit.
+            var running = steps.MarkRunningAsync(work.Step.StepId, cancellationToken);
             StepOutcome outcome;
             try
             {
@@ -95,7 +97,9 @@ internal sealed class BuiltInStepExecutor(
             }
 
             var completion = new StepCompletion(work.Step.StepId, outcome.Name, outcome.Output, outcome.AdditionalOutputJson, outcome.IsLast, artifacts);
-            if (await steps.CompleteAsync(completion, cancellationToken) is { } completed)
+            var completedTask = steps.CompleteAsync(completion, cancellationToken);
+            await running;
+            if (await completedTask is { } completed)
             {
                 notifier.Publish(completed);
             }

@@ -7,11 +7,6 @@ internal static class SqliteMigrations
     public static IReadOnlyList<(int Version, string Name, string Sql)> All { get; } =
     [
         (1, "agent protocol tasks, steps and artifacts", """
-            CREATE TABLE agent_task_counters (
-                agent_id   TEXT PRIMARY KEY,
-                task_count INTEGER NOT NULL
-            ) WITHOUT ROWID;
-
             CREATE TABLE tasks (
                 task_id          TEXT PRIMARY KEY,
                 agent_id         TEXT NOT NULL,
@@ -21,7 +16,7 @@ internal static class SqliteMigrations
                 created_at       INTEGER NOT NULL,
                 step_count       INTEGER NOT NULL DEFAULT 0,
                 artifact_count   INTEGER NOT NULL DEFAULT 0
-            );
+            ) WITHOUT ROWID;
             CREATE UNIQUE INDEX tasks_agent_seq ON tasks (agent_id, seq);
 
             CREATE TABLE steps (
@@ -37,7 +32,7 @@ internal static class SqliteMigrations
                 is_last           INTEGER NOT NULL DEFAULT 0,
                 created_at        INTEGER NOT NULL,
                 updated_at        INTEGER NOT NULL
-            );
+            ) WITHOUT ROWID;
             CREATE UNIQUE INDEX steps_task_seq ON steps (task_id, seq);
             CREATE INDEX steps_unfinished ON steps (created_at) WHERE status <> 'completed';
 
@@ -52,7 +47,7 @@ internal static class SqliteMigrations
                 blob_hash     TEXT NOT NULL,
                 size          INTEGER NOT NULL,
                 created_at    INTEGER NOT NULL
-            );
+            ) WITHOUT ROWID;
             CREATE UNIQUE INDEX artifacts_task_seq ON artifacts (task_id, seq);
             CREATE INDEX artifacts_step ON artifacts (step_id, seq) WHERE step_id IS NOT NULL;
             """),

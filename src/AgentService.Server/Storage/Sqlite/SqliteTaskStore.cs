@@ -11,11 +11,9 @@ internal sealed class SqliteTaskStore(SqliteDatabase database, TimeProvider time
         var createdAt = time.GetUtcNow();
         return database.Writer.WriteAsync(commands =>
         {
-            var seq = (long)commands.Get("""
-                INSERT INTO agent_task_counters (agent_id, task_count) VALUES ($agent, 1)
-                ON CONFLICT (agent_id) DO UPDATE SET task_count = task_count + 1
-                RETURNING task_count
-                """).With("$agent", agentId).ExecuteScalar()!;
+            // Single writer: the next position is the agent's highest plus one (an index lookup), so positions stay gap-free.
+            var seq = (long)commands.Get("SELECT COALESCE(MAX(seq), 0) + 1 FROM tasks WHERE agent_id = $agent")
+                .With("$agent", agentId).ExecuteScalar()!;
             commands.Get("""
                 INSERT INTO tasks (task_id, agent_id, seq, input, additional_input, created_at)
                 VALUES ($id, $agent, $seq, $input, $extra, $at)
@@ -43,7 +41,7 @@ internal sealed class SqliteTaskStore(SqliteDatabase database, TimeProvider time
         using var transaction = connection.BeginTransaction(deferred: true);
         using var count = connection.CreateCommand();
         count.Transaction = transaction;
-        count.CommandText = "SELECT task_count FROM agent_task_counters WHERE agent_id = $agent";
+        count.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM tasks WHERE agent_id = $agent";
         count.With("$agent", agentId);
         var total = count.ExecuteScalar() is long n ? n : 0;
 

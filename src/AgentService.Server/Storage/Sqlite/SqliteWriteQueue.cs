@@ -27,7 +27,7 @@ internal sealed class SqliteWriteQueue : IAsyncDisposable
         _connection = connection;
         _commands = new SqliteCommandCache(connection);
         _logger = logger;
-        _loop = Task.Factory.StartNew(RunLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _loop = Task.Run(RunLoopAsync);
     }
 
     /// <summary>Runs <paramref name="work"/> inside the next group transaction and completes after its commit.</summary>
@@ -43,11 +43,14 @@ internal sealed class SqliteWriteQueue : IAsyncDisposable
         return operation.Task;
     }
 
-    private void RunLoop()
+    private async Task RunLoopAsync()
     {
         var batch = new List<WriteOperation>(MaxBatch);
         var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+
+        // The loop waits asynchronously and runs each batch synchronously on the pool thread it woke on: SQLite
+        // calls are blocking anyway, and there is no dedicated thread to wake.
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
             while (batch.Count < MaxBatch && reader.TryRead(out var operation))
