@@ -17,6 +17,7 @@ namespace AgentService.Protocol.Json;
 [JsonSerializable(typeof(TaskRequestBody))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(RawJson))]
+[JsonSerializable(typeof(string))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -1,0 +1,23 @@
+using AgentService.Client;
+using Spectre.Console;
+
+namespace AgentService.Cli;
+
+/// <summary>What every command needs: where the service is, how to print, and the client.</summary>
+internal sealed class CliContext(Uri baseUrl, bool json, TextWriter output, IAnsiConsole console) : IDisposable
+{
+    private readonly HttpClient _http = new() { BaseAddress = baseUrl, Timeout = Timeout.InfiniteTimeSpan };
+
+    public Uri BaseUrl => baseUrl;
+
+    /// <summary>Print JSON for scripts instead of tables for people.</summary>
+    public bool Json => json;
+
+    public TextWriter Output => output;
+
+    public IAnsiConsole Console => console;
+
+    public AgentProtocolClient AgentProtocol(string? agentId) => new(_http, agentId);
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using AgentService.Protocol.Json;
+
+namespace AgentService.Cli.Commands;
+
+/// <summary><c>agentsvc artifacts upload|download|list</c>.</summary>
+internal static class ArtifactCommands
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var artifacts = new Command("artifacts", "Upload, download and list a task's artifacts.");
+
+        var taskId = new Argument<string>("TASK_ID") { Description = "The task id." };
+        var file = new Argument<FileInfo>("FILE") { Description = "The file to upload." };
+        var relativePath = new Option<string?>("--relative-path") { Description = "Where the file goes in the task's workspace." };
+        var agent = CommonOptions.Agent();
+        var upload = new Command("upload", "Upload a file as an artifact of a task.") { taskId, file, relativePath, agent };
+        upload.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
+        {
+            var source = parseResult.GetValue(file)!;
+            await using var stream = source.OpenRead();
+            var artifact = await context.AgentProtocol(parseResult.GetValue(agent))
+                .UploadArtifactAsync(parseResult.GetValue(taskId)!, stream, source.Name, parseResult.GetValue(relativePath), cancellationToken);
+            if (context.Json)
+            {
+                Render.Json(context, artifact, ProtocolJsonContext.Wire.Artifact);
+            }
+            else
+            {
+                Render.Artifacts(context, [artifact], null);
+            }
+        }));
+
+        var downloadTask = new Argument<string>("TASK_ID") { Description = "The task id." };
+        var artifactId = new Argument<string>("ARTIFACT_ID") { Description = "The artifact id." };
+        var outputFile = new Option<FileInfo?>("--output", "-o") { Description = "Where to write the bytes (default: the artifact's file name in the current directory; '-' for stdout)." };
+        var downloadAgent = CommonOptions.Agent();
+        var download = new Command("download", "Download an artifact's bytes.") { downloadTask, artifactId, outputFile, downloadAgent };
+        download.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
+        {
+            var client = context.AgentProtocol(parseResult.GetValue(downloadAgent));
+            var target = parseResult.GetValue(outputFile);
+            if (target?.Name == "-")
+            {
+                await using var stdout = Console.OpenStandardOutput();
+                await client.DownloadArtifactAsync(parseResult.GetValue(downloadTask)!, parseResult.GetValue(artifactId)!, stdout, cancellationToken);
+                return;
+            }
+
+            // Download to a temporary file first, so a failed download leaves no partial file behind.
+            var temp = Path.Combine(target?.DirectoryName ?? Directory.GetCurrentDirectory(), $".agentsvc-{Guid.NewGuid():N}.part");
+            string? serverName;
+            try
+            {
+                await using (var stream = File.Create(temp))
+                {
+                    serverName = await client.DownloadArtifactAsync(parseResult.GetValue(downloadTask)!, parseResult.GetValue(artifactId)!, stream, cancellationToken);
+                }
+
+                var path = target?.FullName ?? Path.Combine(Directory.GetCurrentDirectory(), Path.GetFileName(serverName ?? parseResult.GetValue(artifactId)!));
+                File.Move(temp, path, overwrite: true);
+                var written = new FileInfo(path);
+                context.Output.WriteLine(context.Json
+                    ? $"{{\"path\":{System.Text.Json.JsonSerializer.Serialize(written.FullName, ProtocolJsonContext.Wire.String)},\"bytes\":{written.Length}}}"
+                    : $"saved {written.Length} byte(s) to {written.FullName}");
+            }
+            finally
+            {
+                File.Delete(temp);
+            }
+        }));
+
+        var listTask = new Argument<string>("TASK_ID") { Description = "The task id." };
+        var page = CommonOptions.Page();
+        var pageSize = CommonOptions.PageSize();
+        var listAgent = CommonOptions.Agent();
+        var list = new Command("list", "List a task's artifacts.") { listTask, page, pageSize, listAgent };
+        list.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
+        {
+            var result = await context.AgentProtocol(parseResult.GetValue(listAgent))
+                .ListArtifactsAsync(parseResult.GetValue(listTask)!, parseResult.GetValue(page), parseResult.GetValue(pageSize), cancellationToken);
+            if (context.Json)
+            {
+                Render.Json(context, result, ProtocolJsonContext.Wire.ArtifactListResponse);
+            }
+            else
+            {
+                Render.Artifacts(context, result.Artifacts, result.Pagination);
+            }
+        }));
+
+        artifacts.Subcommands.Add(upload);
+        artifacts.Subcommands.Add(download);
+        artifacts.Subcommands.Add(list);
+        return artifacts;
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using AgentService.Server.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentService.Cli.Commands;
+
+/// <summary><c>agentsvc serve</c>: runs the service in this process, with the same options as the server executable.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls") { Description = $"Address(es) to listen on (default {AgentServiceApp.DefaultUrl})." };
+        var dataDir = new Option<string>("--data-dir") { Description = "Directory of the database and blobs (default ./data)." };
+        var agents = new Option<string>("--agents") { Description = "JSON file with agent definitions: {\"agents\": [...]}." };
+        var maxUpload = new Option<long?>("--max-upload-bytes") { Description = "Largest artifact upload in bytes (default 104857600)." };
+        var stepWait = new Option<double?>("--step-wait") { Description = "Seconds POST step waits for completion (default 30)." };
+        var command = new Command("serve", "Run the service (SQLite in --data-dir; the built-in echo agent unless --agents is given).")
+        {
+            urls, dataDir, agents, maxUpload, stepWait,
+        };
+
+        // Anything else (e.g. --Logging:LogLevel:Default=Warning) is passed to the host's configuration.
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var args = new List<string>();
+            void Add(string name, object? value)
+            {
+                if (value is not null)
+                {
+                    args.Add(name);
+                    args.Add(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!);
+                }
+            }
+
+            Add("--urls", parseResult.GetValue(urls));
+            Add("--data-dir", parseResult.GetValue(dataDir));
+            Add("--agents", parseResult.GetValue(agents));
+            Add("--max-upload-bytes", parseResult.GetValue(maxUpload));
+            Add("--step-wait", parseResult.GetValue(stepWait));
+            args.AddRange(parseResult.UnmatchedTokens);
+
+            await using var app = AgentServiceApp.Create([.. args]);
+            await app.StartAsync(cancellationToken);
+            await app.WaitForShutdownAsync(cancellationToken);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using AgentService.Cli;
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error);

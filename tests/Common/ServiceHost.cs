@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using AgentService.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AgentService.Tests.Common;
+
+/// <summary>
+/// The real service on Kestrel at a free loopback port, over a data directory that outlives restarts. Errors the
+/// server logs are collected, so a test can assert that none happened.
+/// </summary>
+public sealed class ServiceHost : IAsyncDisposable
+{
+    private readonly string[] _extraArgs;
+    private readonly bool _ownsDataDir;
+    private WebApplication? _app;
+
+    private ServiceHost(string dataDir, bool ownsDataDir, string[] extraArgs)
+    {
+        DataDir = dataDir;
+        _ownsDataDir = ownsDataDir;
+        _extraArgs = extraArgs;
+    }
+
+    public string DataDir { get; }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public ConcurrentQueue<string> Errors { get; } = new();
+
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("Not running.");
+
+    /// <summary>Starts a service on a new data directory (or <paramref name="dataDir"/>) with extra command-line arguments.</summary>
+    public static async Task<ServiceHost> StartAsync(string? dataDir = null, params string[] extraArgs)
+    {
+        var host = new ServiceHost(dataDir ?? NewDataDir(), dataDir is null, extraArgs);
+        await host.StartCoreAsync();
+        return host;
+    }
+
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>Stops the server gracefully and starts it again on the same data directory (and a new port).</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartCoreAsync();
+    }
+
+    public async Task StopAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_ownsDataDir)
+        {
+            try
+            {
+                Directory.Delete(DataDir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private async Task StartCoreAsync()
+    {
+        string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, .. _extraArgs];
+        _app = AgentServiceApp.Create(args, builder =>
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddProvider(new CollectingLoggerProvider(Errors));
+        });
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+    }
+
+    private static string NewDataDir() => Path.Combine(Path.GetTempPath(), "agentservice-tests", Guid.NewGuid().ToString("N"));
+
+    private sealed class CollectingLoggerProvider(ConcurrentQueue<string> errors) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CollectingLogger(categoryName, errors);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class CollectingLogger(string category, ConcurrentQueue<string> errors) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= LogLevel.Error)
+            {
+                errors.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+            }
+        }
+    }
+}
