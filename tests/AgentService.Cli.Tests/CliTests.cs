@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AgentService.Tests.Common;
+
+namespace AgentService.Cli.Tests;
+
+/// <summary>The <c>agentsvc</c> commands against a real server.</summary>
+public sealed class CliTests : IAsyncLifetime, IDisposable
+{
+    private ServiceHost _host = null!;
+    private readonly TempDirectory _dir = new();
+
+    public async Task InitializeAsync() => _host = await ServiceHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        Assert.Empty(_host.Errors);
+        await _host.DisposeAsync();
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await CliApp.RunAsync(["--url", _host.BaseAddress.ToString(), .. args], output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private async Task<JsonElement> RunJsonAsync(params string[] args)
+    {
+        var (exit, output, error) = await RunAsync([.. args, "--json"]);
+        Assert.True(exit == 0, error);
+        using var document = JsonDocument.Parse(output);
+        return document.RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task TasksCreateListGet_WorkAgainstTheServer()
+    {
+        var created = await RunJsonAsync("tasks", "create", "Write the word 'Hi' to a .txt file", "--additional-input", """{"k":1}""");
+        var taskId = created.GetProperty("task_id").GetString()!;
+        Assert.Equal(1, created.GetProperty("additional_input").GetProperty("k").GetInt32());
+
+        var (exit, table, _) = await RunAsync("tasks", "list");
+        Assert.Equal(0, exit);
+        Assert.Contains(taskId, table);
+        Assert.Contains("page 1 of 1", table);
+
+        var fetched = await RunJsonAsync("tasks", "get", taskId);
+        Assert.Equal(created.ToString(), fetched.ToString());
+        var (_, human, _) = await RunAsync("tasks", "get", taskId);
+        Assert.Contains("Write the word 'Hi' to a .txt file", human);
+    }
+
+    [Fact]
+    public async Task StepsRunAndList_ShowTheStepAndItsArtifact()
+    {
+        var taskId = (await RunJsonAsync("tasks", "create", "x")).GetProperty("task_id").GetString()!;
+
+        var step = await RunJsonAsync("steps", "run", taskId, "Write 'cli' to the file 'c.txt'");
+        Assert.Equal("completed", step.GetProperty("status").GetString());
+        Assert.Equal("c.txt", step.GetProperty("artifacts")[0].GetProperty("file_name").GetString());
+
+        var (exit, table, _) = await RunAsync("steps", "list", taskId);
+        Assert.Equal(0, exit);
+        Assert.Contains(step.GetProperty("step_id").GetString()!, table);
+        Assert.Contains("completed", table);
+        var one = await RunJsonAsync("steps", "get", taskId, step.GetProperty("step_id").GetString()!);
+        Assert.Equal(step.ToString(), one.ToString());
+    }
+
+    [Fact]
+    public async Task ArtifactsUploadListDownload_RoundTripTheBytes()
+    {
+        var taskId = (await RunJsonAsync("tasks", "create", "x")).GetProperty("task_id").GetString()!;
+        var source = _dir.File("notes.txt");
+        await File.WriteAllTextAsync(source, "cli bytes \u00e9");
+
+        var artifact = await RunJsonAsync("artifacts", "upload", taskId, source, "--relative-path", "docs");
+        Assert.Equal("notes.txt", artifact.GetProperty("file_name").GetString());
+        Assert.Equal("docs", artifact.GetProperty("relative_path").GetString());
+
+        var list = await RunJsonAsync("artifacts", "list", taskId);
+        Assert.Equal(1, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
+
+        var target = _dir.File("out.txt");
+        var (exit, output, _) = await RunAsync("artifacts", "download", taskId, artifact.GetProperty("artifact_id").GetString()!, "-o", target);
+        Assert.Equal(0, exit);
+        Assert.Contains("saved", output);
+        Assert.Equal("cli bytes \u00e9", await File.ReadAllTextAsync(target));
+    }
+
+    [Fact]
+    public async Task Errors_AreOneLineWithExitCodes()
+    {
+        var (notFound, _, notFoundError) = await RunAsync("tasks", "get", "run_missing");
+        Assert.Equal(ExitCodes.Failed, notFound);
+        Assert.StartsWith("error: 404", notFoundError);
+        Assert.Single(notFoundError.Trim().Split('\n'));
+
+        var (invalid, _, invalidError) = await RunAsync("tasks", "list", "--page-size", "500");
+        Assert.Equal(ExitCodes.Failed, invalid);
+        Assert.Contains("page_size", invalidError);
+
+        var (usage, _, usageError) = await RunAsync("tasks", "frobnicate");
+        Assert.Equal(ExitCodes.Usage, usage);
+        Assert.Contains("frobnicate", usageError);
+
+        var (badJson, _, badJsonError) = await RunAsync("tasks", "create", "x", "--additional-input", "[1]");
+        Assert.Equal(ExitCodes.Failed, badJson);
+        Assert.Contains("--additional-input", badJsonError);
+
+        var (missingFile, _, missingFileError) = await RunAsync("artifacts", "upload", "run_x", _dir.File("nope.bin"));
+        Assert.Equal(ExitCodes.Failed, missingFile);
+        Assert.Contains("nope.bin", missingFileError);
+    }
+
+    [Fact]
+    public async Task UnreachableService_ExitsWithCode3()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exit = await CliApp.RunAsync(["--url", "http://127.0.0.1:9", "tasks", "list"], output, error);
+
+        Assert.Equal(ExitCodes.Unreachable, exit);
+        Assert.Contains("cannot reach", error.ToString());
+    }
+
+    [Fact]
+    public async Task Executable_UsesAgentServiceUrlFromTheEnvironment()
+    {
+        var cli = typeof(CliApp).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(cli);
+        foreach (var arg in new[] { "tasks", "create", "from a process", "--json" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["AGENTSERVICE_URL"] = _host.BaseAddress.ToString();
+        using var process = Process.Start(start)!;
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.True(process.ExitCode == 0, stderr);
+        using var task = JsonDocument.Parse(stdout);
+        Assert.Equal("from a process", task.RootElement.GetProperty("input").GetString());
+    }
+}

@@ -1,0 +1,46 @@
+using AgentService.Protocol.Ids;
+
+namespace AgentService.Protocol.Tests;
+
+public sealed class TypeIdTests
+{
+    [Fact]
+    public void New_HasPrefixAndA26CharacterCrockfordSuffix()
+    {
+        var id = TypeId.New(IdPrefixes.Run);
+
+        Assert.Matches("^run_[0-7][0-9a-hjkmnp-tv-z]{25}$", id);
+        Assert.True(TypeId.IsValid(id, IdPrefixes.Run));
+    }
+
+    [Fact]
+    public void New_IsUniqueAndSortsByCreationTime()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 2000; i++)
+        {
+            ids.Add(TypeId.New("stp"));
+            if (i % 500 == 0)
+            {
+                Thread.Sleep(2);
+            }
+        }
+
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        var firstMs = ids[0][..14];
+        var lastMs = ids[^1][..14];
+        Assert.True(string.CompareOrdinal(firstMs, lastMs) < 0, "the time part of later ids sorts after earlier ones");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("run_")]
+    [InlineData("stp_01jq3v8d6ef5tr9w2k7m4n8p0x")]
+    [InlineData("run_81jq3v8d6ef5tr9w2k7m4n8p0x")]
+    [InlineData("run_01jq3v8d6ef5tr9w2k7m4n8p0")]
+    [InlineData("run_01jq3v8d6ef5tr9w2k7m4n8pux")]
+    [InlineData("run_01JQ3V8D6EF5TR9W2K7M4N8P0X")]
+    [InlineData("run-01jq3v8d6ef5tr9w2k7m4n8p0x")]
+    public void IsValid_RejectsMalformedIds(string? id) => Assert.False(TypeId.IsValid(id, "run"));
+}

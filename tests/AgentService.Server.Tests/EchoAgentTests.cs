@@ -1,0 +1,28 @@
+using System.Text;
+using AgentService.Server.Runs.BuiltIn;
+
+namespace AgentService.Server.Tests;
+
+public sealed class EchoAgentTests
+{
+    [Theory]
+    [InlineData("Write the word 'Washington' to a .txt file", "output.txt", "Washington")]
+    [InlineData("Write 'Washington' to the file 'output.txt'.", "output.txt", "Washington")]
+    [InlineData("please write the words \"hello world\" into a file named", "output.txt", "hello world")]
+    [InlineData("Write the text ‘café’ to a .MD file", "output.md", "café")]
+    [InlineData("write 'x' to the file '../../etc/passwd'", "passwd", "x")]
+    public void FileRequest_RecognisesRequestsToWriteWords(string text, string fileName, string content)
+    {
+        var file = EchoAgent.FileRequest(text);
+
+        Assert.NotNull(file);
+        Assert.Equal(fileName, file.FileName);
+        Assert.Equal(content, Encoding.UTF8.GetString(file.Content.Span));
+    }
+
+    [Theory]
+    [InlineData("hello")]
+    [InlineData("Write the words you receive to the file 'output.txt'.")]
+    [InlineData("rewrite everything")]
+    public void FileRequest_IgnoresOtherText(string text) => Assert.Null(EchoAgent.FileRequest(text));
+}
