@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The one command that runs every test:
+#   ./test.sh            restore, build Release with warnings as errors, run all test projects,
+#                        then the official Agent Protocol conformance suite against the real server,
+#                        and print 'N passed, N failed'.
+# Needs the .NET 10 SDK, node/npm (for newman) and python3. Results land in artifacts/test-results/.
+set -uo pipefail
+cd "$(dirname "$0")"
+root=$PWD
+results=$root/artifacts/test-results
+rm -rf "$results"
+mkdir -p "$results"
+configuration=Release
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "restore and build ($configuration, warnings as errors)"
+dotnet restore AgentService.slnx || exit 1
+dotnet build AgentService.slnx -c "$configuration" --no-restore -warnaserror -nologo -clp:ErrorsOnly || exit 1
+
+step "test projects"
+test_status=0
+dotnet test AgentService.slnx -c "$configuration" --no-build --nologo \
+  --logger "trx" --results-directory "$results" \
+  --blame-hang --blame-hang-timeout 10m || test_status=$?
+
+step "Agent Protocol conformance suite (newman)"
+conformance_status=0
+eng/conformance.sh "$results/conformance.json" "$configuration" || conformance_status=$?
+
+step "summary"
+python3 eng/count-results.py "$results" "$results/conformance.json"
+summary_status=$?
+if [ "$test_status" -ne 0 ] || [ "$conformance_status" -ne 0 ] || [ "$summary_status" -ne 0 ]; then
+  exit 1
+fi
