@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 'use strict';
-// Agent Protocol load driver (autocannon). Usually started by run.sh, which
-// builds and starts the servers. Usage:
+// Agent Protocol load driver: measures with wrk (requests.lua), bulk-loads the
+// store with autocannon. Usually started by run.sh, which builds and starts the
+// servers. Usage:
 //   node bench.js --target ours=http://127.0.0.1:5001 --target reference=http://127.0.0.1:5002
 //                 [--duration 10] [--warmup 2] [--connections 10] [--tasks 50000]
 //                 [--step-tasks 5] [--out results/latest.json]
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { execFile, spawnSync } = require('child_process');
+const { promisify } = require('util');
 const autocannon = require('autocannon');
+
+const execFileP = promisify(execFile);
+const LUA = path.join(__dirname, 'requests.lua');
 
 const TASKS = '/ap/v1/agent/tasks';
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -72,55 +78,80 @@ async function countTasks(base) {
   } catch { return null; }
 }
 
-function percentile(sorted, q) {
-  if (!sorted.length) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
-
 const round = (x, d = 3) => (x == null ? null : Number(x.toFixed(d)));
 
-// One autocannon run. Latencies are collected from the 'response' events at
-// sub-millisecond resolution (autocannon's own histogram is whole ms only).
-async function load(base, { requests, duration, amount, connections }) {
-  let lat = new Float64Array(1 << 16);
-  let n = 0;
-  const t0 = process.hrtime.bigint();
-  const instance = autocannon({
-    url: base, connections, requests, timeout: 10,
-    ...(amount ? { amount } : { duration }),
-  });
-  instance.on('response', (_client, status, _bytes, ms) => {
-    if (status < 200 || status > 299) return;
-    if (n === lat.length) { const grown = new Float64Array(lat.length * 2); grown.set(lat); lat = grown; }
-    lat[n++] = ms;
-  });
-  const r = await instance;
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const sorted = lat.subarray(0, n).sort();
+// wrk prints times as e.g. 812.00us, 1.23ms, 5.00s, 1.00m; returns milliseconds.
+const UNIT_MS = { us: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+function toMs(text) {
+  const m = /^(\d+(?:\.\d+)?)(us|ms|s|m|h)$/.exec(text);
+  if (!m) throw new Error(`unexpected wrk time ${text}`);
+  return Number(m[1]) * UNIT_MS[m[2]];
+}
+
+// Turns the text report of `wrk --latency` into numbers. wrk counts every
+// complete response in "requests" and its latency histogram, and responses with
+// status >= 400 as "Non-2xx or 3xx responses".
+function parseWrk(out) {
+  const total = /^\s*(\d+) requests in (\S+),/m.exec(out);
+  const mean = /^\s*Latency\s+(\d\S*)/m.exec(out);
+  const dist = /Latency Distribution\n((?:\s+\d+%\s+\S+\n)+)/.exec(out);
+  if (!total || !mean || !dist) throw new Error(`cannot parse wrk output:\n${out}`);
+  const pct = Object.fromEntries([...dist[1].matchAll(/(\d+)%\s+(\S+)/g)].map(([, q, t]) => [q, toMs(t)]));
+  const sock = (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out) || [0, 0, 0, 0, 0])
+    .slice(1).map(Number);
+  const requests = Number(total[1]);
+  const non2xx = Number((/Non-2xx or 3xx responses: (\d+)/.exec(out) || [0, 0])[1]);
+  const seconds = toMs(total[2]) / 1000;
   return {
-    requests: r.requests.total,
-    ok_2xx: r['2xx'],
-    non_2xx: r.non2xx,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    status_codes: Object.fromEntries(Object.entries(r.statusCodeStats).map(([k, v]) => [k, v.count])),
-    seconds: round(seconds),
-    req_per_s: round(r['2xx'] / seconds, 1),
-    p50_ms: round(percentile(sorted, 0.5)),
-    p99_ms: round(percentile(sorted, 0.99)),
-    mean_ms: round(n ? sorted.reduce((a, b) => a + b, 0) / n : null),
+    requests,
+    ok_2xx: requests - non2xx,
+    non_2xx: non2xx,
+    errors: sock[0] + sock[1] + sock[2],
+    timeouts: sock[3],
+    socket_errors: { connect: sock[0], read: sock[1], write: sock[2], timeout: sock[3] },
+    seconds,
+    req_per_s: round((requests - non2xx) / seconds, 1),
+    p50_ms: round(pct['50']),
+    p99_ms: round(pct['99']),
+    mean_ms: round(toMs(mean[1])),
   };
 }
 
-const bad = (s) => s.non_2xx + s.errors + s.timeouts > 0;
+// One wrk run: one thread, `connections` keep-alive connections, `method` over `paths`.
+async function wrk(base, { seconds, connections }, method, paths) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '--latency',
+    '-s', LUA, base, '--', method, ...paths];
+  const { stdout } = await execFileP('wrk', args);
+  return parseWrk(stdout);
+}
 
-async function measure(base, opts, label, requests) {
+// Exact-count bulk load (autocannon stops after `amount` responses).
+async function bulkCreate(base, amount, connections) {
+  const t0 = process.hrtime.bigint();
+  const r = await autocannon({ url: base + TASKS, method: 'POST', headers: JSON_HEADERS, body: BODY,
+    amount, connections, timeout: 10 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { requests: r.requests.total, ok_2xx: r['2xx'], non_2xx: r.non2xx, errors: r.errors,
+    timeouts: r.timeouts, seconds: round(seconds), req_per_s: round(r['2xx'] / seconds, 1) };
+}
+
+// What went wrong in a run, or '' when it is clean.
+function problem(s) {
+  const parts = [];
+  if (s.non_2xx) parts.push(`${s.non_2xx} non-2xx`);
+  if (s.errors) parts.push(`${s.errors} errors`);
+  if (s.timeouts) parts.push(`${s.timeouts} timeouts`);
+  if (!s.ok_2xx) parts.push('no successful responses');
+  return parts.join(', ');
+}
+
+async function measure(base, opts, label, method, paths) {
   if (opts.warmup > 0) {
-    const w = await load(base, { requests, duration: opts.warmup, connections: opts.connections });
-    if (bad(w)) console.log(`    warm-up for ${label}: ${w.non_2xx} non-2xx, ${w.errors} errors, ${w.timeouts} timeouts`);
+    const w = await wrk(base, { seconds: opts.warmup, connections: opts.connections }, method, paths);
+    if (problem(w)) console.log(`    warm-up for ${label}: ${problem(w)}`);
   }
-  const s = await load(base, { requests, duration: opts.duration, connections: opts.connections });
-  const flag = bad(s) ? `   !!! ${s.non_2xx} non-2xx, ${s.errors} errors, ${s.timeouts} timeouts` : '';
+  const s = await wrk(base, { seconds: opts.duration, connections: opts.connections }, method, paths);
+  const flag = problem(s) ? `   !!! ${problem(s)}` : '';
   console.log(`    ${label.padEnd(24)} ${String(Math.round(s.req_per_s)).padStart(7)} req/s  p50 ${s.p50_ms} ms  p99 ${s.p99_ms} ms${flag}`);
   return s;
 }
@@ -141,12 +172,9 @@ async function benchServer(target, opts) {
   const bulkAmount = opts.tasks - opts.stepTasks - 2;
   let bulk = null;
   if (bulkAmount > 0) {
-    bulk = await load(base, {
-      requests: [{ method: 'POST', path: TASKS, headers: JSON_HEADERS, body: BODY }],
-      amount: bulkAmount, connections: opts.connections,
-    });
+    bulk = await bulkCreate(base, bulkAmount, opts.connections);
     console.log(`    bulk load: ${bulk.ok_2xx} tasks in ${bulk.seconds} s (${bulk.req_per_s} req/s)` +
-      (bad(bulk) ? `   !!! ${bulk.non_2xx} non-2xx, ${bulk.errors} errors, ${bulk.timeouts} timeouts` : ''));
+      (problem(bulk) ? `   !!! ${problem(bulk)}` : ''));
   }
   // Top up anything the bulk load failed to store, so the count is exact.
   let stored = await countTasks(base);
@@ -165,12 +193,12 @@ async function benchServer(target, opts) {
   await expectOk(base, 'POST', `${TASKS}/${stepIds[0]}/steps`, BODY, (j) => j.output === 'hello');
 
   const workloads = {};
-  workloads.get_first = await measure(base, opts, 'GET /tasks/{first}', [{ method: 'GET', path: `${TASKS}/${first}` }]);
-  workloads.get_last = await measure(base, opts, 'GET /tasks/{last}', [{ method: 'GET', path: `${TASKS}/${last}` }]);
-  workloads.step = await measure(base, opts, 'POST /tasks/{id}/steps',
-    stepIds.map((id) => ({ method: 'POST', path: `${TASKS}/${id}/steps`, headers: JSON_HEADERS, body: BODY })));
+  workloads.get_first = await measure(base, opts, 'GET /tasks/{first}', 'GET', [`${TASKS}/${first}`]);
+  workloads.get_last = await measure(base, opts, 'GET /tasks/{last}', 'GET', [`${TASKS}/${last}`]);
+  workloads.step = await measure(base, opts, 'POST /tasks/{id}/steps', 'POST',
+    stepIds.map((id) => `${TASKS}/${id}/steps`));
   // Creating tasks last keeps the store at exactly opts.tasks for the GETs.
-  workloads.create_task = await measure(base, opts, 'POST /tasks', [{ method: 'POST', path: TASKS, headers: JSON_HEADERS, body: BODY }]);
+  workloads.create_task = await measure(base, opts, 'POST /tasks', 'POST', [TASKS]);
 
   const lastFirst = workloads.get_first.req_per_s ? round(workloads.get_last.req_per_s / workloads.get_first.req_per_s) : null;
   console.log(`    GET last/first req/s ratio: ${lastFirst}`);
@@ -182,7 +210,7 @@ const ms = (x) => (x == null ? 'n/a' : x.toFixed(2));
 
 function cell(s) {
   if (!s) return ['-', '-', '-'];
-  return [`${Math.round(s.req_per_s)}${bad(s) ? ' !!' : ''}`, ms(s.p50_ms), ms(s.p99_ms)];
+  return [`${Math.round(s.req_per_s)}${problem(s) ? ' !!' : ''}`, ms(s.p50_ms), ms(s.p99_ms)];
 }
 
 function printTable(results) {
@@ -206,6 +234,9 @@ function printTable(results) {
   return ratios;
 }
 
+// e.g. "debian/4.1.0-3+b2" (wrk -v prints it, then exits with status 1).
+const wrkVersion = () => (/^wrk (\S+)/.exec(spawnSync('wrk', ['-v']).stdout || '') || [null, null])[1];
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   console.log(`duration ${opts.duration} s, warm-up ${opts.warmup} s, ${opts.connections} connections, ` +
@@ -217,16 +248,17 @@ async function main() {
   const problems = [];
   for (const [name, s] of Object.entries(servers)) {
     for (const [key, w] of Object.entries({ bulk_load: s.bulk_load, ...s.workloads })) {
-      if (w && bad(w)) problems.push(`${name} ${key}: ${w.non_2xx} non-2xx, ${w.errors} errors, ${w.timeouts} timeouts`);
+      if (w && problem(w)) problems.push(`${name} ${key}: ${problem(w)}`);
     }
     if (s.stored_tasks !== opts.tasks) problems.push(`${name}: stored ${s.stored_tasks} tasks, expected ${opts.tasks}`);
   }
 
   const result = {
     date: new Date().toISOString(),
-    settings: { duration_s: opts.duration, warmup_s: opts.warmup, connections: opts.connections,
+    settings: { load_generator: `wrk -t1 -c${opts.connections} --timeout 10s --latency`, bulk_loader: 'autocannon',
+      duration_s: opts.duration, warmup_s: opts.warmup, connections: opts.connections,
       tasks: opts.tasks, step_tasks: opts.stepTasks },
-    environment: { node: process.version, autocannon: require('autocannon/package.json').version,
+    environment: { wrk: wrkVersion(), node: process.version, autocannon: require('autocannon/package.json').version,
       agent_protocol: require('agent-protocol/package.json').version, cpus: os.cpus().length,
       cpu_model: (os.cpus()[0] || {}).model, platform: `${os.platform()} ${os.release()}` },
     servers,

@@ -37,6 +37,14 @@ for tool in node npm curl; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is required" >&2; exit 1; }
 done
 
+# wrk (Debian package) is the load generator; install it when missing.
+if ! command -v wrk >/dev/null; then
+  echo "== apt-get install wrk"
+  sudo=""; if ((EUID)); then sudo=sudo; fi
+  $sudo apt-get install -y -q wrk || { $sudo apt-get update -q && $sudo apt-get install -y -q wrk; } ||
+    { echo "run.sh: could not install wrk" >&2; exit 1; }
+fi
+
 if want ours; then
   command -v dotnet >/dev/null || { echo "run.sh: dotnet is required" >&2; exit 1; }
   if ((build)); then
@@ -46,7 +54,7 @@ if want ours; then
   [[ -f "$dll" ]] || { echo "run.sh: $dll not found (build first or drop --no-build)" >&2; exit 1; }
 fi
 
-# Install the pinned reference server and autocannon when missing or stale.
+# Install the pinned reference server and autocannon (bulk loading) when missing or stale.
 if [[ ! -f "$here/node_modules/.package-lock.json" || "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]]; then
   echo "== npm ci"
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)

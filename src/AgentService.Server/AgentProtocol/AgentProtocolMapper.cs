@@ -7,11 +7,14 @@ namespace AgentService.Server.AgentProtocol;
 /// <summary>Stored records to Agent Protocol wire types.</summary>
 internal static class AgentProtocolMapper
 {
+    /// <summary>The spec's TaskInput and StepInput are objects that are not nullable: an absent one is answered as {}.</summary>
+    private static readonly RawJson EmptyObject = new("{}");
+
     public static AgentTask ToTask(TaskRecord task, IEnumerable<ArtifactRecord> artifacts) => new()
     {
         TaskId = task.TaskId,
         Input = task.Input,
-        AdditionalInput = Raw(task.AdditionalInput),
+        AdditionalInput = Raw(task.AdditionalInput) ?? EmptyObject,
         Artifacts = artifacts.Select(ToArtifact).ToList(),
     };
 
@@ -20,7 +23,7 @@ internal static class AgentProtocolMapper
         TaskId = step.TaskId,
         StepId = step.StepId,
         Input = step.Input,
-        AdditionalInput = Raw(step.AdditionalInput),
+        AdditionalInput = Raw(step.AdditionalInput) ?? EmptyObject,
         Name = step.Name,
         Status = step.Status,
         Output = step.Output,
