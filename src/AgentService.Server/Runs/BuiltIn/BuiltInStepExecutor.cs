@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using AgentService.Protocol.Ids;
 using AgentService.Server.Hosting;
 using AgentService.Server.Observability;
@@ -9,9 +9,10 @@ using Microsoft.Extensions.Options;
 namespace AgentService.Server.Runs.BuiltIn;
 
 /// <summary>
-/// Runs steps on agents inside the server process: a queue drained by a fixed number of workers. Each step is
-/// marked <c>running</c>, executed, and completed with its artifacts in one commit; then its waiter is woken.
-/// Steps left unfinished by a stop or crash are picked up again at start.
+/// Runs steps on agents inside the server process. A scheduled step starts at once on the caller's thread (up to the
+/// configured concurrency; beyond it, steps wait in a queue that finishing runs drain), so the common path has no
+/// hand-off between threads. Each step is marked <c>running</c>, executed, and completed with its artifacts; then
+/// its waiter is woken. Steps left unfinished by a stop or crash are picked up again at start.
 /// </summary>
 internal sealed class BuiltInStepExecutor(
     IStepStore steps,
@@ -22,17 +23,26 @@ internal sealed class BuiltInStepExecutor(
 {
     private const int ResumeBatch = 10_000;
 
-    private readonly Channel<StepWork> _queue = Channel.CreateUnbounded<StepWork>();
+    private readonly ConcurrentQueue<StepWork> _waiting = new();
+    private readonly ConcurrentDictionary<Task, byte> _runners = new();
     private readonly EchoAgent _echo = new();
     private readonly CancellationTokenSource _stopping = new();
-    private Task[] _workers = [];
+    private int _active;
 
-    public ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken) =>
-        _queue.Writer.WriteAsync(work, cancellationToken);
+    public ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken)
+    {
+        // After stop the step simply stays pending in the store; the next start resumes it.
+        if (!_stopping.IsCancellationRequested)
+        {
+            _waiting.Enqueue(work);
+            StartRunners();
+        }
+
+        return ValueTask.CompletedTask;
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _workers = Enumerable.Range(0, options.Value.BuiltInConcurrency).Select(_ => Task.Run(WorkAsync, CancellationToken.None)).ToArray();
         var unfinished = await steps.ListUnfinishedAsync(ResumeBatch, cancellationToken);
         if (unfinished.Count > 0)
         {
@@ -47,26 +57,58 @@ internal sealed class BuiltInStepExecutor(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _queue.Writer.TryComplete();
         await _stopping.CancelAsync();
-        await Task.WhenAll(_workers).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_runners.Keys).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose() => _stopping.Dispose();
 
-    private async Task WorkAsync()
+    /// <summary>Starts runners while there is waiting work and room under the concurrency limit.</summary>
+    private void StartRunners()
     {
-        var token = _stopping.Token;
-        try
+        while (!_waiting.IsEmpty)
         {
-            await foreach (var work in _queue.Reader.ReadAllAsync(token))
+            if (Interlocked.Increment(ref _active) > options.Value.BuiltInConcurrency)
             {
-                await RunAsync(work, token);
+                Interlocked.Decrement(ref _active);
+                return;
+            }
+
+            if (!_waiting.TryDequeue(out var work))
+            {
+                Interlocked.Decrement(ref _active);
+                return;
+            }
+
+            var runner = RunThenDrainAsync(work);
+            if (!runner.IsCompleted)
+            {
+                _runners.TryAdd(runner, 0);
+                _ = runner.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _),
+                    _runners, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+    }
+
+    private async Task RunThenDrainAsync(StepWork work)
+    {
+        var token = _stopping.Token;
+        var current = work;
+        while (true)
         {
-            // Stopping: what is left stays pending in the store and is resumed at the next start.
+            await RunAsync(current, token);
+            if (token.IsCancellationRequested || !_waiting.TryDequeue(out current!))
+            {
+                break;
+            }
+        }
+
+        Interlocked.Decrement(ref _active);
+
+        // Work queued while this runner was finishing must not be stranded.
+        if (!token.IsCancellationRequested)
+        {
+            StartRunners();
         }
     }
 
