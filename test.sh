@@ -3,6 +3,8 @@
 #   ./test.sh            restore, build Release with warnings as errors, run all test projects,
 #                        then the official Agent Protocol conformance suite against the real server,
 #                        and print 'N passed, N failed'.
+# The functional tests run twice: on SQLite and on PostgreSQL. Without AGENTSERVICE_TEST_POSTGRES (an admin
+# connection string) the script starts a throwaway PostgreSQL cluster itself (needs the postgresql package).
 # Needs the .NET 10 SDK, node/npm (for newman) and python3. Results land in artifacts/test-results/.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -23,6 +25,23 @@ test_status=0
 dotnet test AgentService.slnx -c "$configuration" --no-build --nologo \
   --logger "trx" --results-directory "$results" \
   --blame-hang --blame-hang-timeout 10m || test_status=$?
+
+step "functional tests on PostgreSQL"
+pg_dir=
+if [ -z "${AGENTSERVICE_TEST_POSTGRES:-}" ] && pg_dir=$(mktemp -d) && AGENTSERVICE_TEST_POSTGRES=$(eng/postgres.sh start "$pg_dir"); then
+  export AGENTSERVICE_TEST_POSTGRES
+  trap 'eng/postgres.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
+fi
+if [ -n "${AGENTSERVICE_TEST_POSTGRES:-}" ]; then
+  AGENTSERVICE_TEST_STORAGE=postgres dotnet test tests/AgentService.FunctionalTests -c "$configuration" --no-build --nologo \
+    --logger "trx;LogFilePrefix=postgres" --results-directory "$results/postgres" \
+    --blame-hang --blame-hang-timeout 10m || test_status=$?
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL is not available: the PostgreSQL run cannot be skipped in CI" >&2
+  test_status=1
+else
+  echo "SKIPPED: the PostgreSQL run (install the postgresql package, or set AGENTSERVICE_TEST_POSTGRES)" >&2
+fi
 
 step "Agent Protocol conformance suite (newman)"
 conformance_status=0

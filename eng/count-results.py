@@ -19,6 +19,8 @@ def count_trx(path):
     failed = get("failed") + get("error") + get("timeout") + get("aborted")
     test = root.find("t:TestDefinitions/t:UnitTest", NS)
     name = pathlib.Path(test.get("storage")).stem if test is not None else path.stem
+    if path.parent.name == "postgres":
+        name += " (PostgreSQL)"
     for result in root.iterfind("t:Results/t:UnitTestResult", NS):
         if result.get("outcome") not in ("Passed", "NotExecuted"):
             print(f"  FAIL {result.get('testName')}")

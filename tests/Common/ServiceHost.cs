@@ -65,6 +65,7 @@ public sealed class ServiceHost : IAsyncDisposable
         await StopAsync();
         if (_ownsDataDir)
         {
+            await TestStorage.DropAsync(DataDir);
             try
             {
                 Directory.Delete(DataDir, recursive: true);
@@ -75,9 +76,16 @@ public sealed class ServiceHost : IAsyncDisposable
         }
     }
 
+    /// <summary>True when this run of the suite uses PostgreSQL (see <see cref="TestStorage"/>).</summary>
+    public static bool UsesPostgres => TestStorage.UsesPostgres;
+
+    /// <summary>Runs SQL (with <c>@name</c> parameters) directly against this host's database, SQLite or PostgreSQL.</summary>
+    public Task<object?> ExecuteSqlAsync(string sql, IReadOnlyDictionary<string, object?>? parameters = null) =>
+        TestStorage.ExecuteAsync(DataDir, sql, parameters);
+
     private async Task StartCoreAsync()
     {
-        string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, .. _extraArgs];
+        string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, .. TestStorage.ServerArgs(DataDir), .. _extraArgs];
         _app = AgentServiceApp.Create(args, builder =>
         {
             builder.Logging.ClearProviders();

@@ -131,7 +131,7 @@ internal sealed class AgentProtocolService(
         var task = await FindTaskAsync(agent, taskId, cancellationToken);
         var artifact = await artifacts.GetAsync(task.TaskId, artifactId, cancellationToken)
             ?? throw ServiceException.NotFound($"Unable to find artifact with the provided id '{artifactId}' in task '{taskId}'.");
-        var content = blobs.OpenRead(artifact.BlobHash)
+        var content = await blobs.OpenReadAsync(artifact.BlobHash, cancellationToken)
             ?? throw new ServiceException(ErrorCode.Internal, $"The bytes of artifact '{artifactId}' are missing from the blob store.");
         return (artifact, content);
     }

@@ -6,6 +6,7 @@ using AgentService.Server.Runs;
 using AgentService.Server.Runs.BuiltIn;
 using AgentService.Server.Storage;
 using AgentService.Server.Storage.Blobs;
+using AgentService.Server.Storage.Postgres;
 using AgentService.Server.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -24,12 +25,24 @@ public static class AgentServiceExtensions
 
         services.TryAddSingleton<AgentCatalog>();
 
-        services.TryAddSingleton<SqliteDatabase>();
-        services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<SqliteDatabase>());
-        services.TryAddSingleton<ITaskStore, SqliteTaskStore>();
-        services.TryAddSingleton<IStepStore, SqliteStepStore>();
-        services.TryAddSingleton<IArtifactStore, SqliteArtifactStore>();
-        services.TryAddSingleton<IBlobStore, FileBlobStore>();
+        if (!string.IsNullOrWhiteSpace(configuration[$"{AgentServiceOptions.SectionName}:Storage:Postgres"]))
+        {
+            services.TryAddSingleton<PostgresDatabase>();
+            services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<PostgresDatabase>());
+            services.TryAddSingleton<ITaskStore, PostgresTaskStore>();
+            services.TryAddSingleton<IStepStore, PostgresStepStore>();
+            services.TryAddSingleton<IArtifactStore, PostgresArtifactStore>();
+            services.TryAddSingleton<IBlobStore, PostgresBlobStore>();
+        }
+        else
+        {
+            services.TryAddSingleton<SqliteDatabase>();
+            services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<SqliteDatabase>());
+            services.TryAddSingleton<ITaskStore, SqliteTaskStore>();
+            services.TryAddSingleton<IStepStore, SqliteStepStore>();
+            services.TryAddSingleton<IArtifactStore, SqliteArtifactStore>();
+            services.TryAddSingleton<IBlobStore, FileBlobStore>();
+        }
 
         services.TryAddSingleton<StepNotifier>();
         services.TryAddSingleton<BuiltInStepExecutor>();

@@ -28,6 +28,9 @@ public sealed class AgentServiceOptions
     /// <summary>The longest wait a <c>Prefer: wait=N</c> header may ask for. Default 300 s.</summary>
     public double MaxStepWaitSeconds { get; set; } = 300;
 
+    /// <summary>Where the data lives: SQLite in <see cref="DataDir"/> unless a PostgreSQL connection string is given.</summary>
+    public StorageOptions Storage { get; set; } = new();
+
     /// <summary>Concurrent step executions of the built-in agents. Default 64.</summary>
     public int BuiltInConcurrency { get; set; } = 64;
 }

@@ -9,5 +9,5 @@ internal interface IBlobStore
     Task<BlobRef> PutAsync(Stream content, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>Opens stored bytes for reading (a seekable stream), or <c>null</c> when there are none under that hash.</summary>
-    Stream? OpenRead(string hash);
+    Task<Stream?> OpenReadAsync(string hash, CancellationToken cancellationToken);
 }

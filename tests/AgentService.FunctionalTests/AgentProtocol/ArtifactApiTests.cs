@@ -158,7 +158,14 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         Assert.Contains("limit", error.GetProperty("message").GetString());
         var list = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/artifacts");
         Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_host.DataDir, "blobs", "tmp")));
+        if (ServiceHost.UsesPostgres)
+        {
+            Assert.Equal(0L, await _host.ExecuteSqlAsync("SELECT COUNT(*) FROM blob_chunks c WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.upload_id = c.upload_id)"));
+        }
+        else
+        {
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(_host.DataDir, "blobs", "tmp")));
+        }
     }
 
     [Fact]

@@ -1,8 +1,6 @@
 using System.Net;
 using AgentService.Protocol.AgentProtocol;
-using AgentService.Server.Storage.Sqlite;
 using AgentService.Tests.Common;
-using Microsoft.Data.Sqlite;
 
 namespace AgentService.FunctionalTests.AgentProtocol;
 
@@ -58,24 +56,21 @@ public sealed class PersistenceTests
 
         // A crash after a step was stored but before it ran leaves it 'created' (or 'running') in the store.
         var stepIds = new[] { "stp_01jq3v8d6ef5tr9w2k7m4n8p0x", "stp_01jq3v8d6ef5tr9w2k7m4n8p0y" };
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(host.DataDir, SqliteDatabase.FileName)};Pooling=False"))
+        for (var i = 0; i < stepIds.Length; i++)
         {
-            await connection.OpenAsync();
-            for (var i = 0; i < stepIds.Length; i++)
+            var parameters = new Dictionary<string, object?>
             {
-                await using var command = connection.CreateCommand();
-                command.CommandText = """
-                    UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $task;
-                    INSERT INTO steps (step_id, task_id, seq, input, status, created_at, updated_at)
-                    VALUES ($id, $task, $seq, $input, $status, 0, 0);
-                    """;
-                command.Parameters.AddWithValue("$task", taskId);
-                command.Parameters.AddWithValue("$id", stepIds[i]);
-                command.Parameters.AddWithValue("$seq", i + 1);
-                command.Parameters.AddWithValue("$input", $"pending {i}");
-                command.Parameters.AddWithValue("$status", i == 0 ? StepStatus.Created : StepStatus.Running);
-                await command.ExecuteNonQueryAsync();
-            }
+                ["task"] = taskId,
+                ["id"] = stepIds[i],
+                ["seq"] = (long)(i + 1),
+                ["input"] = $"pending {i}",
+                ["status"] = i == 0 ? StepStatus.Created : StepStatus.Running,
+            };
+            await host.ExecuteSqlAsync("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = @task", parameters);
+            await host.ExecuteSqlAsync("""
+                INSERT INTO steps (step_id, task_id, seq, input, status, created_at, updated_at)
+                VALUES (@id, @task, @seq, @input, @status, 0, 0)
+                """, parameters);
         }
 
         await host.RestartAsync();

@@ -87,7 +87,9 @@ internal sealed class FileBlobStore : IBlobStore
         }
     }
 
-    public Stream? OpenRead(string hash)
+    public Task<Stream?> OpenReadAsync(string hash, CancellationToken cancellationToken) => Task.FromResult<Stream?>(OpenRead(hash));
+
+    private FileStream? OpenRead(string hash)
     {
         if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower))
         {

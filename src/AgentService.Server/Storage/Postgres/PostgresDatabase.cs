@@ -1,0 +1,100 @@
+using AgentService.Server.Hosting;
+using AgentService.Server.Observability;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace AgentService.Server.Storage.Postgres;
+
+/// <summary>
+/// A PostgreSQL database shared by every node of the service (<c>AgentService:Storage:Postgres</c>). Each write is
+/// its own transaction committed before it returns; PostgreSQL groups the WAL flushes of concurrent commits itself.
+/// Migrations run at start under an advisory lock.
+/// </summary>
+internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth
+{
+    private const long MigrationLockKey = 0x4167656e74537663; // "AgentSvc"
+
+    public PostgresDatabase(IOptions<AgentServiceOptions> options, ILogger<PostgresDatabase> logger)
+    {
+        var connectionString = options.Value.Storage.Postgres
+            ?? throw new InvalidOperationException("AgentService:Storage:Postgres is not set.");
+        DataSource = NpgsqlDataSource.Create(connectionString);
+        Migrate(logger);
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        await using var command = DataSource.CreateCommand("SELECT MAX(version) FROM schema_migrations");
+        var version = await command.ExecuteScalarAsync(cancellationToken) is int v ? v : 0;
+        return version == PostgresMigrations.All[^1].Version;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction and commits it.</summary>
+    public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    private void Migrate(ILogger logger)
+    {
+        using var connection = DataSource.OpenConnection();
+        using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", connection))
+        {
+            lockCommand.ExecuteNonQuery();
+        }
+
+        try
+        {
+            using (var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)", connection))
+            {
+                create.ExecuteNonQuery();
+            }
+
+            int current;
+            using (var query = new NpgsqlCommand("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", connection))
+            {
+                current = (int)query.ExecuteScalar()!;
+            }
+
+            foreach (var (version, name, sql) in PostgresMigrations.All)
+            {
+                if (version <= current)
+                {
+                    continue;
+                }
+
+                using var transaction = connection.BeginTransaction();
+#pragma warning disable CA2100 // Migration SQL is a compile-time constant.
+                using (var migrate = new NpgsqlCommand(sql, connection, transaction))
+#pragma warning restore CA2100
+                {
+                    migrate.ExecuteNonQuery();
+                }
+
+                using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", connection, transaction))
+                {
+                    record.Parameters.Add(new NpgsqlParameter { Value = version });
+                    record.Parameters.Add(new NpgsqlParameter { Value = name });
+                    record.Parameters.Add(new NpgsqlParameter { Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+                    record.ExecuteNonQuery();
+                }
+
+                transaction.Commit();
+                Log.MigrationApplied(logger, version, name);
+            }
+        }
+        finally
+        {
+            using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLockKey})", connection);
+            unlock.ExecuteNonQuery();
+        }
+    }
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}
