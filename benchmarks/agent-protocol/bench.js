@@ -156,6 +156,30 @@ async function measure(base, opts, label, method, paths) {
   return s;
 }
 
+// Sums two wrk runs of the same workload: req/s over the combined time, the mean of the p50s, the worse p99.
+function combine(a, b) {
+  const sum = (k) => a[k] + b[k];
+  const seconds = sum('seconds');
+  return {
+    requests: sum('requests'), ok_2xx: sum('ok_2xx'), non_2xx: sum('non_2xx'), errors: sum('errors'), timeouts: sum('timeouts'),
+    seconds: round(seconds), req_per_s: round(sum('ok_2xx') / seconds, 1),
+    p50_ms: round((a.p50_ms + b.p50_ms) / 2), p99_ms: Math.max(a.p99_ms, b.p99_ms), mean_ms: round((a.mean_ms + b.mean_ms) / 2),
+    runs: [a, b],
+  };
+}
+
+// GET first and GET last are measured in the order first, last, last, first (half the duration each), so a drift
+// of the machine during the run (JIT, caches, other load) weighs on both equally.
+async function measurePair(base, opts, labels, paths) {
+  const half = { ...opts, duration: Math.max(1, Math.round(opts.duration / 2)) };
+  const quiet = { ...half, warmup: 0 };
+  const a1 = await measure(base, half, `${labels[0]} (1/2)`, 'GET', [paths[0]]);
+  const b1 = await measure(base, half, `${labels[1]} (1/2)`, 'GET', [paths[1]]);
+  const b2 = await measure(base, quiet, `${labels[1]} (2/2)`, 'GET', [paths[1]]);
+  const a2 = await measure(base, quiet, `${labels[0]} (2/2)`, 'GET', [paths[0]]);
+  return [combine(a1, a2), combine(b1, b2)];
+}
+
 async function expectOk(base, method, urlPath, body, check) {
   const r = await call(base, method, urlPath, body);
   if (r.status !== 200 || !r.json || !check(r.json)) throw new Error(`${method} ${urlPath} -> ${r.status}: ${r.text.slice(0, 200)}`);
@@ -193,8 +217,8 @@ async function benchServer(target, opts) {
   await expectOk(base, 'POST', `${TASKS}/${stepIds[0]}/steps`, BODY, (j) => j.output === 'hello');
 
   const workloads = {};
-  workloads.get_first = await measure(base, opts, 'GET /tasks/{first}', 'GET', [`${TASKS}/${first}`]);
-  workloads.get_last = await measure(base, opts, 'GET /tasks/{last}', 'GET', [`${TASKS}/${last}`]);
+  [workloads.get_first, workloads.get_last] = await measurePair(base, opts,
+    ['GET /tasks/{first}', 'GET /tasks/{last}'], [`${TASKS}/${first}`, `${TASKS}/${last}`]);
   workloads.step = await measure(base, opts, 'POST /tasks/{id}/steps', 'POST',
     stepIds.map((id) => `${TASKS}/${id}/steps`));
   // Creating tasks last keeps the store at exactly opts.tasks for the GETs.

@@ -131,6 +131,12 @@ internal sealed class BuiltInStepExecutor(
             }
 
             var artifacts = new List<NewArtifact>();
+            if (outcome.Files is { Count: > 0 })
+            {
+                // This may run as the continuation of a store write (on its writer): blob I/O and fsync go elsewhere.
+                await Task.Yield();
+            }
+
             foreach (var file in outcome.Files ?? [])
             {
                 await using var content = new MemoryStream(file.Content.ToArray(), writable: false);

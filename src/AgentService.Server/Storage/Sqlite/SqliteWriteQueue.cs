@@ -8,7 +8,8 @@ namespace AgentService.Server.Storage.Sqlite;
 /// The single writer of the database, with group commit: concurrent writes are queued, and every operation that is
 /// waiting when the writer comes round runs in one transaction with one durable commit (synchronous=FULL). Each
 /// operation runs in its own savepoint, so a failing one is rolled back alone and reports its own exception. A
-/// caller's task completes only after the commit that contains its operation.
+/// caller's task completes only after the commit that contains its operation, and its continuation runs on the
+/// writer: keep it short (answer the request, enqueue the next write), never block there.
 /// </summary>
 internal sealed class SqliteWriteQueue : IAsyncDisposable
 {
@@ -152,7 +153,10 @@ internal sealed class SqliteWriteQueue : IAsyncDisposable
 
     private sealed class WriteOperation<T>(Func<SqliteCommandCache, T> work) : WriteOperation
     {
-        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run inline on the writer as each operation completes: the common continuation is "write the
+        // HTTP answer", and running it here saves a thread wake-up per request (measured: ~+25% step throughput).
+        // Callers keep what follows an awaited write short and move blocking work elsewhere.
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.None);
         private T? _result;
 
         public Task<T> Task => _completion.Task;
