@@ -37,6 +37,9 @@ internal sealed class AgentProtocolService(
     public async Task<AgentTask> CreateTaskAsync(AgentDefinition agent, string? input, string? additionalInput, CancellationToken cancellationToken)
     {
         var task = await tasks.CreateAsync(TypeId.New(IdPrefixes.Run), agent.Id, input, additionalInput, cancellationToken);
+
+        // The task is stored and is answered as created even if preparing its run fails now: the first step prepares it again.
+        await executor.TaskCreatedAsync(task, CancellationToken.None);
         return AgentProtocolMapper.ToTask(task, []);
     }
 

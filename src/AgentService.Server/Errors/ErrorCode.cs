@@ -18,6 +18,9 @@ internal enum ErrorCode
     /// <summary>The HTTP method is not allowed on the route.</summary>
     MethodNotAllowed,
 
+    /// <summary>No valid credentials (a run token, an API key).</summary>
+    Unauthenticated,
+
     /// <summary>The service cannot answer now (shutting down, storage unavailable).</summary>
     Unavailable,
 

@@ -11,11 +11,13 @@ internal static class ErrorMapping
         ErrorCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorCode.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
         ErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         _ => StatusCodes.Status500InternalServerError,
     };
 
     public static ErrorCode FromStatusCode(int status) => status switch
     {
+        StatusCodes.Status401Unauthorized => ErrorCode.Unauthenticated,
         StatusCodes.Status404NotFound => ErrorCode.NotFound,
         StatusCodes.Status405MethodNotAllowed => ErrorCode.MethodNotAllowed,
         StatusCodes.Status413PayloadTooLarge => ErrorCode.PayloadTooLarge,

@@ -1,6 +1,7 @@
 namespace AgentService.Server.Observability;
 
-/// <summary>Every log message of the server, with its event id. Ids: 1xxx hosting and errors, 2xxx storage, 3xxx execution.</summary>
+/// <summary>Every log message of the server, with its event id. Ids: 1xxx hosting and errors, 2xxx storage, 3xxx execution,
+/// 4xxx runtime connections and launcher.</summary>
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "AgentService listening; data dir {DataDir}, {AgentCount} agent(s), default agent '{DefaultAgent}'")]
@@ -26,4 +27,25 @@ internal static partial class Log
 
     [LoggerMessage(3002, LogLevel.Error, "Executing step {StepId} could not be recorded; it stays pending and is retried at the next start")]
     public static partial void StepNotRecorded(ILogger logger, string stepId, Exception exception);
+
+    [LoggerMessage(4000, LogLevel.Information, "Runtime attached to run {RunId}, attempt {AttemptId}, connection {ConnectionId} (epoch {Epoch}, reconnect {Reconnect})")]
+    public static partial void RuntimeAttached(ILogger logger, string runId, string attemptId, string connectionId, long epoch, bool reconnect);
+
+    [LoggerMessage(4001, LogLevel.Error, "The delivery pump of run {RunId} failed")]
+    public static partial void DeliveryPumpFailed(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(4002, LogLevel.Information, "Started runtime process {ProcessId} for run {RunId}, attempt {AttemptId}: {Command}")]
+    public static partial void RuntimeLaunched(ILogger logger, int processId, string runId, string attemptId, string command);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Runtime process of run {RunId}, attempt {AttemptId} exited with code {ExitCode}")]
+    public static partial void RuntimeExited(ILogger logger, string runId, string attemptId, int exitCode);
+
+    [LoggerMessage(4004, LogLevel.Error, "Could not start the runtime of run {RunId}: {Reason}")]
+    public static partial void RuntimeLaunchFailed(ILogger logger, string runId, string reason, Exception? exception);
+
+    [LoggerMessage(4005, LogLevel.Warning, "Attempt {AttemptId} of run {RunId} lost its lease")]
+    public static partial void LeaseLost(ILogger logger, string runId, string attemptId);
+
+    [LoggerMessage(4006, LogLevel.Error, "Run {RunId} failed: {Reason}")]
+    public static partial void RunFailed(ILogger logger, string runId, string reason);
 }

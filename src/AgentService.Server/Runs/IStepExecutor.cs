@@ -7,6 +7,9 @@ namespace AgentService.Server.Runs;
 /// </summary>
 internal interface IStepExecutor
 {
+    /// <summary>A task was stored: the executor prepares what it needs for the task (a run and its task.start input).</summary>
+    ValueTask TaskCreatedAsync(Storage.TaskRecord task, CancellationToken cancellationToken);
+
     /// <summary>Accepts a stored step for execution. Returns once the step is queued, not when it is done.</summary>
     ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken);
 }

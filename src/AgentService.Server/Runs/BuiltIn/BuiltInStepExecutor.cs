@@ -29,6 +29,8 @@ internal sealed class BuiltInStepExecutor(
     private readonly CancellationTokenSource _stopping = new();
     private int _active;
 
+    public ValueTask TaskCreatedAsync(TaskRecord task, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     public ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken)
     {
         // After stop the step simply stays pending in the store; the next start resumes it.

@@ -51,5 +51,82 @@ internal static class SqliteMigrations
             CREATE UNIQUE INDEX artifacts_task_seq ON artifacts (task_id, seq);
             CREATE INDEX artifacts_step ON artifacts (step_id, seq) WHERE step_id IS NOT NULL;
             """),
+        (3, "runs, attempts, run tokens, input deliveries, the event log and session KV", """
+            CREATE TABLE runs (
+                run_id         TEXT PRIMARY KEY,
+                agent_id       TEXT NOT NULL,
+                session_id     TEXT NOT NULL,
+                parent_run_id  TEXT NULL,
+                root_run_id    TEXT NOT NULL,
+                status         TEXT NOT NULL,
+                waiting_for    TEXT NULL,
+                attempt_count  INTEGER NOT NULL DEFAULT 0,
+                next_sequence  INTEGER NOT NULL DEFAULT 0,
+                event_count    INTEGER NOT NULL DEFAULT 0,
+                created_at     INTEGER NOT NULL,
+                updated_at     INTEGER NOT NULL,
+                finished_at    INTEGER NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX runs_agent_status ON runs (agent_id, status);
+
+            CREATE TABLE attempts (
+                attempt_id        TEXT PRIMARY KEY,
+                run_id            TEXT NOT NULL REFERENCES runs (run_id),
+                number            INTEGER NOT NULL,
+                status            TEXT NOT NULL,
+                instance_id       TEXT NULL,
+                connection_id     TEXT NULL,
+                connection_epoch  INTEGER NULL,
+                capabilities      TEXT NULL,
+                lease_expires_at  INTEGER NULL,
+                output_seq        INTEGER NOT NULL DEFAULT 0,
+                exit_reason       TEXT NULL,
+                created_at        INTEGER NOT NULL,
+                updated_at        INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE UNIQUE INDEX attempts_run_number ON attempts (run_id, number);
+
+            CREATE TABLE run_tokens (
+                token_hash TEXT PRIMARY KEY,
+                run_id     TEXT NOT NULL REFERENCES runs (run_id),
+                created_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+
+            CREATE TABLE deliveries (
+                delivery_id    TEXT PRIMARY KEY,
+                run_id         TEXT NOT NULL REFERENCES runs (run_id),
+                sequence       INTEGER NOT NULL,
+                kind           TEXT NOT NULL,
+                payload        TEXT NOT NULL,
+                status         TEXT NOT NULL,
+                delivery_count INTEGER NOT NULL DEFAULT 0,
+                traceparent    TEXT NOT NULL,
+                created_at     INTEGER NOT NULL,
+                acked_at       INTEGER NULL
+            ) WITHOUT ROWID;
+            CREATE UNIQUE INDEX deliveries_run_sequence ON deliveries (run_id, sequence);
+            CREATE INDEX deliveries_pending ON deliveries (run_id, sequence) WHERE status = 'pending';
+
+            CREATE TABLE events (
+                run_id     TEXT NOT NULL REFERENCES runs (run_id),
+                position   INTEGER NOT NULL,
+                event_id   TEXT NOT NULL,
+                attempt_id TEXT NULL,
+                seq        INTEGER NOT NULL,
+                type       TEXT NOT NULL,
+                time       TEXT NOT NULL,
+                body       TEXT NOT NULL,
+                PRIMARY KEY (run_id, position)
+            ) WITHOUT ROWID;
+            CREATE UNIQUE INDEX events_run_event ON events (run_id, event_id);
+
+            CREATE TABLE session_kv (
+                session_id TEXT NOT NULL,
+                key        TEXT NOT NULL,
+                value      TEXT NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (session_id, key)
+            ) WITHOUT ROWID;
+            """),
     ];
 }

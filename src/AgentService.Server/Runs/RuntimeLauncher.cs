@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using AgentService.Protocol.Ids;
+using AgentService.Server.Agents;
+using AgentService.Server.Hosting;
+using AgentService.Server.Observability;
+using AgentService.Server.Runtime;
+using AgentService.Server.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace AgentService.Server.Runs;
+
+/// <summary>
+/// Starts runtime processes for runs of agents with a <c>runtime</c> definition, when a run has work (a pending
+/// input beyond task.start) and no runtime holds it. Each process is one attempt with its own run token, given in
+/// its environment (AGENTSERVICE_URL, _RUN_ID, _ATTEMPT_ID, _RUN_TOKEN); its stdout and stderr go to
+/// <c>&lt;data-dir&gt;/runs/&lt;run&gt;/&lt;attempt&gt;.log</c>. A process that exits, or an attempt that loses its
+/// lease, with work pending gets a new attempt after a backoff, up to <see cref="RuntimeOptions.MaxAttempts"/>;
+/// then the run fails with the reason recorded. Processes are stopped when the service stops.
+/// </summary>
+internal sealed class RuntimeLauncher(
+    AgentCatalog agents,
+    IRunStore runs,
+    IDeliveryStore deliveries,
+    RuntimeSignals signals,
+    IServer server,
+    TimeProvider time,
+    IOptions<AgentServiceOptions> serviceOptions,
+    IOptions<RuntimeOptions> options,
+    ILogger<RuntimeLauncher> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, Process> _processes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    /// <summary>Makes sure a runtime is (being) started for the run when it has work and nobody holds it.</summary>
+    public async Task EnsureRuntimeAsync(string runId, CancellationToken cancellationToken)
+    {
+        var gate = _locks.GetOrAdd(runId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if ((_processes.TryGetValue(runId, out var running) && !running.HasExited) || signals.IsAttached(runId))
+            {
+                return;
+            }
+
+            var run = await runs.GetRunAsync(runId, cancellationToken);
+            if (run is null || RunStatus.IsTerminal(run.Status) || !agents.TryGet(run.AgentId, out var agent) || agent.Runtime is null)
+            {
+                return;
+            }
+
+            var current = await runs.GetCurrentAttemptAsync(runId, cancellationToken);
+            if (current is { Status: AttemptStatus.Active, LeaseExpiresAt: { } lease } && lease > time.GetUtcNow())
+            {
+                return; // An attached (or reconnecting) runtime holds the run.
+            }
+
+            if (!await deliveries.HasPendingWorkAsync(runId, cancellationToken))
+            {
+                return;
+            }
+
+            if (run.AttemptCount >= options.Value.MaxAttempts)
+            {
+                var reason = $"the runtime failed {run.AttemptCount} attempt(s) with work pending (last: {current?.ExitReason ?? "unknown"})";
+                Log.RunFailed(logger, runId, reason);
+                await runs.SetRunStatusAsync(runId, RunStatus.Failed, null, CancellationToken.None);
+                return;
+            }
+
+            if (run.AttemptCount > 0)
+            {
+                var backoff = TimeSpan.FromSeconds(options.Value.RestartBackoffSeconds * Math.Pow(2, run.AttemptCount - 1));
+                await Task.Delay(backoff, time, cancellationToken);
+            }
+
+            Start(run, agent);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private void Start(RunRecord run, AgentDefinition agent)
+    {
+        var definition = agent.Runtime!;
+        var token = RunTokens.Mint();
+        var attempt = runs.CreateAttemptAsync(run.RunId, TypeId.New("att"), RunTokens.Hash(token), CancellationToken.None).GetAwaiter().GetResult();
+        var logDir = Path.Combine(Path.GetFullPath(serviceOptions.Value.DataDir), "runs", run.RunId);
+        Directory.CreateDirectory(logDir);
+        var log = new StreamWriter(Path.Combine(logDir, attempt.AttemptId + ".log"), append: true) { AutoFlush = true };
+        var start = new ProcessStartInfo(definition.Command)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = definition.WorkingDirectory ?? Environment.CurrentDirectory,
+        };
+        definition.Args.ForEach(start.ArgumentList.Add);
+        foreach (var (key, value) in definition.Env)
+        {
+            start.Environment[key] = value;
+        }
+
+        start.Environment["AGENTSERVICE_URL"] = ServiceUrl();
+        start.Environment["AGENTSERVICE_RUN_ID"] = run.RunId;
+        start.Environment["AGENTSERVICE_ATTEMPT_ID"] = attempt.AttemptId;
+        start.Environment["AGENTSERVICE_RUN_TOKEN"] = token;
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Write(log, "out", e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, "err", e.Data);
+        process.Exited += (_, _) => _ = OnExitedAsync(run.RunId, attempt.AttemptId, process, log);
+        try
+        {
+            process.Start();
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            Log.RuntimeLaunchFailed(logger, run.RunId, ex.Message, ex);
+            log.Dispose();
+            process.Dispose();
+            _ = runs.EndAttemptAsync(attempt.AttemptId, AttemptStatus.Ended, "launch failed: " + ex.Message, CancellationToken.None);
+            return;
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes[run.RunId] = process;
+        Log.RuntimeLaunched(logger, process.Id, run.RunId, attempt.AttemptId, definition.Command);
+    }
+
+    private async Task OnExitedAsync(string runId, string attemptId, Process process, StreamWriter log)
+    {
+        var exitCode = process.ExitCode;
+        _processes.TryRemove(new KeyValuePair<string, Process>(runId, process));
+        process.Dispose();
+        await log.DisposeAsync();
+        if (exitCode != 0)
+        {
+            Log.RuntimeExited(logger, runId, attemptId, exitCode);
+        }
+
+        await runs.EndAttemptAsync(attemptId, AttemptStatus.Ended, $"process exited with code {exitCode}", CancellationToken.None);
+        if (!_stopping)
+        {
+            await EnsureRuntimeAsync(runId, CancellationToken.None);
+        }
+    }
+
+    /// <summary>An attempt lost its lease: stop its process (if ours) and start over if there is work.</summary>
+    public async Task OnAttemptLostAsync(AttemptRecord attempt, CancellationToken cancellationToken)
+    {
+        Log.LeaseLost(logger, attempt.RunId, attempt.AttemptId);
+        signals.Close(attempt.ConnectionId, 4002, "lease expired");
+        if (_processes.TryRemove(attempt.RunId, out var process))
+        {
+            Kill(process);
+        }
+
+        await EnsureRuntimeAsync(attempt.RunId, cancellationToken);
+    }
+
+    private volatile bool _stopping;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // After a restart the sockets are gone: live attempts get a fresh lease to reconnect in (PROTOCOL.md §5).
+        await runs.RenewActiveLeasesAsync(time.GetUtcNow(), options.Value.Lease, stoppingToken);
+        var interval = TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds);
+        var grace = TimeSpan.FromSeconds(options.Value.LeaseGraceSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(interval, time, stoppingToken);
+            foreach (var attempt in await runs.ListExpiredAttemptsAsync(time.GetUtcNow() - grace, stoppingToken))
+            {
+                if (await runs.EndAttemptAsync(attempt.AttemptId, AttemptStatus.Lost, "lease_expired", stoppingToken))
+                {
+                    await OnAttemptLostAsync(attempt, stoppingToken);
+                }
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        await base.StopAsync(cancellationToken);
+        foreach (var process in _processes.Values)
+        {
+            Kill(process);
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
+    }
+
+    private static void Write(StreamWriter log, string stream, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            try
+            {
+                log.WriteLine($"{DateTime.UtcNow:O} {stream} {line}");
+            }
+            catch (ObjectDisposedException)
+            {
+                // The process ended while its last lines were in flight.
+            }
+        }
+    }
+
+    private string ServiceUrl()
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? AgentServiceApp.DefaultUrl;
+        return address.Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
+            .Replace("://*", "://127.0.0.1", StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using AgentService.Protocol.Ids;
+using AgentService.Server.Agents;
+using AgentService.Server.Runtime;
+using AgentService.Server.Storage;
+
+namespace AgentService.Server.Runs;
+
+/// <summary>
+/// Executes agents that have a runtime (PROTOCOL.md §13): a task is a run with a <c>task.start</c> delivery; a step
+/// is a <c>step.input</c> delivery carrying the service-minted stepId. The runtime answers with step events, which
+/// the event log projects onto the step; the launcher makes sure a runtime is there to take the delivery.
+/// </summary>
+internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliveries, RuntimeSignals signals, RuntimeLauncher launcher) : IStepExecutor
+{
+    public async ValueTask TaskCreatedAsync(TaskRecord task, CancellationToken cancellationToken) =>
+        await EnsureRunAsync(task, cancellationToken);
+
+    public async ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken)
+    {
+        await EnsureRunAsync(work.Task, cancellationToken);
+        var payload = Json(w =>
+        {
+            w.WriteString("stepId", work.Step.StepId);
+            w.WriteStartObject("value");
+            w.WriteString("input", work.Step.Input);
+            w.WritePropertyName("additional_input");
+            if (work.Step.AdditionalInput is { } extra)
+            {
+                w.WriteRawValue(extra, skipInputValidation: true);
+            }
+            else
+            {
+                w.WriteStartObject();
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        });
+        await deliveries.EnqueueAsync(work.Task.TaskId, TypeId.New("dlv"), "step.input", payload, RuntimeSession.NewTraceparent(), cancellationToken);
+        signals.DeliveriesAvailable(work.Task.TaskId);
+        await launcher.EnsureRuntimeAsync(work.Task.TaskId, cancellationToken);
+    }
+
+    private async Task EnsureRunAsync(TaskRecord task, CancellationToken cancellationToken)
+    {
+        if (await runs.GetRunAsync(task.TaskId, cancellationToken) is not null)
+        {
+            return;
+        }
+
+        var payload = Json(w =>
+        {
+            w.WriteStartObject("task");
+            if (task.Input is not null)
+            {
+                w.WriteString("instructions", task.Input);
+            }
+
+            if (task.AdditionalInput is not null)
+            {
+                w.WritePropertyName("input");
+                w.WriteRawValue(task.AdditionalInput, skipInputValidation: true);
+            }
+
+            w.WriteEndObject();
+            w.WriteStartObject("agent");
+            w.WriteString("name", task.AgentId);
+            w.WriteEndObject();
+        });
+        try
+        {
+            await runs.CreateRunAsync(task.TaskId, task.AgentId, TypeId.New("ses"), payload, RuntimeSession.NewTraceparent(), cancellationToken);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 19)
+        {
+            // Created concurrently by another request: that one is as good.
+        }
+    }
+
+    private static string Json(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

@@ -1,0 +1,33 @@
+using AgentService.Server.Errors;
+
+namespace AgentService.Server.Runtime;
+
+/// <summary><c>GET /runtime</c>: the WebSocket of the runtime connection protocol. The upgrade request carries the run
+/// token (<c>Authorization: Bearer</c>); a missing or unknown token is a 401 before any upgrade.</summary>
+internal static class RuntimeEndpoint
+{
+    public static IEndpointRouteBuilder MapRuntime(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.Map("/runtime", HandleAsync);
+        return endpoints;
+    }
+
+    private static async Task HandleAsync(HttpContext context, RuntimeServices services, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            throw new ServiceException(ErrorCode.InvalidRequest, "/runtime speaks the runtime connection protocol over a WebSocket upgrade.");
+        }
+
+        var token = RunTokens.FromHeader(context.Request.Headers.Authorization);
+        var runId = token is null ? null : await services.Runs.FindRunByTokenAsync(RunTokens.Hash(token), context.RequestAborted);
+        if (runId is null)
+        {
+            throw new ServiceException(ErrorCode.Unauthenticated, "A valid run token is required: Authorization: Bearer <run token>.");
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var session = new RuntimeSession(socket, runId, services, loggers.CreateLogger<RuntimeSession>());
+        await session.RunAsync(lifetime.ApplicationStopping);
+    }
+}

@@ -1,0 +1,308 @@
+using System.Text.Json;
+using AgentService.Protocol.Ids;
+using AgentService.Server.Observability;
+using AgentService.Server.Storage;
+
+namespace AgentService.Server.Runtime;
+
+internal sealed partial class RuntimeSession
+{
+    private const string ResumeKey = "run.resume";
+
+    private async Task OutputAsync(JsonElement id, JsonElement parameters, CancellationToken cancellationToken)
+    {
+        Params.OnlyKnown(parameters, "runtimeConnectionId", "runId", "events");
+        RequireConnection(parameters);
+        var runId = Params.RequiredId(parameters, "runId", IdPrefixes.Run);
+        RequireRun(runId);
+        var events = Params.RequiredArray(parameters, "events");
+        if (events.GetArrayLength() > Options.MaxEventsPerBatch)
+        {
+            throw RuntimeProtocolException.InvalidParams("/params/events", $"at most {Options.MaxEventsPerBatch} events per batch");
+        }
+
+        var source = $"/runs/{runId}/attempts/{_attempt!.AttemptId}";
+        var incoming = new List<IncomingEvent>(events.GetArrayLength());
+        var seenIds = new HashSet<string>(StringComparer.Ordinal);
+        var i = 0;
+        foreach (var e in events.EnumerateArray())
+        {
+            var pointer = $"/params/events/{i++}";
+            var incomingEvent = ReadEvent(e, pointer, runId, source);
+            if (!seenIds.Add(incomingEvent.EventId))
+            {
+                throw RuntimeProtocolException.InvalidParams(pointer + "/id", "an event id appears twice in the batch");
+            }
+
+            incoming.Add(incomingEvent);
+        }
+
+        var result = await _services.Events.AppendAsync(runId, _attempt.AttemptId, incoming, cancellationToken);
+        if (result.ExpectedSeq is { } expected)
+        {
+            throw new RuntimeProtocolException(RuntimeErrorCodes.SequenceGap, $"The batch must continue at seq {expected}.", w => w.WriteNumber("expectedSeq", expected));
+        }
+
+        if (result.ReusedSeqEventId is { } reused)
+        {
+            throw RuntimeProtocolException.InvalidParams("/params/events", $"event {reused} reuses a seq already stored for another event");
+        }
+
+        await SendResultAsync(id, w => w.WriteBoolean("accepted", true), cancellationToken);
+        foreach (var completed in result.CompletedSteps)
+        {
+            var artifacts = await _services.Artifacts.ListByStepsAsync([completed.Step.StepId], cancellationToken);
+            _services.Steps.Publish(completed with { Artifacts = artifacts });
+        }
+    }
+
+    private IncomingEvent ReadEvent(JsonElement e, string pointer, string runId, string source)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw RuntimeProtocolException.InvalidParams(pointer, "must be a CloudEvent object");
+        }
+
+        if (!e.TryGetProperty("specversion", out var specVersion) || specVersion.ValueKind != JsonValueKind.String || specVersion.GetString() != "1.0")
+        {
+            throw RuntimeProtocolException.InvalidParams(pointer + "/specversion", "must be \"1.0\"");
+        }
+
+        var eventId = Params.RequiredId(e, "id", "evt", pointer);
+        var type = Params.RequiredString(e, "type", pointer);
+        if (type.Length is 0 or > 256)
+        {
+            throw RuntimeProtocolException.InvalidParams(pointer + "/type", "must be a dotted event type");
+        }
+
+        if (Params.RequiredString(e, "source", pointer) != source)
+        {
+            throw RuntimeProtocolException.InvalidParams(pointer + "/source", $"must be {source}");
+        }
+
+        if (Params.RequiredString(e, "runid", pointer) != runId)
+        {
+            throw RuntimeProtocolException.InvalidParams(pointer + "/runid", $"must be {runId}");
+        }
+
+        if (Params.RequiredString(e, "attemptid", pointer) != _attempt!.AttemptId)
+        {
+            throw RuntimeProtocolException.InvalidParams(pointer + "/attemptid", $"must be {_attempt.AttemptId}");
+        }
+
+        var time = Params.RequiredString(e, "time", pointer);
+        if (!time.EndsWith('Z') || !DateTimeOffset.TryParse(time, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out _))
+        {
+            throw RuntimeProtocolException.InvalidParams(pointer + "/time", "must be an RFC 3339 UTC time ending in Z");
+        }
+
+        Params.RequiredString(e, "traceparent", pointer);
+        if (!e.TryGetProperty("seq", out var seqElement) || !seqElement.TryGetInt64(out var seq) || seq < 1)
+        {
+            throw RuntimeProtocolException.InvalidParams(pointer + "/seq", "must be an integer of at least 1");
+        }
+
+        var data = Params.RequiredObject(e, "data", pointer);
+        RequireCapabilityFor(type);
+        var stepId = e.TryGetProperty("stepid", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        CheckProjectedData(type, data, pointer + "/data");
+        return new IncomingEvent(eventId, type, seq, time, stepId, e.GetRawText(), data.Clone());
+    }
+
+    /// <summary>The members the projections read must have their schema's types (the rest of the event is stored as sent).</summary>
+    private static void CheckProjectedData(string type, JsonElement data, string pointer)
+    {
+        switch (type)
+        {
+            case "step.started":
+                Params.RequiredId(data, "stepId", "stp", pointer);
+                break;
+            case "step.finished":
+                Params.RequiredId(data, "stepId", "stp", pointer);
+                if (Params.RequiredString(data, "status", pointer) is not ("completed" or "failed" or "cancelled"))
+                {
+                    throw RuntimeProtocolException.InvalidParams(pointer + "/status", "must be completed, failed or cancelled");
+                }
+
+                break;
+            case "run.finished":
+                if (Params.RequiredString(data, "status", pointer) is not ("completed" or "failed" or "cancelled" or "timed_out"))
+                {
+                    throw RuntimeProtocolException.InvalidParams(pointer + "/status", "must be a terminal run status");
+                }
+
+                break;
+            case "run.status.changed":
+                if (Params.RequiredString(data, "status", pointer) is not ("queued" or "starting" or "running" or "waiting"))
+                {
+                    throw RuntimeProtocolException.InvalidParams(pointer + "/status", "must be a non-terminal run status (terminal ones use run.finished)");
+                }
+
+                break;
+            case "artifact.created":
+                Params.RequiredId(Params.RequiredObject(data, "artifact", pointer), "artifactId", "art", pointer + "/artifact");
+                break;
+        }
+    }
+
+    private void RequireCapabilityFor(string type)
+    {
+        if (type.StartsWith("tool.call.", StringComparison.Ordinal))
+        {
+            RequireCapability("tool.call");
+        }
+        else if (type == "interaction.requested")
+        {
+            RequireCapability("interaction.request");
+        }
+        else if (type == "checkpoint.saved")
+        {
+            RequireCapability("checkpoint.save");
+        }
+    }
+
+    private async Task HandleReplyAsync(JsonElement reply, CancellationToken cancellationToken)
+    {
+        var key = reply.GetProperty("id").ToString();
+        string? deliveryId;
+        lock (_inFlightLock)
+        {
+            _inFlight.Remove(key, out deliveryId);
+        }
+
+        if (deliveryId is null)
+        {
+            return; // Not a request of ours (or already answered): ignore, as JSON-RPC peers do.
+        }
+
+        var accepted = reply.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Object
+            && result.TryGetProperty("accepted", out var a) && a.ValueKind == JsonValueKind.True;
+        var retryable = !accepted && reply.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
+            && error.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+            && data.TryGetProperty("retryable", out var r) && r.ValueKind == JsonValueKind.True;
+        if (deliveryId == ResumeKey)
+        {
+            if (accepted)
+            {
+                _resumeAcknowledged.TrySetResult();
+            }
+
+            return;
+        }
+
+        if (accepted || !retryable)
+        {
+            // A non-retryable refusal consumes the delivery's sequence too (PROTOCOL.md §7).
+            await _services.Deliveries.AcknowledgeAsync(deliveryId, cancellationToken);
+        }
+    }
+
+    private void StartPump(bool needsResume)
+    {
+        var token = _closing.Token;
+        _pump = Task.Run(async () =>
+        {
+            try
+            {
+                await PumpAsync(needsResume, token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+            {
+                // The socket closed under the pump; the next attach resends what was not acknowledged.
+            }
+            catch (Exception ex)
+            {
+                Log.DeliveryPumpFailed(_logger, _run!.RunId, ex);
+                RequestClose(1011, "internal error");
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Sends the run's deliveries in sequence order, each once per connection. After a lost attempt or a restart
+    /// without state it first sends run.resume, waits for its acknowledgement and then replays from the beginning.
+    /// </summary>
+    private async Task PumpAsync(bool needsResume, CancellationToken cancellationToken)
+    {
+        var run = _run!;
+        var attempt = _attempt!;
+        if (needsResume)
+        {
+            await SendRequestAsync(ResumeKey, w =>
+            {
+                w.WriteString("deliveryId", TypeId.New("dlv"));
+                w.WriteString("runId", run.RunId);
+                w.WriteString("attemptId", attempt.AttemptId);
+                w.WriteString("sessionId", run.SessionId);
+                w.WriteString("kind", "run.resume");
+                w.WriteStartObject("payload");
+                w.WriteString("reason", attempt.Number > 1 && attempt.OutputSeq == 0 ? "new_attempt" : "restart");
+                w.WriteNumber("attemptNumber", attempt.Number);
+                w.WriteNumber("inputCursor", 0);
+                w.WriteNumber("nextOutputSeq", attempt.OutputSeq + 1);
+                w.WriteEndObject();
+                w.WriteNumber("deliveryCount", 1);
+                w.WriteString("createdAt", Timestamp(_services.Time.GetUtcNow()));
+                w.WriteString("traceparent", NewTraceparent());
+            }, cancellationToken);
+            await _resumeAcknowledged.Task.WaitAsync(cancellationToken);
+        }
+
+        long lastSent = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var batch = await _services.Deliveries.ListAsync(run.RunId, lastSent, includeAcknowledged: needsResume, 100, cancellationToken);
+            foreach (var delivery in batch)
+            {
+                var count = await _services.Deliveries.MarkSentAsync(delivery.DeliveryId, cancellationToken);
+                await SendRequestAsync(delivery.DeliveryId, w => WriteDelivery(w, delivery, run, attempt, count), cancellationToken);
+                lastSent = delivery.Sequence;
+            }
+
+            if (batch.Count < 100)
+            {
+                needsResume = false; // The replay is done; from here on only new deliveries are pending.
+                await _deliverySignal.WaitAsync(cancellationToken);
+            }
+        }
+    }
+
+    private static void WriteDelivery(Utf8JsonWriter w, DeliveryRecord delivery, RunRecord run, AttemptRecord attempt, int count)
+    {
+        w.WriteString("deliveryId", delivery.DeliveryId);
+        w.WriteString("runId", run.RunId);
+        w.WriteString("attemptId", attempt.AttemptId);
+        w.WriteString("sessionId", run.SessionId);
+        w.WriteNumber("sequence", delivery.Sequence);
+        w.WriteString("kind", delivery.Kind);
+        w.WritePropertyName("payload");
+        w.WriteRawValue(delivery.Payload, skipInputValidation: true);
+        w.WriteNumber("deliveryCount", count);
+        w.WriteString("createdAt", Timestamp(delivery.CreatedAt));
+        w.WriteString("traceparent", delivery.Traceparent);
+    }
+
+    private async Task SendRequestAsync(string deliveryKey, Action<Utf8JsonWriter> parameters, CancellationToken cancellationToken)
+    {
+        var requestId = "s-" + Interlocked.Increment(ref _outgoingIds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        lock (_inFlightLock)
+        {
+            _inFlight[requestId] = deliveryKey;
+        }
+
+        await SendFrameAsync(w =>
+        {
+            w.WriteString("id", requestId);
+            w.WriteString("method", InputMethod);
+            w.WriteStartObject("params");
+            parameters(w);
+            w.WriteEndObject();
+        }, cancellationToken);
+    }
+
+    internal static string NewTraceparent() =>
+        $"00-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}-01";
+}

@@ -1,0 +1,376 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AgentService.Protocol.Ids;
+using AgentService.Server.Agents;
+using AgentService.Server.Observability;
+using AgentService.Server.Runs;
+using AgentService.Server.Storage;
+
+namespace AgentService.Server.Runtime;
+
+/// <summary>
+/// One runtime WebSocket: JSON-RPC 2.0 frames in both directions (PROTOCOL.md §2). The runtime's commands are handled
+/// in the order they arrive; the service's input deliveries are pushed by a pump that starts once the connection is
+/// attached (and recovered, after a reconnect). All durable state lives in the stores, so a session can end at any
+/// moment and the next attach carries on.
+/// </summary>
+internal sealed partial class RuntimeSession : IDisposable
+{
+    private const string AttachMethod = "runtime.connection.attach.command";
+    private const string HeartbeatMethod = "runtime.connection.heartbeat.command";
+    private const string RecoverMethod = "runtime.connection.recover.command";
+    private const string SecretsMethod = "runtime.connection.secrets.get.command";
+    private const string ConfigMethod = "runtime.connection.config.get.command";
+    private const string KvGetMethod = "runtime.connection.kv.get.command";
+    private const string KvSetMethod = "runtime.connection.kv.set.command";
+    private const string OutputMethod = "runtime.task.output.event";
+    private const string InputMethod = "service.task.input.event";
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly WebSocket _socket;
+    private readonly string _tokenRunId;
+    private readonly RuntimeServices _services;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly SemaphoreSlim _deliverySignal = new(0, int.MaxValue);
+    private readonly Dictionary<string, string> _inFlight = new(StringComparer.Ordinal);
+    private readonly object _inFlightLock = new();
+    private readonly CancellationTokenSource _closing = new();
+    private readonly TaskCompletionSource _resumeAcknowledged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private RunRecord? _run;
+    private AttemptRecord? _attempt;
+    private AgentDefinition? _agent;
+    private string? _connectionId;
+    private HashSet<string> _effective = [];
+    private bool _recovered;
+    private bool _superseded;
+    private long _outgoingIds;
+    private int _closeCode = (int)WebSocketCloseStatus.NormalClosure;
+    private string _closeReason = "";
+    private Task? _pump;
+
+    public RuntimeSession(WebSocket socket, string tokenRunId, RuntimeServices services, ILogger logger)
+    {
+        _socket = socket;
+        _tokenRunId = tokenRunId;
+        _services = services;
+        _logger = logger;
+    }
+
+    private RuntimeOptions Options => _services.Options;
+
+    /// <summary>Serves the socket until it closes or the service stops.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closing.Token);
+        var token = linked.Token;
+        var attachDeadline = _services.Time.GetUtcNow() + TimeSpan.FromSeconds(Options.AttachTimeoutSeconds);
+        using var attachTimer = _services.Time.CreateTimer(_ =>
+        {
+            if (_connectionId is null)
+            {
+                RequestClose(4000, "attach timeout");
+            }
+        }, null, TimeSpan.FromSeconds(Options.AttachTimeoutSeconds), Timeout.InfiniteTimeSpan);
+
+        var message = new ArrayBufferWriter<byte>(4096);
+        try
+        {
+            while (_socket.State == WebSocketState.Open && !token.IsCancellationRequested)
+            {
+                var memory = message.GetMemory(16 * 1024);
+                var result = await _socket.ReceiveAsync(memory, token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+
+                message.Advance(result.Count);
+                if (message.WrittenCount > Options.MaxFrameBytes)
+                {
+                    await CloseAsync(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {Options.MaxFrameBytes} bytes");
+                    return;
+                }
+
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    await CloseAsync((WebSocketCloseStatus)4000, "binary frames are not part of the protocol");
+                    return;
+                }
+
+                await HandleFrameAsync(message.WrittenMemory, token);
+                message.ResetWrittenCount();
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Closing on request (superseded, lease lost, attach timeout) or the service is stopping.
+        }
+        catch (WebSocketException)
+        {
+            // The peer went away without a close handshake; the next attach carries on.
+        }
+        finally
+        {
+            if (_run is not null && _connectionId is not null)
+            {
+                _services.Signals.Unbind(_run.RunId, _connectionId, this);
+            }
+
+            var code = stopping.IsCancellationRequested ? 1012 : _closeCode;
+            var reason = stopping.IsCancellationRequested ? "service restart" : _closeReason;
+            await CloseAsync((WebSocketCloseStatus)code, reason);
+        }
+    }
+
+    /// <summary>Asks the session to close with <paramref name="code"/> (from any thread).</summary>
+    public void RequestClose(int code, string reason)
+    {
+        _superseded |= code == 4001;
+        _closeCode = code;
+        _closeReason = reason;
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session already ended.
+        }
+    }
+
+    public void Dispose()
+    {
+        _closing.Dispose();
+        _deliverySignal.Dispose();
+        _sendLock.Dispose();
+    }
+
+    /// <summary>Wakes the delivery pump.</summary>
+    public void WakeDeliveries() => _deliverySignal.Release();
+
+    private async Task HandleFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(frame, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException)
+        {
+            await SendErrorAsync(null, RuntimeErrorCodes.ParseError, "The frame is not valid JSON.", null, cancellationToken);
+            return;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                await SendErrorAsync(null, RuntimeErrorCodes.InvalidRequest, "A frame is one JSON-RPC object (no batches).", null, cancellationToken);
+                return;
+            }
+
+            var hasId = root.TryGetProperty("id", out var id);
+            if (!root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
+            {
+                await SendErrorAsync(hasId && ValidId(id) ? id : null, RuntimeErrorCodes.InvalidRequest, "jsonrpc must be \"2.0\".", Pointer("/jsonrpc"), cancellationToken);
+                return;
+            }
+
+            if (!root.TryGetProperty("method", out var method))
+            {
+                if (hasId && (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _)))
+                {
+                    await HandleReplyAsync(root, cancellationToken);
+                    return;
+                }
+
+                await SendErrorAsync(null, RuntimeErrorCodes.InvalidRequest, "A frame is a request (method, id, params) or a response (id, result|error).", null, cancellationToken);
+                return;
+            }
+
+            if (!hasId || !ValidId(id))
+            {
+                await SendErrorAsync(null, RuntimeErrorCodes.InvalidRequest, "Requests need an id: a string of 1-128 characters or an integer (no notifications).", Pointer("/id"), cancellationToken);
+                return;
+            }
+
+            if (method.ValueKind != JsonValueKind.String)
+            {
+                await SendErrorAsync(id, RuntimeErrorCodes.InvalidRequest, "method must be a string.", Pointer("/method"), cancellationToken);
+                return;
+            }
+
+            if (!root.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
+            {
+                await SendErrorAsync(id, RuntimeErrorCodes.InvalidParams, "params must be an object.", Pointer("/params"), cancellationToken);
+                return;
+            }
+
+            try
+            {
+                await DispatchAsync(method.GetString()!, id, parameters, root, cancellationToken);
+            }
+            catch (RuntimeProtocolException ex)
+            {
+                await SendErrorAsync(id, ex.Code, ex.Message, ex.Details, cancellationToken);
+                if (ex.CloseCode is { } close)
+                {
+                    RequestClose(close, ex.Message);
+                }
+            }
+        }
+    }
+
+    private Task DispatchAsync(string method, JsonElement id, JsonElement parameters, JsonElement frame, CancellationToken cancellationToken)
+    {
+        if (method == AttachMethod)
+        {
+            return AttachAsync(id, parameters, frame, cancellationToken);
+        }
+
+        if (_connectionId is null)
+        {
+            if (method is HeartbeatMethod or RecoverMethod or SecretsMethod or ConfigMethod or KvGetMethod or KvSetMethod or OutputMethod)
+            {
+                throw new RuntimeProtocolException(RuntimeErrorCodes.NotAttached, "Attach first: the first frame must be runtime.connection.attach.command.");
+            }
+        }
+
+        return method switch
+        {
+            HeartbeatMethod => HeartbeatAsync(id, parameters, cancellationToken),
+            RecoverMethod => RecoverAsync(id, parameters, cancellationToken),
+            SecretsMethod => SecretsAsync(id, parameters, cancellationToken),
+            ConfigMethod => ConfigAsync(id, parameters, cancellationToken),
+            KvGetMethod => KvGetAsync(id, parameters, cancellationToken),
+            KvSetMethod => KvSetAsync(id, parameters, cancellationToken),
+            OutputMethod => OutputAsync(id, parameters, cancellationToken),
+            _ => throw new RuntimeProtocolException(RuntimeErrorCodes.MethodNotFound, $"Unknown method '{method}'."),
+        };
+    }
+
+    private static bool ValidId(JsonElement id) => id.ValueKind switch
+    {
+        JsonValueKind.String => id.GetString() is { Length: >= 1 and <= 128 },
+        JsonValueKind.Number => id.TryGetInt64(out _),
+        _ => false,
+    };
+
+    internal static Action<Utf8JsonWriter> Pointer(string pointer) => w => w.WriteString("pointer", pointer);
+
+    private static string NewConfigVersion(AgentDefinition agent)
+    {
+        var json = JsonSerializer.Serialize(agent.Config, AgentsJsonContext.Default.DictionaryStringJsonElement);
+        return "cfg-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..12];
+    }
+
+    /// <summary>Sends one JSON-RPC frame (sends are serialized: a WebSocket takes one at a time).</summary>
+    private async Task SendFrameAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("jsonrpc", "2.0");
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_socket.State == WebSocketState.Open)
+            {
+                await _socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private Task SendResultAsync(JsonElement id, Action<Utf8JsonWriter> result, CancellationToken cancellationToken) =>
+        SendFrameAsync(w =>
+        {
+            w.WritePropertyName("id");
+            id.WriteTo(w);
+            w.WritePropertyName("result");
+            w.WriteStartObject();
+            result(w);
+            w.WriteEndObject();
+        }, cancellationToken);
+
+    private Task SendErrorAsync(JsonElement? id, int code, string message, Action<Utf8JsonWriter>? details, CancellationToken cancellationToken) =>
+        SendFrameAsync(w =>
+        {
+            w.WritePropertyName("id");
+            if (id is { } value)
+            {
+                value.WriteTo(w);
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+
+            w.WriteStartObject("error");
+            w.WriteNumber("code", code);
+            w.WriteString("message", message);
+            w.WriteStartObject("data");
+            w.WriteString("reason", RuntimeErrorCodes.Reason(code));
+            w.WriteBoolean("retryable", RuntimeErrorCodes.Retryable(code));
+            if (RuntimeErrorCodes.Fatal(code) is { } fatal)
+            {
+                w.WriteString("fatal", fatal);
+            }
+
+            if (details is not null)
+            {
+                w.WriteStartObject("details");
+                details(w);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }, cancellationToken);
+
+    private async Task CloseAsync(WebSocketCloseStatus code, string reason)
+    {
+        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        try
+        {
+            await _sendLock.WaitAsync(TimeSpan.FromSeconds(5));
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _socket.CloseOutputAsync(code, reason.Length > 120 ? reason[..120] : reason, timeout.Token);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer is gone; nothing to tell it.
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+
+namespace AgentService.Server.Runtime;
+
+/// <summary>
+/// In-process wake-ups between the parts of the runtime gateway: a new delivery for a run wakes the session that
+/// holds the run; a newer attach closes the connection it superseded.
+/// </summary>
+internal sealed class RuntimeSignals
+{
+    private readonly ConcurrentDictionary<string, RuntimeSession> _byRun = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RuntimeSession> _byConnection = new(StringComparer.Ordinal);
+
+    public void Bind(string runId, string connectionId, RuntimeSession session)
+    {
+        _byRun[runId] = session;
+        _byConnection[connectionId] = session;
+    }
+
+    public void Unbind(string runId, string connectionId, RuntimeSession session)
+    {
+        _byRun.TryRemove(new KeyValuePair<string, RuntimeSession>(runId, session));
+        _byConnection.TryRemove(new KeyValuePair<string, RuntimeSession>(connectionId, session));
+    }
+
+    /// <summary>Wakes the session that holds the run, if any, to send its pending deliveries.</summary>
+    public void DeliveriesAvailable(string runId)
+    {
+        if (_byRun.TryGetValue(runId, out var session))
+        {
+            session.WakeDeliveries();
+        }
+    }
+
+    public bool IsAttached(string runId) => _byRun.ContainsKey(runId);
+
+    /// <summary>Closes the socket of a connection superseded by a newer attach (4001) or whose attempt ended.</summary>
+    public void Close(string? connectionId, int closeCode, string reason)
+    {
+        if (connectionId is not null && _byConnection.TryGetValue(connectionId, out var session))
+        {
+            session.RequestClose(closeCode, reason);
+        }
+    }
+}

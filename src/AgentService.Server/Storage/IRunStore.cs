@@ -1,0 +1,63 @@
+namespace AgentService.Server.Storage;
+
+/// <summary>Runs, their attempts and run tokens. Every write is committed before its task completes.</summary>
+internal interface IRunStore
+{
+    /// <summary>Creates a main run for a task, with its <c>task.start</c> delivery (sequence 1), in one transaction.</summary>
+    Task<RunRecord> CreateRunAsync(string runId, string agentId, string sessionId, string taskStartPayload, string traceparent, CancellationToken cancellationToken);
+
+    Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>Starts a new attempt of the run with a run token (stored as its hash). Returns the attempt.</summary>
+    Task<AttemptRecord> CreateAttemptAsync(string runId, string attemptId, string tokenHash, CancellationToken cancellationToken);
+
+    Task<AttemptRecord?> GetAttemptAsync(string attemptId, CancellationToken cancellationToken);
+
+    /// <summary>The latest attempt of the run, or <c>null</c> when none was started.</summary>
+    Task<AttemptRecord?> GetCurrentAttemptAsync(string runId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AttemptRecord>> ListAttemptsAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>The run a token was issued for, or <c>null</c>.</summary>
+    Task<string?> FindRunByTokenAsync(string tokenHash, CancellationToken cancellationToken);
+
+    /// <summary>Applies an attach as one compare-and-set (PROTOCOL.md §4, §5).</summary>
+    Task<AttachOutcome> AttachAsync(AttachRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Renews the lease of the attempt held by <paramref name="connectionId"/>.</summary>
+    Task<HeartbeatOutcome> HeartbeatAsync(string attemptId, string connectionId, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Ends an attempt (lost, or its process exited) unless it already ended.</summary>
+    Task<bool> EndAttemptAsync(string attemptId, string status, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Active attempts whose lease expired before <paramref name="before"/>.</summary>
+    Task<IReadOnlyList<AttemptRecord>> ListExpiredAttemptsAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>After a restart: gives every active attempt a fresh lease of <paramref name="lease"/> (sockets were closed with 1012).</summary>
+    Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
+
+    Task SetRunStatusAsync(string runId, string status, string? waitingFor, CancellationToken cancellationToken);
+}
+
+/// <summary>What a runtime asks for when it attaches.</summary>
+internal sealed record AttachRequest(
+    string RunId,
+    string? AttemptId,
+    string InstanceId,
+    bool Reconnect,
+    long Epoch,
+    string Capabilities,
+    string NewConnectionId,
+    DateTimeOffset Now,
+    TimeSpan Lease);
+
+/// <summary>The result of an attach: the attempt (on success), the connection it replaced, or the refusal.</summary>
+internal sealed record AttachOutcome(AttemptRecord? Attempt, string? SupersededConnectionId, int ErrorCode, string? ErrorMessage, RunRecord? Run);
+
+/// <summary>The result of a heartbeat.</summary>
+internal enum HeartbeatOutcome
+{
+    Renewed,
+    LeaseExpired,
+    Superseded,
+}

@@ -1,0 +1,75 @@
+namespace AgentService.Server.Storage.Sqlite;
+
+internal sealed class SqliteDeliveryStore(SqliteDatabase database, TimeProvider time) : IDeliveryStore
+{
+    private const string Columns = "delivery_id, run_id, sequence, kind, payload, status, delivery_count, traceparent, created_at";
+
+    public Task<DeliveryRecord?> EnqueueAsync(string runId, string deliveryId, string kind, string payload, string traceparent, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.Writer.WriteAsync(commands =>
+        {
+            if (commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = $run RETURNING next_sequence").With("$run", runId).ExecuteScalar() is not long sequence)
+            {
+                return null;
+            }
+
+            return Insert(commands, deliveryId, runId, sequence, kind, payload, traceparent, now);
+        }, cancellationToken);
+    }
+
+    internal static DeliveryRecord Insert(SqliteCommandCache commands, string deliveryId, string runId, long sequence, string kind, string payload, string traceparent, DateTimeOffset now)
+    {
+        commands.Get("""
+            INSERT INTO deliveries (delivery_id, run_id, sequence, kind, payload, status, traceparent, created_at)
+            VALUES ($id, $run, $seq, $kind, $payload, 'pending', $trace, $at)
+            """)
+            .With("$id", deliveryId).With("$run", runId).With("$seq", sequence).With("$kind", kind).With("$payload", payload)
+            .With("$trace", traceparent).With("$at", now.ToUnixMs())
+            .ExecuteNonQuery();
+        return new DeliveryRecord(deliveryId, runId, sequence, kind, payload, "pending", 0, traceparent, now);
+    }
+
+    public Task<bool> HasPendingWorkAsync(string runId, CancellationToken cancellationToken)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM deliveries WHERE run_id = $run AND status = 'pending' AND kind <> 'task.start' LIMIT 1";
+        command.With("$run", runId);
+        return Task.FromResult(command.ExecuteScalar() is not null);
+    }
+
+    public Task<IReadOnlyList<DeliveryRecord>> ListAsync(string runId, long afterSequence, bool includeAcknowledged, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = includeAcknowledged
+            ? $"SELECT {Columns} FROM deliveries WHERE run_id = $run AND sequence > $after ORDER BY sequence LIMIT $limit"
+            : $"SELECT {Columns} FROM deliveries WHERE run_id = $run AND status = 'pending' AND sequence > $after ORDER BY sequence LIMIT $limit";
+        command.With("$run", runId).With("$after", afterSequence).With("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var items = new List<DeliveryRecord>();
+        while (reader.Read())
+        {
+            items.Add(new DeliveryRecord(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.GetTimestamp(8)));
+        }
+
+        return Task.FromResult<IReadOnlyList<DeliveryRecord>>(items);
+    }
+
+    public Task<int> MarkSentAsync(string deliveryId, CancellationToken cancellationToken) =>
+        database.Writer.WriteAsync(
+            commands => (int)(long)commands.Get("UPDATE deliveries SET delivery_count = delivery_count + 1 WHERE delivery_id = $id RETURNING delivery_count")
+                .With("$id", deliveryId).ExecuteScalar()!,
+            cancellationToken);
+
+    public Task<bool> AcknowledgeAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.Writer.WriteAsync(
+            commands => commands.Get("UPDATE deliveries SET status = 'acked', acked_at = $at WHERE delivery_id = $id AND status = 'pending'")
+                .With("$at", now.ToUnixMs()).With("$id", deliveryId).ExecuteNonQuery() == 1,
+            cancellationToken);
+    }
+}

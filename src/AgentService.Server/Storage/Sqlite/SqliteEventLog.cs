@@ -1,0 +1,210 @@
+using System.Text.Json;
+using AgentService.Protocol.AgentProtocol;
+using AgentService.Server.Runs;
+
+namespace AgentService.Server.Storage.Sqlite;
+
+/// <summary>
+/// Stores runtime event batches and, in the same transaction, keeps the projections current: Agent Protocol steps
+/// (<c>step.started</c>/<c>step.finished</c>), artifacts linked to steps (<c>artifact.created</c>), and run status
+/// (<c>run.*</c>).
+/// </summary>
+internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time) : IEventLog
+{
+    public Task<AppendResult> AppendAsync(string runId, string attemptId, IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.Writer.WriteAsync(commands =>
+        {
+            var outputSeq = (long)commands.Get("SELECT output_seq FROM attempts WHERE attempt_id = $id").With("$id", attemptId).ExecuteScalar()!;
+            var position = (long)commands.Get("SELECT event_count FROM runs WHERE run_id = $id").With("$id", runId).ExecuteScalar()!;
+            var fresh = new List<IncomingEvent>(events.Count);
+            foreach (var e in events)
+            {
+                var known = commands.Get("SELECT seq FROM events WHERE run_id = $run AND event_id = $id").With("$run", runId).With("$id", e.EventId).ExecuteScalar();
+                if (known is not null)
+                {
+                    continue; // A retransmission: accepted and ignored.
+                }
+
+                if (e.Seq <= outputSeq)
+                {
+                    return new AppendResult(null, e.EventId, [], null);
+                }
+
+                if (e.Seq != outputSeq + fresh.Count + 1)
+                {
+                    return new AppendResult(outputSeq + fresh.Count + 1, null, [], null);
+                }
+
+                fresh.Add(e);
+            }
+
+            var completed = new List<CompletedStep>();
+            string? runStatus = null;
+            foreach (var e in fresh)
+            {
+                position++;
+                commands.Get("INSERT INTO events (run_id, position, event_id, attempt_id, seq, type, time, body) VALUES ($run, $pos, $id, $attempt, $seq, $type, $time, $body)")
+                    .With("$run", runId).With("$pos", position).With("$id", e.EventId).With("$attempt", attemptId).With("$seq", e.Seq)
+                    .With("$type", e.Type).With("$time", e.Time).With("$body", e.Body)
+                    .ExecuteNonQuery();
+                runStatus = Project(commands, runId, e, now, completed) ?? runStatus;
+            }
+
+            if (fresh.Count > 0)
+            {
+                commands.Get("UPDATE attempts SET output_seq = $seq, updated_at = $at WHERE attempt_id = $id")
+                    .With("$seq", fresh[^1].Seq).With("$at", now.ToUnixMs()).With("$id", attemptId).ExecuteNonQuery();
+                commands.Get("UPDATE runs SET event_count = $pos, updated_at = $at WHERE run_id = $id")
+                    .With("$pos", position).With("$at", now.ToUnixMs()).With("$id", runId).ExecuteNonQuery();
+            }
+
+            return new AppendResult(null, null, completed, runStatus);
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<StoredEvent>> ListAsync(string runId, long afterPosition, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT position, event_id, type, body FROM events WHERE run_id = $run AND position > $after ORDER BY position LIMIT $limit";
+        command.With("$run", runId).With("$after", afterPosition).With("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var items = new List<StoredEvent>();
+        while (reader.Read())
+        {
+            items.Add(new StoredEvent(runId, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return Task.FromResult<IReadOnlyList<StoredEvent>>(items);
+    }
+
+    /// <summary>Applies one event to the projections; returns the run status it set, if any.</summary>
+    private static string? Project(SqliteCommandCache commands, string runId, IncomingEvent e, DateTimeOffset now, List<CompletedStep> completed)
+    {
+        var data = e.Data;
+        switch (e.Type)
+        {
+            case "run.started":
+                SetRunStatus(commands, runId, RunStatus.Running, null, now);
+                return RunStatus.Running;
+            case "run.status.changed":
+                var status = data.GetProperty("status").GetString()!;
+                var waiting = data.TryGetProperty("waitingFor", out var w) ? w.GetRawText() : null;
+                SetRunStatus(commands, runId, status, waiting, now);
+                return status;
+            case "run.finished":
+                var final = data.GetProperty("status").GetString()!;
+                SetRunStatus(commands, runId, final, null, now);
+                return final;
+            case "step.started":
+                StartStep(commands, runId, data, now);
+                return null;
+            case "step.finished":
+                if (FinishStep(commands, runId, data, now) is { } done)
+                {
+                    completed.Add(done);
+                }
+
+                return null;
+            case "artifact.created":
+                var artifactId = data.GetProperty("artifact").GetProperty("artifactId").GetString();
+                var stepId = data.TryGetProperty("producer", out var producer) && producer.TryGetProperty("stepId", out var s) ? s.GetString() : e.StepId;
+                commands.Get("UPDATE artifacts SET step_id = COALESCE($step, step_id), agent_created = 1 WHERE artifact_id = $id AND task_id = $task")
+                    .With("$step", stepId).With("$id", artifactId).With("$task", runId).ExecuteNonQuery();
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static void SetRunStatus(SqliteCommandCache commands, string runId, string status, string? waitingFor, DateTimeOffset now) =>
+        commands.Get("UPDATE runs SET status = $status, waiting_for = $waiting, updated_at = $at, finished_at = CASE WHEN $terminal THEN $at ELSE finished_at END WHERE run_id = $id")
+            .With("$status", status).With("$waiting", waitingFor).With("$at", now.ToUnixMs()).With("$terminal", RunStatus.IsTerminal(status)).With("$id", runId)
+            .ExecuteNonQuery();
+
+    private static void StartStep(SqliteCommandCache commands, string runId, JsonElement data, DateTimeOffset now)
+    {
+        var stepId = data.GetProperty("stepId").GetString()!;
+        var name = data.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        var updated = commands.Get("UPDATE steps SET status = $running, name = COALESCE($name, name), updated_at = $at WHERE step_id = $id AND status = $created")
+            .With("$running", StepStatus.Running).With("$name", name).With("$at", now.ToUnixMs()).With("$id", stepId).With("$created", StepStatus.Created)
+            .ExecuteNonQuery();
+        if (updated == 0 && commands.Get("SELECT 1 FROM steps WHERE step_id = $id").With("$id", stepId).ExecuteScalar() is null)
+        {
+            // A step the runtime started on its own is an Agent Protocol step of the task too (PROTOCOL.md §13).
+            if (commands.Get("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $task RETURNING step_count").With("$task", runId).ExecuteScalar() is long seq)
+            {
+                commands.Get("INSERT INTO steps (step_id, task_id, seq, name, status, created_at, updated_at) VALUES ($id, $task, $seq, $name, $status, $at, $at)")
+                    .With("$id", stepId).With("$task", runId).With("$seq", seq).With("$name", name).With("$status", StepStatus.Running).With("$at", now.ToUnixMs())
+                    .ExecuteNonQuery();
+            }
+        }
+    }
+
+    private static CompletedStep? FinishStep(SqliteCommandCache commands, string runId, JsonElement data, DateTimeOffset now)
+    {
+        var stepId = data.GetProperty("stepId").GetString()!;
+        if (commands.Get("SELECT 1 FROM steps WHERE step_id = $id AND task_id = $task").With("$id", stepId).With("$task", runId).ExecuteScalar() is null)
+        {
+            StartStep(commands, runId, data, now);
+        }
+
+        var output = data.TryGetProperty("output", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
+        var name = data.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        var isLast = data.TryGetProperty("isLast", out var l) && l.ValueKind == JsonValueKind.True;
+        string? additional = data.TryGetProperty("additionalOutput", out var a) && a.ValueKind == JsonValueKind.Object ? a.GetRawText() : null;
+        if (data.GetProperty("status").GetString() != "completed")
+        {
+            // A failed or cancelled step shows as completed; the failure is in additional_output.error (PROTOCOL.md §13).
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                if (additional is not null)
+                {
+                    foreach (var property in a.EnumerateObject().Where(p => p.Name != "error"))
+                    {
+                        property.WriteTo(writer);
+                    }
+                }
+
+                writer.WritePropertyName("error");
+                if (data.TryGetProperty("error", out var error))
+                {
+                    error.WriteTo(writer);
+                }
+                else
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("type", data.GetProperty("status").GetString());
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            additional = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        }
+
+        using var reader = commands.Get("""
+            UPDATE steps SET status = $completed, output = $output, additional_output = $extra, is_last = $last,
+                name = COALESCE($name, name), updated_at = $at
+            WHERE step_id = $id AND status <> $completed
+            RETURNING step_id, task_id, seq, input, additional_input, name, status, output, additional_output, is_last, created_at, updated_at
+            """)
+            .With("$completed", StepStatus.Completed).With("$output", output).With("$extra", additional).With("$last", isLast)
+            .With("$name", name).With("$at", now.ToUnixMs()).With("$id", stepId)
+            .ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var step = new StepRecord(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetNullableString(3), reader.GetNullableString(4),
+            reader.GetNullableString(5), reader.GetString(6), reader.GetNullableString(7), reader.GetNullableString(8), reader.GetBoolean(9),
+            reader.GetTimestamp(10), reader.GetTimestamp(11));
+        return new CompletedStep(step, []);
+    }
+}
