@@ -144,7 +144,7 @@ internal sealed class ValidationState
 
     /// <summary>
     /// Drops repeats of one failure reached along different paths (a schema applied both through a $ref in allOf
-    /// and through if/then): same instance location, same keyword in the same schema.
+    /// and through if/then): same instance location, same keyword in the same schema, same message.
     /// </summary>
     private static List<SchemaValidationError> Distinct(List<SchemaValidationError> errors)
     {
@@ -153,8 +153,8 @@ internal sealed class ValidationState
             return errors;
         }
 
-        var seen = new HashSet<(string, string)>();
-        errors.RemoveAll(e => !seen.Add((e.InstanceLocation, e.AbsoluteKeywordLocation)));
+        var seen = new HashSet<(string, string, string)>();
+        errors.RemoveAll(e => !seen.Add((e.InstanceLocation, e.AbsoluteKeywordLocation, e.Message)));
         return errors;
     }
 
