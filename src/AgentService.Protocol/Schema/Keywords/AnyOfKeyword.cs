@@ -37,7 +37,11 @@ internal sealed class AnyOfKeyword : Keyword
 
             if (first >= 0)
             {
-                state.Report(Info, $"value is valid against more than one schema of oneOf (#{first} and #{i})");
+                if (state.Collecting)
+                {
+                    state.Report(Info, $"value is valid against more than one schema of oneOf (#{first} and #{i})");
+                }
+
                 return false;
             }
 

@@ -8,12 +8,14 @@ internal sealed class LengthKeyword : Keyword
 {
     private readonly long _bound;
     private readonly bool _isMinimum;
+    private readonly string _message;
 
     public LengthKeyword(KeywordInfo info, long bound, bool isMinimum)
         : base(info)
     {
         _bound = bound;
         _isMinimum = isMinimum;
+        _message = isMinimum ? $"string is shorter than {bound} characters" : $"string is longer than {bound} characters";
     }
 
     public override bool Evaluate(in JsonInstance instance, ValidationState state)
@@ -36,13 +38,13 @@ internal sealed class LengthKeyword : Keyword
         {
             if (units < _bound || ((units + 1) / 2 < _bound && JsonStrings.CodePointLength(chars) < _bound))
             {
-                state.Report(Info, $"string is shorter than {_bound} characters");
+                state.Report(Info, _message);
                 return false;
             }
         }
         else if (units > _bound && JsonStrings.CodePointLength(chars) > _bound)
         {
-            state.Report(Info, $"string is longer than {_bound} characters");
+            state.Report(Info, _message);
             return false;
         }
 

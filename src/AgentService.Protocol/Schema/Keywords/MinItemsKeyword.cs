@@ -6,11 +6,13 @@ namespace AgentService.Protocol.Schema.Keywords;
 internal sealed class MinItemsKeyword : Keyword
 {
     private readonly long _minimum;
+    private readonly string _message;
 
     public MinItemsKeyword(KeywordInfo info, long minimum)
         : base(info)
     {
         _minimum = minimum;
+        _message = $"array has fewer than {minimum} items";
     }
 
     public override bool Evaluate(in JsonInstance instance, ValidationState state)
@@ -20,7 +22,7 @@ internal sealed class MinItemsKeyword : Keyword
             return true;
         }
 
-        state.Report(Info, $"array has fewer than {_minimum} items");
+        state.Report(Info, _message);
         return false;
     }
 }

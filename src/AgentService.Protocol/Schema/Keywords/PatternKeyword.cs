@@ -9,12 +9,14 @@ internal sealed class PatternKeyword : Keyword
 {
     private readonly Regex _regex;
     private readonly string _pattern;
+    private readonly string _message;
 
     public PatternKeyword(KeywordInfo info, string pattern, Regex regex)
         : base(info)
     {
         _pattern = pattern;
         _regex = regex;
+        _message = $"string does not match the pattern {pattern}";
     }
 
     public override bool Evaluate(in JsonInstance instance, ValidationState state)
@@ -38,7 +40,11 @@ internal sealed class PatternKeyword : Keyword
         }
         catch (RegexMatchTimeoutException)
         {
-            state.Report(Info, $"matching the pattern {_pattern} took too long");
+            if (state.Collecting)
+            {
+                state.Report(Info, $"matching the pattern {_pattern} took too long");
+            }
+
             return false;
         }
 
@@ -53,7 +59,7 @@ internal sealed class PatternKeyword : Keyword
         }
         else
         {
-            state.Report(Info, $"string does not match the pattern {_pattern}");
+            state.Report(Info, _message);
         }
 
         return false;

@@ -39,7 +39,11 @@ internal sealed class TypeKeyword : Keyword
             return true;
         }
 
-        state.Report(Info, $"expected {_expected}, got {Describe(instance)}");
+        if (state.Collecting)
+        {
+            state.Report(Info, $"expected {_expected}, got {Describe(instance)}");
+        }
+
         return false;
     }
 

@@ -6,6 +6,8 @@ namespace AgentService.Protocol.Schema.Keywords;
 /// <summary><c>uniqueItems: true</c>: no two items are equal (JSON equality). Hash-grouped, so linear on average.</summary>
 internal sealed class UniqueItemsKeyword : Keyword
 {
+    private const int SmallArray = 64;
+
     public UniqueItemsKeyword(KeywordInfo info)
         : base(info)
     {
@@ -18,7 +20,30 @@ internal sealed class UniqueItemsKeyword : Keyword
             return true;
         }
 
-        var items = new List<JsonElement>(instance.Element.GetArrayLength());
+        var count = instance.Element.GetArrayLength();
+        if (count <= SmallArray)
+        {
+            // Few items: compare hashes pairwise, without allocating.
+            Span<int> hashes = stackalloc int[count];
+            var index = 0;
+            foreach (var item in instance.Element.EnumerateArray())
+            {
+                hashes[index] = JsonEquality.GetHashCode(item);
+                for (var earlier = 0; earlier < index; earlier++)
+                {
+                    if (hashes[earlier] == hashes[index] && JsonEquality.DeepEquals(instance.Element[earlier], item))
+                    {
+                        return Fail(state, earlier, index);
+                    }
+                }
+
+                index++;
+            }
+
+            return true;
+        }
+
+        var items = new List<JsonElement>(count);
         var buckets = new Dictionary<int, List<int>>();
         foreach (var item in instance.Element.EnumerateArray())
         {
@@ -35,8 +60,7 @@ internal sealed class UniqueItemsKeyword : Keyword
             {
                 if (JsonEquality.DeepEquals(items[earlier], item))
                 {
-                    state.Report(Info, $"items {earlier} and {index} are equal (items must be unique)");
-                    return false;
+                    return Fail(state, earlier, index);
                 }
             }
 
@@ -44,5 +68,15 @@ internal sealed class UniqueItemsKeyword : Keyword
         }
 
         return true;
+    }
+
+    private bool Fail(ValidationState state, int earlier, int index)
+    {
+        if (state.Collecting)
+        {
+            state.Report(Info, $"items {earlier} and {index} are equal (items must be unique)");
+        }
+
+        return false;
     }
 }

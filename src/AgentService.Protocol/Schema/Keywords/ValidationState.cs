@@ -107,7 +107,10 @@ internal sealed class ValidationState
         return CollectErrors(root, instance);
     }
 
-    /// <summary>Records a failure of <paramref name="keyword"/> at the current instance location (when collecting).</summary>
+    /// <summary>
+    /// Records a failure of <paramref name="keyword"/> at the current instance location (when collecting). Callers
+    /// build messages that cost an allocation only when <see cref="Collecting"/> is true: the quiet pass is the hot path.
+    /// </summary>
     public void Report(KeywordInfo keyword, string message, IReadOnlyList<IReadOnlyList<SchemaValidationError>>? branches = null)
     {
         if (_sink is null)

@@ -48,23 +48,23 @@ internal static class JsonEquality
 
             case JsonValueKind.Object:
                 {
-                    var count = 0;
+                    if (a.GetPropertyCount() != b.GetPropertyCount())
+                    {
+                        return false;
+                    }
+
+                    Span<char> buffer = stackalloc char[JsonStrings.StackBufferSize];
                     foreach (var property in a.EnumerateObject())
                     {
-                        count++;
-                        if (!b.TryGetProperty(property.Name, out var other) || !DeepEquals(property.Value, other))
+                        if (!JsonStrings.TryGetChars(property, buffer, out var name)
+                            || !b.TryGetProperty(name, out var other)
+                            || !DeepEquals(property.Value, other))
                         {
                             return false;
                         }
                     }
 
-                    var countB = 0;
-                    foreach (var unused in b.EnumerateObject())
-                    {
-                        countB++;
-                    }
-
-                    return count == countB;
+                    return true;
                 }
 
             default:
@@ -107,9 +107,11 @@ internal static class JsonEquality
                 {
                     // Order-independent: members are combined by addition.
                     var sum = 6;
+                    Span<char> buffer = stackalloc char[JsonStrings.StackBufferSize];
                     foreach (var property in element.EnumerateObject())
                     {
-                        sum = unchecked(sum + HashCode.Combine(string.GetHashCode(property.Name, StringComparison.Ordinal), GetHashCode(property.Value)));
+                        var nameHash = JsonStrings.TryGetChars(property, buffer, out var name) ? string.GetHashCode(name, StringComparison.Ordinal) : 7;
+                        sum = unchecked(sum + HashCode.Combine(nameHash, GetHashCode(property.Value)));
                     }
 
                     return sum;
