@@ -3,7 +3,8 @@ namespace AgentService.Protocol.Schema;
 /// <summary>
 /// Picks the error most worth showing, in the spirit of python-jsonschema's best_match: the deepest instance location
 /// wins (it names the most specific problem), anyOf/oneOf lose ties to other keywords, and a failed anyOf/oneOf is
-/// replaced by the best error of the branch that came closest (fewest errors, then deepest), unless several
+/// replaced by the best error of the branch that came closest (fewest errors, then deepest, then the one whose type
+/// fit), unless several
 /// branches come equally close, when the anyOf/oneOf error itself is the honest answer (unless they all fail
 /// with the same message at the same place).
 /// </summary>
@@ -114,7 +115,7 @@ internal static class ErrorRanking
         return tie ? null : closest;
     }
 
-    /// <summary>Positive when <paramref name="a"/> is the closer match: fewer errors, then deeper.</summary>
+    /// <summary>Positive when <paramref name="a"/> is the closer match: fewer errors, then deeper, then fewer type mismatches.</summary>
     private static int Compare(IReadOnlyList<SchemaValidationError> a, IReadOnlyList<SchemaValidationError> b)
     {
         if (a.Count != b.Count)
@@ -122,6 +123,13 @@ internal static class ErrorRanking
             return b.Count.CompareTo(a.Count);
         }
 
-        return a.Max(e => e.InstanceDepth).CompareTo(b.Max(e => e.InstanceDepth));
+        var depth = a.Max(e => e.InstanceDepth).CompareTo(b.Max(e => e.InstanceDepth));
+        if (depth != 0)
+        {
+            return depth;
+        }
+
+        // A branch that failed only because the value has another type is further away than one whose type fit.
+        return b.Count(e => e.Keyword == "type").CompareTo(a.Count(e => e.Keyword == "type"));
     }
 }

@@ -5,13 +5,16 @@ namespace AgentService.Protocol.Schema;
 /// <summary>The outcome of validating one instance: valid, or the errors with the most useful one first.</summary>
 public sealed class SchemaValidationResult
 {
-    private SchemaValidationResult(IReadOnlyList<SchemaValidationError> errors)
+    private readonly int _failureCount;
+
+    private SchemaValidationResult(IReadOnlyList<SchemaValidationError> errors, int failureCount)
     {
         Errors = errors;
+        _failureCount = failureCount;
     }
 
     /// <summary>The result of every valid instance.</summary>
-    public static SchemaValidationResult Valid { get; } = new([]);
+    public static SchemaValidationResult Valid { get; } = new([], 0);
 
     /// <summary>True when the instance is valid against the schema.</summary>
     public bool IsValid => Errors.Count == 0;
@@ -29,7 +32,8 @@ public sealed class SchemaValidationResult
     /// <summary>
     /// The best match as a JSON object for the <c>details</c> of a JSON-RPC <c>invalid_params</c> error:
     /// <c>{"pointer": "/params/runId", "keyword": "pattern", "schemaLocation": "...#/$defs/runId/pattern",
-    /// "message": "...", "errorCount": 1}</c>. Throws when the result is valid.
+    /// "message": "...", "errorCount": 1}</c>, errorCount being the number of failures found (an anyOf/oneOf
+    /// counts once). Throws when the result is valid.
     /// </summary>
     public JsonElement ToErrorDetails()
     {
@@ -42,7 +46,7 @@ public sealed class SchemaValidationResult
             writer.WriteString("keyword", best.Keyword);
             writer.WriteString("schemaLocation", best.AbsoluteKeywordLocation);
             writer.WriteString("message", best.Message);
-            writer.WriteNumber("errorCount", Errors.Count);
+            writer.WriteNumber("errorCount", _failureCount);
             writer.WriteEndObject();
         }
 
@@ -63,6 +67,6 @@ public sealed class SchemaValidationResult
         var best = ErrorRanking.Find(errors);
         var ordered = new List<SchemaValidationError>(errors.Count + 1) { best };
         ordered.AddRange(errors.Where(e => !ReferenceEquals(e, best)));
-        return new SchemaValidationResult(ordered);
+        return new SchemaValidationResult(ordered, errors.Count);
     }
 }

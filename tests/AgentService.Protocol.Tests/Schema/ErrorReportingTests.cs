@@ -119,7 +119,7 @@ public sealed class ErrorReportingTests
     {
         var best = Compile("""{"anyOf": [{"type": "object", "required": ["a"]}, {"type": "object", "required": ["b"]}]}""").Validate("[]").BestMatch!;
 
-        // Both branches fail twice? No: required does not apply to arrays, so each fails once, on type.
+        // 'required' ignores arrays: each branch fails once, on type, with the same message.
         Assert.Equal("type", best.Keyword);
         Assert.Equal("expected object, got array", best.Message);
     }
@@ -150,6 +150,48 @@ public sealed class ErrorReportingTests
                 Assert.Equal("/params/runId", schema.Validate(bad).BestMatch!.InstanceLocation);
             }
         });
+    }
+
+    [Fact]
+    public void MemberNameThatIsNotUnicode_IsReportedNotThrown()
+    {
+        var closed = Compile("""{"properties": {"a": true}, "additionalProperties": false}""").Validate("""{"\ud800": 1}""");
+        var named = Compile("""{"propertyNames": {"pattern": "^a"}}""").Validate("""{"\ud800x": 1}""");
+
+        Assert.Equal("additionalProperties", closed.BestMatch!.Keyword);
+        Assert.Equal("/\\ud800", closed.BestMatch.InstanceLocation); // shown as written
+        Assert.Equal("pattern", named.BestMatch!.Keyword);
+    }
+
+    [Fact]
+    public void Validate_ValidFrame_AllocatesNothing()
+    {
+        var schema = RuntimeProtocolSchemas.Set.GetSchema(RuntimeProtocolSchemas.ForChannel("runtime.connection.attach.command"));
+        var frame = SpecExamplesTests.Load("valid", "frame-00-runtime.connection.attach.command.json");
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.True(schema.Validate(frame).IsValid);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            schema.Validate(frame);
+        }
+
+        // The quiet pass is the hot path: nothing per call (a little slack for the runtime itself).
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024, $"{GC.GetAllocatedBytesForCurrentThread() - before} bytes for 100 validations");
+    }
+
+    [Fact]
+    public void ErrorCount_CountsFailuresNotCauses()
+    {
+        var result = Compile("""{"properties": {"a": {"oneOf": [{"type": "string"}, {"type": "integer", "minimum": 5}]}}}""").Validate("""{"a": 1}""");
+
+        // Two failing branches; the integer one came closer (its type matched), so its error is shown first,
+        // followed by the oneOf itself: two entries, one failure.
+        Assert.Equal(["minimum", "oneOf"], result.Errors.Select(e => e.Keyword));
+        Assert.Equal(1, result.ToErrorDetails().GetProperty("errorCount").GetInt32());
     }
 
     [Fact]

@@ -146,7 +146,7 @@ internal sealed class ObjectKeyword : Keyword
                     if (state.Collecting)
                     {
                         state.PushInstance(member);
-                        state.Report(_additionalInfo!, $"property '{member.Name}' is not allowed");
+                        state.Report(_additionalInfo!, $"property '{JsonStrings.NameOf(member)}' is not allowed");
                         state.PopInstance();
                     }
                 }

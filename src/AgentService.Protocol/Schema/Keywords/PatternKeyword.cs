@@ -55,7 +55,7 @@ internal sealed class PatternKeyword : Keyword
 
         if (instance.IsPropertyName && state.Collecting)
         {
-            state.Report(Info, $"property name '{instance.Property.Name}' does not match the pattern {_pattern}");
+            state.Report(Info, $"property name '{JsonStrings.NameOf(instance.Property)}' does not match the pattern {_pattern}");
         }
         else
         {

@@ -139,7 +139,7 @@ internal sealed class ValidationState
         for (var i = 0; i < _instanceDepth; i++)
         {
             var segment = _instancePath[i];
-            JsonPointer.Append(builder, segment.Index >= 0 ? segment.Index.ToString(CultureInfo.InvariantCulture) : segment.Name ?? NameOf(segment.Property));
+            JsonPointer.Append(builder, segment.Index >= 0 ? segment.Index.ToString(CultureInfo.InvariantCulture) : segment.Name ?? JsonStrings.NameOf(segment.Property));
         }
 
         return builder.ToString();
@@ -159,19 +159,6 @@ internal sealed class ValidationState
         var seen = new HashSet<(string, string, string)>();
         errors.RemoveAll(e => !seen.Add((e.InstanceLocation, e.AbsoluteKeywordLocation, e.Message)));
         return errors;
-    }
-
-    private static string NameOf(JsonProperty property)
-    {
-        try
-        {
-            return property.Name;
-        }
-        catch (InvalidOperationException)
-        {
-            // A name with an unpaired surrogate escape: show it as written.
-            return Encoding.UTF8.GetString(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(property));
-        }
     }
 
     private string KeywordLocation(string last)

@@ -54,6 +54,19 @@ internal static class JsonStrings
         }
     }
 
+    /// <summary>A member's name for messages and pointers; one with an unpaired surrogate escape is shown as written.</summary>
+    public static string NameOf(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8PropertyName(property));
+        }
+    }
+
     /// <summary>Number of Unicode code points (a surrogate pair counts once).</summary>
     public static int CodePointLength(ReadOnlySpan<char> text)
     {
