@@ -1,4 +1,6 @@
+using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
 
 namespace AgentService.Protocol.Schema;
 
@@ -42,6 +44,9 @@ public static class RuntimeProtocolSchemas
         "service.task.input.event", "service.task.input.reply",
     ];
 
+    private static readonly FrozenDictionary<string, string> ChannelUris =
+        Channels.ToFrozenDictionary(c => c, c => Frame + "#/$defs/" + c, StringComparer.Ordinal);
+
     /// <summary>The embedded schema set, loaded on first use and shared (compiled schemas are cached in it).</summary>
     public static JsonSchemaSet Set => Shared.Value;
 
@@ -55,16 +60,13 @@ public static class RuntimeProtocolSchemas
     /// <summary>The frame schema URI of <paramref name="channel"/>; false when it is not a known channel.</summary>
     public static bool TryGetChannelUri(string? channel, [NotNullWhen(true)] out string? uri)
     {
-        if (channel is not null && Channels.Contains(channel, StringComparer.Ordinal))
-        {
-            uri = Frame + "#/$defs/" + channel;
-            return true;
-        }
-
         uri = null;
-        return false;
+        return channel is not null && ChannelUris.TryGetValue(channel, out uri);
     }
 
-    /// <summary>Validates a frame of <paramref name="channel"/> with the shared set.</summary>
-    public static SchemaValidationResult ValidateFrame(System.Text.Json.JsonElement frame, string channel) => Set.Validate(frame, ForChannel(channel));
+    /// <summary>
+    /// Validates a frame of <paramref name="channel"/> with the shared set, e.g. a request once its method is known
+    /// to be a channel (else the answer is method_not_found), or a frame a test saw the server send.
+    /// </summary>
+    public static SchemaValidationResult ValidateFrame(JsonElement frame, string channel) => Set.Validate(frame, ForChannel(channel));
 }
