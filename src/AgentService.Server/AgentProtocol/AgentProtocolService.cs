@@ -121,12 +121,15 @@ internal sealed class AgentProtocolService(
     public Task<BlobRef> StoreBlobAsync(Stream content, CancellationToken cancellationToken) =>
         blobs.PutAsync(content, options.Value.MaxUploadBytes, cancellationToken);
 
-    public async Task<Artifact> RecordUploadAsync(TaskRecord task, string fileName, string? relativePath, BlobRef blob, CancellationToken cancellationToken)
+    public async Task<Artifact> RecordUploadAsync(TaskRecord task, string fileName, string? relativePath, BlobRef blob, bool agentCreated, CancellationToken cancellationToken)
     {
-        var artifact = new NewArtifact(TypeId.New(IdPrefixes.Artifact), task.TaskId, null, fileName, relativePath, AgentCreated: false, blob);
+        var artifact = new NewArtifact(TypeId.New(IdPrefixes.Artifact), task.TaskId, null, fileName, relativePath, agentCreated, blob);
         var stored = await artifacts.CreateAsync(artifact, cancellationToken) ?? throw TaskNotFound(task.TaskId);
         return AgentProtocolMapper.ToArtifact(stored);
     }
+
+    public async Task<ArtifactRecord> GetArtifactRecordAsync(string taskId, string artifactId, CancellationToken cancellationToken) =>
+        await artifacts.GetAsync(taskId, artifactId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find artifact '{artifactId}'.");
 
     /// <summary>The artifact's metadata and its bytes, open for streaming.</summary>
     public async Task<(ArtifactRecord Artifact, Stream Content)> OpenArtifactAsync(AgentDefinition agent, string taskId, string artifactId, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ internal static class ArtifactUpload
     /// <summary>Multipart framing allowed on top of the file's own limit.</summary>
     private const long EnvelopeAllowance = 64 * 1024;
 
-    public static async Task<Artifact> ReceiveAsync(HttpContext context, AgentProtocolService service, AgentDefinition agent, string taskId)
+    public static async Task<Artifact> ReceiveAsync(HttpContext context, AgentProtocolService service, AgentDefinition agent, string taskId, bool agentCreated = false)
     {
         var cancellationToken = context.RequestAborted;
         var request = context.Request;
@@ -115,7 +115,7 @@ internal static class ArtifactUpload
             throw ServiceException.Invalid("relative_path", pathError);
         }
 
-        return await service.RecordUploadAsync(task, fileName, path, blob, cancellationToken);
+        return await service.RecordUploadAsync(task, fileName, path, blob, agentCreated, cancellationToken);
     }
 
     private static async Task<string> ReadFieldAsync(MultipartSection section, CancellationToken cancellationToken)

@@ -68,10 +68,9 @@ internal sealed partial class AgentCatalog
                 throw new InvalidOperationException($"The agents file '{path}' defines agent '{agent.Id}' twice.");
             }
 
-            if (agent.Runtime is not null)
+            if (agent.Runtime is { } runtime && string.IsNullOrWhiteSpace(runtime.Command))
             {
-                throw new InvalidOperationException(
-                    $"Agent '{agent.Id}' in '{path}' defines a runtime process; this build runs agents on the built-in echo executor only. Remove 'runtime' to serve it.");
+                throw new InvalidOperationException($"Agent '{agent.Id}' in '{path}' has a runtime without a command.");
             }
         }
 

@@ -4,6 +4,7 @@ using AgentService.Server.Agents;
 using AgentService.Server.Errors;
 using AgentService.Server.Runs;
 using AgentService.Server.Runs.BuiltIn;
+using AgentService.Server.Runtime;
 using AgentService.Server.Storage;
 using AgentService.Server.Storage.Blobs;
 using AgentService.Server.Storage.Postgres;
@@ -42,12 +43,25 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<IStepStore, SqliteStepStore>();
             services.TryAddSingleton<IArtifactStore, SqliteArtifactStore>();
             services.TryAddSingleton<IBlobStore, FileBlobStore>();
+
+            // Runs on runtime processes (runtime connection protocol). Their stores exist for SQLite only so far.
+            services.AddOptions<RuntimeOptions>().Bind(configuration.GetSection($"{AgentServiceOptions.SectionName}:Runtime"));
+            services.TryAddSingleton<SqliteRunStore>();
+            services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqliteRunStore>());
+            services.TryAddSingleton<IDeliveryStore, SqliteDeliveryStore>();
+            services.TryAddSingleton<IEventLog, SqliteEventLog>();
+            services.TryAddSingleton<ISessionKvStore, SqliteSessionKvStore>();
+            services.TryAddSingleton<RuntimeSignals>();
+            services.TryAddSingleton<RuntimeServices>();
+            services.TryAddSingleton<RuntimeLauncher>();
+            services.AddHostedService(sp => sp.GetRequiredService<RuntimeLauncher>());
+            services.TryAddSingleton<RuntimeStepExecutor>();
         }
 
         services.TryAddSingleton<StepNotifier>();
         services.TryAddSingleton<BuiltInStepExecutor>();
-        services.TryAddSingleton<IStepExecutor>(sp => sp.GetRequiredService<BuiltInStepExecutor>());
         services.AddHostedService(sp => sp.GetRequiredService<BuiltInStepExecutor>());
+        services.TryAddSingleton<IStepExecutor, StepExecutorRouter>();
 
         services.TryAddSingleton<AgentProtocolService>();
         return services;
@@ -61,12 +75,22 @@ public static class AgentServiceExtensions
         }
 
         // Resolve the catalog now so a bad agents file stops the start with its message.
-        _ = app.Services.GetRequiredService<AgentCatalog>();
+        var agents = app.Services.GetRequiredService<AgentCatalog>();
+        if (app.Services.GetService<PostgresDatabase>() is not null && agents.All.Any(a => a.Runtime is not null))
+        {
+            throw new InvalidOperationException("Agents with a runtime need the SQLite store in this release: the run, delivery and event stores have no PostgreSQL implementation yet.");
+        }
         // The error edge wraps routing, so unknown routes and wrong methods get JSON bodies too.
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseRouting();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapHealth();
         app.MapAgentProtocol();
+        if (app.Services.GetService<RuntimeServices>() is not null)
+        {
+            app.MapRuntime();
+            app.MapRuns();
+        }
         return app;
     }
 }

@@ -37,6 +37,9 @@ internal sealed class RuntimeLauncher(
     /// <summary>Makes sure a runtime is (being) started for the run when it has work and nobody holds it.</summary>
     public async Task EnsureRuntimeAsync(string runId, CancellationToken cancellationToken)
     {
+        // Callers may be continuations of a store write (they run on the store's writer): starting processes and
+        // waiting for more writes happen elsewhere.
+        await Task.Yield();
         var gate = _locks.GetOrAdd(runId, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         try
@@ -77,7 +80,7 @@ internal sealed class RuntimeLauncher(
                 await Task.Delay(backoff, time, cancellationToken);
             }
 
-            Start(run, agent);
+            await StartAsync(run, agent);
         }
         finally
         {
@@ -85,11 +88,11 @@ internal sealed class RuntimeLauncher(
         }
     }
 
-    private void Start(RunRecord run, AgentDefinition agent)
+    private async Task StartAsync(RunRecord run, AgentDefinition agent)
     {
         var definition = agent.Runtime!;
         var token = RunTokens.Mint();
-        var attempt = runs.CreateAttemptAsync(run.RunId, TypeId.New("att"), RunTokens.Hash(token), CancellationToken.None).GetAwaiter().GetResult();
+        var attempt = await runs.CreateAttemptAsync(run.RunId, TypeId.New("att"), RunTokens.Hash(token), CancellationToken.None);
         var logDir = Path.Combine(Path.GetFullPath(serviceOptions.Value.DataDir), "runs", run.RunId);
         Directory.CreateDirectory(logDir);
         var log = new StreamWriter(Path.Combine(logDir, attempt.AttemptId + ".log"), append: true) { AutoFlush = true };
@@ -122,9 +125,9 @@ internal sealed class RuntimeLauncher(
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             Log.RuntimeLaunchFailed(logger, run.RunId, ex.Message, ex);
-            log.Dispose();
             process.Dispose();
-            _ = runs.EndAttemptAsync(attempt.AttemptId, AttemptStatus.Ended, "launch failed: " + ex.Message, CancellationToken.None);
+            await log.DisposeAsync();
+            await runs.EndAttemptAsync(attempt.AttemptId, AttemptStatus.Ended, "launch failed: " + ex.Message, CancellationToken.None);
             return;
         }
 

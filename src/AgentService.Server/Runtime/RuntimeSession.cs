@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using AgentService.Protocol.Ids;
+using AgentService.Protocol.Schema;
 using AgentService.Server.Agents;
 using AgentService.Server.Observability;
 using AgentService.Server.Runs;
@@ -67,8 +68,8 @@ internal sealed partial class RuntimeSession : IDisposable
     /// <summary>Serves the socket until it closes or the service stops.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closing.Token);
-        var token = linked.Token;
+        // The receive loop ends when the peer answers our close (or at service stop); _closing stops the pump.
+        var token = stopping;
         var attachDeadline = _services.Time.GetUtcNow() + TimeSpan.FromSeconds(Options.AttachTimeoutSeconds);
         using var attachTimer = _services.Time.CreateTimer(_ =>
         {
@@ -133,7 +134,8 @@ internal sealed partial class RuntimeSession : IDisposable
         }
     }
 
-    /// <summary>Asks the session to close with <paramref name="code"/> (from any thread).</summary>
+    /// <summary>Closes the socket with <paramref name="code"/> (from any thread): sends the close frame at once and
+    /// aborts the socket if the peer does not answer it within 5 s.</summary>
     public void RequestClose(int code, string reason)
     {
         _superseded |= code == 4001;
@@ -145,8 +147,18 @@ internal sealed partial class RuntimeSession : IDisposable
         }
         catch (ObjectDisposedException)
         {
-            // The session already ended.
+            return; // The session already ended.
         }
+
+        _ = Task.Run(async () =>
+        {
+            await CloseAsync((WebSocketCloseStatus)code, reason);
+            await Task.Delay(TimeSpan.FromSeconds(5), _services.Time);
+            if (_socket.State is WebSocketState.CloseSent or WebSocketState.Open)
+            {
+                _socket.Abort();
+            }
+        });
     }
 
     public void Dispose()
@@ -218,9 +230,33 @@ internal sealed partial class RuntimeSession : IDisposable
                 return;
             }
 
+            var methodName = method.GetString()!;
+            if (!IsRuntimeCommand(methodName) || !RuntimeProtocolSchemas.TryGetChannelUri(methodName, out var schemaUri))
+            {
+                await SendErrorAsync(id, RuntimeErrorCodes.MethodNotFound, $"Unknown method '{(methodName.Length > 100 ? methodName[..100] + "..." : methodName)}'.", null, cancellationToken);
+                return;
+            }
+
+            // Every payload is validated against the schema of its channel before anything happens.
+            var validation = RuntimeProtocolSchemas.Set.Validate(root, schemaUri!);
+            if (!validation.IsValid)
+            {
+                var best = validation.BestMatch!;
+                var details = validation.ToErrorDetails();
+                await SendErrorAsync(id, RuntimeErrorCodes.InvalidParams, $"{(best.InstanceLocation.Length == 0 ? "/" : best.InstanceLocation)}: {best.Message}",
+                    w =>
+                    {
+                        foreach (var property in details.EnumerateObject())
+                        {
+                            property.WriteTo(w);
+                        }
+                    }, cancellationToken);
+                return;
+            }
+
             try
             {
-                await DispatchAsync(method.GetString()!, id, parameters, root, cancellationToken);
+                await DispatchAsync(methodName, id, parameters, root, cancellationToken);
             }
             catch (RuntimeProtocolException ex)
             {
@@ -260,6 +296,9 @@ internal sealed partial class RuntimeSession : IDisposable
             _ => throw new RuntimeProtocolException(RuntimeErrorCodes.MethodNotFound, $"Unknown method '{method}'."),
         };
     }
+
+    private static bool IsRuntimeCommand(string method) =>
+        method is AttachMethod or HeartbeatMethod or RecoverMethod or SecretsMethod or ConfigMethod or KvGetMethod or KvSetMethod or OutputMethod;
 
     private static bool ValidId(JsonElement id) => id.ValueKind switch
     {

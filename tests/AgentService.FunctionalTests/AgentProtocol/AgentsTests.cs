@@ -70,7 +70,7 @@ public sealed class AgentsTests
     [InlineData("""{"agents": [{"id": "a"}, {"id": "a"}]}""", "twice")]
     [InlineData("""{"agents": [{"id": "a", "default": true}, {"id": "b", "default": true}]}""", "more than one")]
     [InlineData("""{"agents": [{"id": "a", "colour": "red"}]}""", "colour")]
-    [InlineData("""{"agents": [{"id": "a", "runtime": {"command": "x"}}]}""", "runtime")]
+    [InlineData("""{"agents": [{"id": "a", "runtime": {"command": ""}}]}""", "without a command")]
     [InlineData("not json", "not valid")]
     public async Task InvalidAgentsFile_StopsTheStartWithAClearMessage(string content, string expected)
     {

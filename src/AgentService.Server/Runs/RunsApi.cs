@@ -1,0 +1,195 @@
+using System.Text.Json;
+using AgentService.Protocol.Ids;
+using AgentService.Server.AgentProtocol;
+using AgentService.Server.Errors;
+using AgentService.Server.Runtime;
+using AgentService.Server.Storage;
+
+namespace AgentService.Server.Runs;
+
+/// <summary>
+/// <c>/v1/runs</c>: runs are visible (status, waiting reason, attempts, connection, capabilities), their stored event
+/// log can be read in pages, and a runtime stores artifact bytes for its run with its run token.
+/// </summary>
+internal static class RunsApi
+{
+    public static IEndpointRouteBuilder MapRuns(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/runs").WithTags("Runs");
+        group.MapGet("/{runId}", GetRunAsync);
+        group.MapGet("/{runId}/events", ListEventsAsync);
+        group.MapPost("/{runId}/artifacts", UploadArtifactAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> GetRunAsync(string runId, IRunStore runs, RuntimeSignals signals, CancellationToken cancellationToken)
+    {
+        var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        var attempts = await runs.ListAttemptsAsync(runId, cancellationToken);
+        var current = attempts.Count > 0 ? attempts[^1] : null;
+        return Json(w =>
+        {
+            w.WriteString("runId", run.RunId);
+            w.WriteString("agentId", run.AgentId);
+            w.WriteString("sessionId", run.SessionId);
+            w.WriteString("status", run.Status);
+            w.WritePropertyName("waitingFor");
+            if (run.WaitingFor is { } waiting)
+            {
+                w.WriteRawValue(waiting);
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+
+            w.WriteString("parentRunId", run.ParentRunId);
+            w.WriteString("rootRunId", run.RootRunId);
+            w.WriteStartArray("children");
+            w.WriteEndArray();
+            w.WriteString("createdAt", RuntimeSession.Timestamp(run.CreatedAt));
+            w.WriteString("updatedAt", RuntimeSession.Timestamp(run.UpdatedAt));
+            w.WriteNumber("eventCount", run.EventCount);
+            w.WritePropertyName("connection");
+            if (current is { Status: AttemptStatus.Active, ConnectionId: { } connection })
+            {
+                w.WriteStartObject();
+                w.WriteString("runtimeConnectionId", connection);
+                w.WriteString("attemptId", current.AttemptId);
+                w.WriteString("runtimeInstanceId", current.InstanceId);
+                w.WriteBoolean("attachedHere", signals.IsAttached(run.RunId));
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteNullValue();
+            }
+
+            w.WritePropertyName("effectiveCapabilities");
+            if (current?.Capabilities is { } capabilities)
+            {
+                w.WriteRawValue(capabilities);
+            }
+            else
+            {
+                w.WriteStartArray();
+                w.WriteEndArray();
+            }
+
+            w.WriteStartArray("attempts");
+            foreach (var a in attempts)
+            {
+                w.WriteStartObject();
+                w.WriteString("attemptId", a.AttemptId);
+                w.WriteNumber("number", a.Number);
+                w.WriteString("status", a.Status);
+                w.WriteString("runtimeInstanceId", a.InstanceId);
+                if (a.ConnectionEpoch is { } epoch)
+                {
+                    w.WriteNumber("connectionEpoch", epoch);
+                }
+
+                if (a.LeaseExpiresAt is { } lease)
+                {
+                    w.WriteString("leaseExpiresAt", RuntimeSession.Timestamp(lease));
+                }
+
+                w.WriteNumber("outputSeq", a.OutputSeq);
+                w.WriteString("exitReason", a.ExitReason);
+                w.WriteString("createdAt", RuntimeSession.Timestamp(a.CreatedAt));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
+    }
+
+    private static async Task<IResult> ListEventsAsync(string runId, HttpRequest request, IRunStore runs, IEventLog events, CancellationToken cancellationToken)
+    {
+        var after = QueryLong(request, "after", 0, 0, long.MaxValue);
+        var limit = (int)QueryLong(request, "limit", 100, 1, 1000);
+        var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        var page = await events.ListAsync(run.RunId, after, limit, cancellationToken);
+        return Json(w =>
+        {
+            w.WriteStartArray("events");
+            foreach (var e in page)
+            {
+                using var document = JsonDocument.Parse(e.Body);
+                w.WriteStartObject();
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    property.WriteTo(w);
+                }
+
+                w.WriteNumber("position", e.Position);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteNumber("after", page.Count > 0 ? page[^1].Position : after);
+            w.WriteBoolean("more", page.Count == limit);
+        });
+    }
+
+    /// <summary>A runtime stores bytes for its run (run token). The artifact is agent-created; an
+    /// <c>artifact.created</c> event then links it to the step that produced it.</summary>
+    private static async Task<IResult> UploadArtifactAsync(string runId, HttpContext context, IRunStore runs, AgentProtocolService service, CancellationToken cancellationToken)
+    {
+        var token = RunTokens.FromHeader(context.Request.Headers.Authorization);
+        var tokenRun = token is null ? null : await runs.FindRunByTokenAsync(RunTokens.Hash(token), cancellationToken);
+        if (tokenRun is null)
+        {
+            throw new ServiceException(ErrorCode.Unauthenticated, "A valid run token is required: Authorization: Bearer <run token>.");
+        }
+
+        if (tokenRun != runId)
+        {
+            throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        }
+
+        var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        var agent = service.ResolveAgent(run.AgentId);
+        var artifact = await ArtifactUpload.ReceiveAsync(context, service, agent, run.RootRunId, agentCreated: true);
+        var stored = await service.GetArtifactRecordAsync(run.RootRunId, artifact.ArtifactId, cancellationToken);
+        return Json(w =>
+        {
+            w.WriteString("artifactId", stored.ArtifactId);
+            w.WriteString("uri", $"/runs/{runId}/artifacts/{stored.ArtifactId}/versions/1");
+            w.WriteString("mediaType", "application/octet-stream");
+            w.WriteString("name", stored.FileName);
+            w.WriteNumber("version", 1);
+            w.WriteNumber("sizeBytes", stored.Size);
+            w.WriteStartObject("digest");
+            w.WriteString("algorithm", "sha256");
+            w.WriteString("value", stored.BlobHash);
+            w.WriteEndObject();
+        });
+    }
+
+    private static long QueryLong(HttpRequest request, string name, long fallback, long min, long max)
+    {
+        var text = request.Query[name].ToString();
+        if (text.Length == 0)
+        {
+            return fallback;
+        }
+
+        return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw ServiceException.Invalid(name, $"must be an integer from {min} to {max}");
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.FileContentHttpResult Json(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        return TypedResults.Bytes(buffer.ToArray(), "application/json");
+    }
+}
