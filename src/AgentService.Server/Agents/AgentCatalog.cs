@@ -68,9 +68,17 @@ internal sealed partial class AgentCatalog
                 throw new InvalidOperationException($"The agents file '{path}' defines agent '{agent.Id}' twice.");
             }
 
-            if (agent.Runtime is { } runtime && string.IsNullOrWhiteSpace(runtime.Command))
+            if (agent.Runtime is { } runtime)
             {
-                throw new InvalidOperationException($"Agent '{agent.Id}' in '{path}' has a runtime without a command.");
+                if (runtime.Mode is not ("launch" or "worker"))
+                {
+                    throw new InvalidOperationException($"Agent '{agent.Id}' in '{path}' has runtime mode '{runtime.Mode}'; use 'launch' or 'worker'.");
+                }
+
+                if (runtime.Mode == "launch" && string.IsNullOrWhiteSpace(runtime.Command))
+                {
+                    throw new InvalidOperationException($"Agent '{agent.Id}' in '{path}' has a runtime without a command (or set \"mode\": \"worker\").");
+                }
             }
         }
 

@@ -5,6 +5,11 @@ namespace AgentService.Server.Agents;
 /// <summary>How to start an agent's runtime process.</summary>
 internal sealed class AgentRuntimeDefinition
 {
+    /// <summary><c>launch</c> (default): the service starts <see cref="Command"/> for each run that has work.
+    /// <c>worker</c>: long-lived workers started by the operator claim the agent's runs (POST /v1/agents/{id}/claims).</summary>
+    [JsonPropertyName("mode")]
+    public string Mode { get; set; } = "launch";
+
     [JsonPropertyName("command")]
     public string Command { get; set; } = "";
 

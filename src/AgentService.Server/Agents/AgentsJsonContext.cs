@@ -6,5 +6,6 @@ namespace AgentService.Server.Agents;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(AgentsFile))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(Dictionary<string, System.Text.Json.JsonElement>))]
 internal sealed partial class AgentsJsonContext : JsonSerializerContext;

@@ -90,6 +90,7 @@ public static class AgentServiceExtensions
         {
             app.MapRuntime();
             app.MapRuns();
+            app.MapClaims();
         }
         return app;
     }

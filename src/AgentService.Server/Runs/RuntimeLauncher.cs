@@ -50,7 +50,7 @@ internal sealed class RuntimeLauncher(
             }
 
             var run = await runs.GetRunAsync(runId, cancellationToken);
-            if (run is null || RunStatus.IsTerminal(run.Status) || !agents.TryGet(run.AgentId, out var agent) || agent.Runtime is null)
+            if (run is null || RunStatus.IsTerminal(run.Status) || !agents.TryGet(run.AgentId, out var agent) || agent.Runtime is not { Mode: "launch" })
             {
                 return;
             }
@@ -174,6 +174,13 @@ internal sealed class RuntimeLauncher(
     {
         // After a restart the sockets are gone: live attempts get a fresh lease to reconnect in (PROTOCOL.md §5).
         await runs.RenewActiveLeasesAsync(time.GetUtcNow(), options.Value.Lease, stoppingToken);
+
+        // Runs that were left with work and no runtime (their process ended with the previous service) start again.
+        foreach (var runId in await deliveries.ListRunsWithPendingWorkAsync(10_000, stoppingToken))
+        {
+            await EnsureRuntimeAsync(runId, stoppingToken);
+        }
+
         var interval = TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds);
         var grace = TimeSpan.FromSeconds(options.Value.LeaseGraceSeconds);
         while (!stoppingToken.IsCancellationRequested)

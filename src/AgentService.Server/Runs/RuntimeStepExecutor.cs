@@ -39,6 +39,7 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
         });
         await deliveries.EnqueueAsync(work.Task.TaskId, TypeId.New("dlv"), "step.input", payload, RuntimeSession.NewTraceparent(), cancellationToken);
         signals.DeliveriesAvailable(work.Task.TaskId);
+        signals.WorkAvailable(work.Task.AgentId);
         await launcher.EnsureRuntimeAsync(work.Task.TaskId, cancellationToken);
     }
 

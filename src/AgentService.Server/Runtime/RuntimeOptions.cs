@@ -36,5 +36,8 @@ public sealed class RuntimeOptions
     /// <summary>How often expired leases are swept. Default 1 s.</summary>
     public double SweepIntervalSeconds { get; set; } = 1;
 
+    /// <summary>When set, workers must send it as <c>Authorization: Bearer</c> to claim runs.</summary>
+    public string? WorkerToken { get; set; }
+
     public TimeSpan Lease => TimeSpan.FromMilliseconds(3.0 * HeartbeatIntervalMs);
 }

@@ -68,8 +68,10 @@ internal sealed partial class RuntimeSession : IDisposable
     /// <summary>Serves the socket until it closes or the service stops.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
-        // The receive loop ends when the peer answers our close (or at service stop); _closing stops the pump.
-        var token = stopping;
+        // The receive loop ends when the peer answers our close; at service stop the close (1012) is sent the same way,
+        // so a cancelled receive never aborts the socket without its close frame. _closing stops the pump.
+        var token = CancellationToken.None;
+        using var onStop = stopping.Register(() => RequestClose(1012, "service restart"));
         var attachDeadline = _services.Time.GetUtcNow() + TimeSpan.FromSeconds(Options.AttachTimeoutSeconds);
         using var attachTimer = _services.Time.CreateTimer(_ =>
         {
@@ -128,9 +130,7 @@ internal sealed partial class RuntimeSession : IDisposable
                 _services.Signals.Unbind(_run.RunId, _connectionId, this);
             }
 
-            var code = stopping.IsCancellationRequested ? 1012 : _closeCode;
-            var reason = stopping.IsCancellationRequested ? "service restart" : _closeReason;
-            await CloseAsync((WebSocketCloseStatus)code, reason);
+            await CloseAsync((WebSocketCloseStatus)_closeCode, _closeReason);
         }
     }
 
@@ -141,6 +141,13 @@ internal sealed partial class RuntimeSession : IDisposable
         _superseded |= code == 4001;
         _closeCode = code;
         _closeReason = reason;
+
+        // From now on this session does not hold its run: a new attempt or attach may take it at once.
+        if (_run is not null && _connectionId is not null)
+        {
+            _services.Signals.Unbind(_run.RunId, _connectionId, this);
+        }
+
         try
         {
             _closing.Cancel();

@@ -34,6 +34,30 @@ internal sealed class RuntimeSignals
 
     public bool IsAttached(string runId) => _byRun.ContainsKey(runId);
 
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _work = new(StringComparer.Ordinal);
+
+    /// <summary>A run of the agent got work: wakes workers waiting to claim.</summary>
+    public void WorkAvailable(string agentId)
+    {
+        if (_work.TryRemove(agentId, out var waiters))
+        {
+            waiters.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes at the next <see cref="WorkAvailable"/> for the agent (or when <paramref name="timeout"/> passes).</summary>
+    public async Task WaitForWorkAsync(string agentId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var waiters = _work.GetOrAdd(agentId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            await waiters.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
     /// <summary>Closes the socket of a connection superseded by a newer attach (4001) or whose attempt ended.</summary>
     public void Close(string? connectionId, int closeCode, string reason)
     {

@@ -13,6 +13,9 @@ internal interface IDeliveryStore
     /// <summary>Whether the run has unacknowledged deliveries other than <c>task.start</c> (work for a runtime).</summary>
     Task<bool> HasPendingWorkAsync(string runId, CancellationToken cancellationToken);
 
+    /// <summary>Runs that have unacknowledged work (beyond task.start), oldest first.</summary>
+    Task<IReadOnlyList<string>> ListRunsWithPendingWorkAsync(int limit, CancellationToken cancellationToken);
+
     /// <summary>Counts a transmission (deliveryCount + 1) and returns the new count.</summary>
     Task<int> MarkSentAsync(string deliveryId, CancellationToken cancellationToken);
 

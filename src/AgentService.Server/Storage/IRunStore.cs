@@ -33,6 +33,13 @@ internal interface IRunStore
     /// <summary>Active attempts whose lease expired before <paramref name="before"/>.</summary>
     Task<IReadOnlyList<AttemptRecord>> ListExpiredAttemptsAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Claims a run of the agent for a worker, atomically: the oldest run with pending work that no attempt holds
+    /// (none started, the last one over, or its claim or lease expired) gets a new attempt leased to the worker until
+    /// <paramref name="leaseExpiresAt"/>, with the run token. <c>null</c> when there is no such run.
+    /// </summary>
+    Task<AttemptRecord?> ClaimAsync(string agentId, string workerId, string attemptId, string tokenHash, DateTimeOffset now, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);
+
     /// <summary>After a restart: gives every active attempt a fresh lease of <paramref name="lease"/> (sockets were closed with 1012).</summary>
     Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
 

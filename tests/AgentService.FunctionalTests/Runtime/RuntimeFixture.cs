@@ -38,6 +38,7 @@ internal sealed class RuntimeFixture : IAsyncDisposable
             ["agents"] = new JsonArray
             {
                 new JsonObject { ["id"] = "echo", ["default"] = true },
+                new JsonObject { ["id"] = "workers", ["runtime"] = new JsonObject { ["mode"] = "worker" } },
                 new JsonObject
                 {
                     ["id"] = "manual",
@@ -77,6 +78,19 @@ internal sealed class RuntimeFixture : IAsyncDisposable
         using var response = await Http.SendAsync(request);
         var step = await Api.ReadJsonAsync(response, HttpStatusCode.OK);
         return step.GetProperty("step_id").GetString()!;
+    }
+
+    /// <summary>Claims a run of the worker agent as a worker would; <c>null</c> on 204.</summary>
+    public async Task<LaunchedRuntime?> ClaimAsync(string workerId, int waitSeconds = 0, int leaseSeconds = 60)
+    {
+        using var response = await Http.PostAsync($"v1/agents/workers/claims?waitSeconds={waitSeconds}", Api.Json(JsonSerializer.Serialize(new { workerId, leaseSeconds })));
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            return null;
+        }
+
+        var claim = await Api.ReadJsonAsync(response, HttpStatusCode.OK);
+        return new LaunchedRuntime(Host.BaseAddress, claim.GetProperty("runId").GetString()!, claim.GetProperty("attemptId").GetString()!, claim.GetProperty("runToken").GetString()!);
     }
 
     /// <summary>Waits for the launcher to start a runtime for an attempt; returns what it was given.</summary>

@@ -17,6 +17,7 @@ namespace AgentService.Server.Runs.BuiltIn;
 internal sealed class BuiltInStepExecutor(
     IStepStore steps,
     IBlobStore blobs,
+    Agents.AgentCatalog agents,
     StepNotifier notifier,
     IOptions<AgentServiceOptions> options,
     ILogger<BuiltInStepExecutor> logger) : IStepExecutor, IHostedService, IDisposable
@@ -45,7 +46,10 @@ internal sealed class BuiltInStepExecutor(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var unfinished = await steps.ListUnfinishedAsync(ResumeBatch, cancellationToken);
+        // Steps of agents with a runtime are not ours: their deliveries are resent to their runtimes.
+        var unfinished = (await steps.ListUnfinishedAsync(ResumeBatch, cancellationToken))
+            .Where(u => !agents.TryGet(u.Task.AgentId, out var agent) || agent.Runtime is null)
+            .ToList();
         if (unfinished.Count > 0)
         {
             Log.ResumingSteps(logger, unfinished.Count);

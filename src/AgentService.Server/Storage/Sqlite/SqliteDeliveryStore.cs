@@ -39,6 +39,22 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, TimeProvider 
         return Task.FromResult(command.ExecuteScalar() is not null);
     }
 
+    public Task<IReadOnlyList<string>> ListRunsWithPendingWorkAsync(int limit, CancellationToken cancellationToken)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT run_id FROM deliveries WHERE status = 'pending' AND kind <> 'task.start' GROUP BY run_id ORDER BY MIN(created_at) LIMIT $limit";
+        command.With("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var runs = new List<string>();
+        while (reader.Read())
+        {
+            runs.Add(reader.GetString(0));
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(runs);
+    }
+
     public Task<IReadOnlyList<DeliveryRecord>> ListAsync(string runId, long afterSequence, bool includeAcknowledged, int limit, CancellationToken cancellationToken)
     {
         using var connection = database.OpenRead();

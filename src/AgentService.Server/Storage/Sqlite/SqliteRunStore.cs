@@ -181,6 +181,39 @@ internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider time)
         Task.FromResult<IReadOnlyList<AttemptRecord>>(QueryAttempts(
             $"SELECT {AttemptColumns} FROM attempts WHERE status = 'active' AND lease_expires_at < $p", before.ToUnixMs()));
 
+    public Task<AttemptRecord?> ClaimAsync(string agentId, string workerId, string attemptId, string tokenHash, DateTimeOffset now, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken) =>
+        database.Writer.WriteAsync(commands =>
+        {
+            // The writer runs one operation at a time: the check and the claim cannot interleave with another claim.
+            var runId = commands.Get("""
+                SELECT r.run_id FROM runs r
+                WHERE r.agent_id = $agent AND r.status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+                  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = r.run_id AND d.status = 'pending' AND d.kind <> 'task.start')
+                  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = r.run_id AND a.status IN ('pending', 'active')
+                                  AND (a.lease_expires_at IS NULL OR a.lease_expires_at > $now))
+                ORDER BY r.created_at, r.run_id
+                LIMIT 1
+                """).With("$agent", agentId).With("$now", now.ToUnixMs()).ExecuteScalar() as string;
+            if (runId is null)
+            {
+                return null;
+            }
+
+            var number = (long)commands.Get("UPDATE runs SET attempt_count = attempt_count + 1, status = CASE WHEN status = $queued THEN $starting ELSE status END, updated_at = $at WHERE run_id = $run RETURNING attempt_count")
+                .With("$run", runId).With("$queued", RunStatus.Queued).With("$starting", RunStatus.Starting).With("$at", now.ToUnixMs()).ExecuteScalar()!;
+            commands.Get("UPDATE attempts SET status = $lost, exit_reason = COALESCE(exit_reason, 'claim or lease expired'), connection_id = NULL, updated_at = $at WHERE run_id = $run AND status IN ($pending, $active)")
+                .With("$lost", AttemptStatus.Lost).With("$at", now.ToUnixMs()).With("$run", runId).With("$pending", AttemptStatus.Pending).With("$active", AttemptStatus.Active)
+                .ExecuteNonQuery();
+            // The claim lease holds the run for the worker until it attaches (no instance is bound before the attach).
+            commands.Get("INSERT INTO attempts (attempt_id, run_id, number, status, lease_expires_at, created_at, updated_at) VALUES ($id, $run, $n, $status, $lease, $at, $at)")
+                .With("$id", attemptId).With("$run", runId).With("$n", number).With("$status", AttemptStatus.Pending)
+                .With("$lease", leaseExpiresAt.ToUnixMs()).With("$at", now.ToUnixMs())
+                .ExecuteNonQuery();
+            commands.Get("INSERT OR IGNORE INTO run_tokens (token_hash, run_id, created_at) VALUES ($hash, $run, $at)")
+                .With("$hash", tokenHash).With("$run", runId).With("$at", now.ToUnixMs()).ExecuteNonQuery();
+            return new AttemptRecord(attemptId, runId, (int)number, AttemptStatus.Pending, null, null, null, null, leaseExpiresAt, 0, "claimed by " + workerId, now);
+        }, cancellationToken);
+
     public Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
         database.Writer.WriteAsync(
             commands => commands.Get("UPDATE attempts SET lease_expires_at = $lease, connection_id = NULL WHERE status = $active")

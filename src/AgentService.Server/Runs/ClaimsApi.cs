@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AgentService.Protocol.Ids;
+using AgentService.Server.AgentProtocol;
+using AgentService.Server.Agents;
+using AgentService.Server.Errors;
+using AgentService.Server.Runtime;
+using AgentService.Server.Storage;
+using Microsoft.Extensions.Options;
+
+namespace AgentService.Server.Runs;
+
+/// <summary>
+/// Worker mode: <c>POST /v1/agents/{agentId}/claims?waitSeconds=N</c> with <c>{"workerId", "leaseSeconds"}</c> leases a
+/// run that has work to the calling worker and answers its run id, attempt id and run token (200), or 204 when no
+/// work came within the wait. Claims are atomic in the store: two workers never get the same run.
+/// </summary>
+internal static class ClaimsApi
+{
+    public static IEndpointRouteBuilder MapClaims(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/v1/agents/{agentId}/claims", ClaimAsync).WithTags("Runs");
+        return endpoints;
+    }
+
+    private static async Task<IResult> ClaimAsync(string agentId, HttpContext context, AgentCatalog agents, IRunStore runs, RuntimeSignals signals,
+        TimeProvider time, IOptions<RuntimeOptions> options, IOptions<Hosting.AgentServiceOptions> serviceOptions)
+    {
+        var cancellationToken = context.RequestAborted;
+        if (options.Value.WorkerToken is { Length: > 0 } expected)
+        {
+            var given = RunTokens.FromHeader(context.Request.Headers.Authorization) ?? "";
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+            {
+                throw new ServiceException(ErrorCode.Unauthenticated, "A valid worker token is required: Authorization: Bearer <worker token>.");
+            }
+        }
+
+        if (!agents.TryGet(agentId, out var agent) || agent.Runtime is null)
+        {
+            throw ServiceException.NotFound($"Unable to find an agent '{agentId}' whose runs runtimes execute.");
+        }
+
+        using var body = await JsonBody.ReadAsync(context.Request, serviceOptions.Value.MaxJsonBodyBytes, serviceOptions.Value.MaxJsonDepth, cancellationToken);
+        if (body is null || body.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw ServiceException.Invalid("body", "must be {\"workerId\": string, \"leaseSeconds\": integer}");
+        }
+
+        var workerId = body.RootElement.TryGetProperty("workerId", out var w) && w.ValueKind == JsonValueKind.String && w.GetString() is { Length: > 0 and <= 256 } id
+            ? id
+            : throw ServiceException.Invalid("workerId", "must be a string of 1 to 256 characters");
+        var leaseSeconds = 60;
+        if (body.RootElement.TryGetProperty("leaseSeconds", out var l) && (!l.TryGetInt32(out leaseSeconds) || leaseSeconds is < 5 or > 3600))
+        {
+            throw ServiceException.Invalid("leaseSeconds", "must be an integer from 5 to 3600");
+        }
+
+        var waitText = context.Request.Query["waitSeconds"].ToString();
+        var waitSeconds = 30;
+        if (waitText.Length > 0 && (!int.TryParse(waitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out waitSeconds) || waitSeconds > 120))
+        {
+            throw ServiceException.Invalid("waitSeconds", "must be an integer from 0 to 120");
+        }
+
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(waitSeconds);
+        while (true)
+        {
+            var now = time.GetUtcNow();
+            var token = RunTokens.Mint();
+            var leaseExpiresAt = now + TimeSpan.FromSeconds(leaseSeconds);
+            var attempt = await runs.ClaimAsync(agentId, workerId, TypeId.New("att"), RunTokens.Hash(token), now, leaseExpiresAt, cancellationToken);
+            if (attempt is not null)
+            {
+                return TypedResults.Json(new Dictionary<string, string>
+                {
+                    ["runId"] = attempt.RunId,
+                    ["attemptId"] = attempt.AttemptId,
+                    ["runToken"] = token,
+                    ["leaseExpiresAt"] = RuntimeSession.Timestamp(leaseExpiresAt),
+                }, AgentsJsonContext.Default.DictionaryStringString);
+            }
+
+            var left = deadline - time.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                return TypedResults.NoContent();
+            }
+
+            // Wake on new work for the agent; re-check at least every second (claims and leases also lapse with time).
+            await signals.WaitForWorkAsync(agentId, left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentService.Tests.Common;
+
+namespace AgentService.FunctionalTests.Runtime;
+
+/// <summary>Attempts, leases, worker claims and restarts: nothing acknowledged is lost, no step is completed twice.</summary>
+public sealed class RuntimeLifecycleTests
+{
+    private const string Workers = "agents/workers/ap/v1/agent";
+
+    private static async Task<string> AttachAsync(RawRuntime runtime, LaunchedRuntime launched, long epoch = 0, bool reconnect = false)
+    {
+        var attach = await runtime.AttachAsync(launched.RunId, launched.AttemptId, epoch: epoch, reconnect: reconnect);
+        Assert.True(attach.TryGetProperty("result", out var result), attach.ToString());
+        return result.GetProperty("runtimeConnectionId").GetString()!;
+    }
+
+    [Fact]
+    public async Task Claims_FromConcurrentWorkers_NeverHandOneRunToTwo()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var runIds = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            runIds.Add((await fixture.CreateTaskWithStepAsync($"job {i}", Workers)).TaskId);
+        }
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => fixture.ClaimAsync($"worker-{i}")));
+
+        var granted = claims.Where(c => c is not null).Select(c => c!.RunId).ToList();
+        Assert.Equal(runIds.Order(), granted.Order());
+        Assert.Equal(7, claims.Count(c => c is null));
+        Assert.Null(await fixture.ClaimAsync("late-worker"));
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
+    public async Task Claim_IsAnsweredWhenWorkArrivesDuringTheWait_AndTheClaimedRunAttaches()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var waiting = fixture.ClaimAsync("patient", waitSeconds: 20);
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("late work", Workers);
+
+        var claim = await waiting;
+
+        Assert.NotNull(claim);
+        Assert.Equal(taskId, claim.RunId);
+        await using var runtime = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        await AttachAsync(runtime, claim);
+        var (_, start) = await runtime.NextDeliveryAsync();
+        Assert.Equal("task.start", start.GetProperty("kind").GetString());
+    }
+
+    [Fact]
+    public async Task Claim_NotFollowedByAnAttach_ReturnsTheRunToThePool()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("orphan", Workers);
+        var first = await fixture.ClaimAsync("vanishing", leaseSeconds: 5);
+        Assert.Equal(taskId, first!.RunId);
+        Assert.Null(await fixture.ClaimAsync("second"));
+
+        var second = await Wait.UntilAsync(() => fixture.ClaimAsync("second"), c => c is not null, TimeSpan.FromSeconds(20), "the claim to lapse");
+
+        Assert.Equal(taskId, second!.RunId);
+        Assert.NotEqual(first.AttemptId, second.AttemptId);
+        await using var stale = await RawRuntime.ConnectAsync(first.ServiceUrl, first.Token);
+        var refused = await stale.AttachAsync(first.RunId, first.AttemptId);
+        Assert.Equal(1004, refused.GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task LeaseExpiry_StartsANewAttemptThatResumesAndFinishesTheStep()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync("", "--AgentService:Runtime:HeartbeatIntervalMs=1000", "--AgentService:Runtime:LeaseGraceSeconds=0");
+        var (taskId, stepId) = await fixture.CreateTaskWithStepAsync("survive");
+        var first = await fixture.WaitForLaunchAsync(taskId);
+        await using var silent = await RawRuntime.ConnectAsync(first.ServiceUrl, first.Token);
+        await AttachAsync(silent, first);
+
+        // No heartbeats: after 3 s the lease lapses, the socket is closed with 4002 and attempt 2 starts.
+        Assert.Equal((WebSocketCloseStatus)4002, await silent.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        var second = await fixture.WaitForLaunchAsync(taskId, attemptNumber: 2);
+        await using var runtime = await RawRuntime.ConnectAsync(second.ServiceUrl, second.Token);
+        var connectionId = await AttachAsync(runtime, second);
+
+        var (resumeId, resume) = await runtime.NextDeliveryAsync();
+        Assert.Equal("run.resume", resume.GetProperty("kind").GetString());
+        Assert.Equal(2, resume.GetProperty("payload").GetProperty("attemptNumber").GetInt32());
+        Assert.Equal(0, resume.GetProperty("payload").GetProperty("inputCursor").GetInt64());
+        await runtime.AcknowledgeAsync(resumeId);
+        var (_, start) = await runtime.NextDeliveryAsync();
+        Assert.Equal(1, start.GetProperty("sequence").GetInt64());
+        var (_, step) = await runtime.NextDeliveryAsync();
+        Assert.Equal(stepId, step.GetProperty("payload").GetProperty("stepId").GetString());
+
+        await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, second,
+            RuntimeFixture.Event("step.finished", second, 1, new JsonObject { ["stepId"] = stepId, ["status"] = "completed", ["output"] = "done by attempt 2", ["isLast"] = true })));
+        var finished = await Api.GetJsonAsync(fixture.Http, $"{RuntimeFixture.Prefix}/tasks/{taskId}/steps/{stepId}");
+        Assert.Equal("done by attempt 2", finished.GetProperty("output").GetString());
+        var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        Assert.Equal(["lost", "active"], run.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString()));
+        Assert.Empty(runtime.SchemaErrors);
+    }
+
+    [Fact]
+    public async Task RuntimeProcessKilledMidStep_ANewAttemptFinishesIt_AndALateAnswerDoesNotCompleteItTwice()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, stepId) = await fixture.CreateTaskWithStepAsync("crash me");
+        var first = await fixture.WaitForLaunchAsync(taskId);
+        await using (var runtime = await RawRuntime.ConnectAsync(first.ServiceUrl, first.Token))
+        {
+            await AttachAsync(runtime, first);
+            await runtime.NextDeliveryAsync();
+            await runtime.NextDeliveryAsync(); // the step arrives; the process dies before answering
+            var pid = (await File.ReadAllTextAsync(Path.Combine(fixture.Dir.File("env"), first.AttemptId + ".env"))).Length; // proves the file exists
+            Assert.True(pid > 0);
+            KillRuntimeProcesses(first.AttemptId);
+        }
+
+        var second = await fixture.WaitForLaunchAsync(taskId, attemptNumber: 2);
+        await using var next = await RawRuntime.ConnectAsync(second.ServiceUrl, second.Token);
+        var connectionId = await AttachAsync(next, second);
+        var (resumeId, resume) = await next.NextDeliveryAsync();
+        Assert.Equal("run.resume", resume.GetProperty("kind").GetString());
+        await next.AcknowledgeAsync(resumeId);
+        await next.NextDeliveryAsync();
+        var (_, step) = await next.NextDeliveryAsync();
+        Assert.Equal(stepId, step.GetProperty("payload").GetProperty("stepId").GetString());
+        var finish = RuntimeFixture.Event("step.finished", second, 1, new JsonObject { ["stepId"] = stepId, ["status"] = "completed", ["output"] = "first answer" });
+        await next.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, second, finish));
+        var again = RuntimeFixture.Event("step.finished", second, 2, new JsonObject { ["stepId"] = stepId, ["status"] = "completed", ["output"] = "second answer" });
+        await next.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, second, again));
+
+        var stored = await Api.GetJsonAsync(fixture.Http, $"{RuntimeFixture.Prefix}/tasks/{taskId}/steps/{stepId}");
+        Assert.Equal("first answer", stored.GetProperty("output").GetString());
+    }
+
+    [Fact]
+    public async Task ServerRestartMidRun_TheRuntimeReattachesAndGetsUnacknowledgedInputsAgain()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, stepId) = await fixture.CreateTaskWithStepAsync("through a restart", Workers);
+        var claim = await fixture.ClaimAsync("steady");
+        var runtime = await RawRuntime.ConnectAsync(claim!.ServiceUrl, claim.Token);
+        await AttachAsync(runtime, claim);
+        var (startRequest, start) = await runtime.NextDeliveryAsync();
+        await runtime.AcknowledgeAsync(startRequest);
+        var (_, step) = await runtime.NextDeliveryAsync(); // not acknowledged before the restart
+        await Wait.UntilAsync(
+            () => fixture.Host.ExecuteSqlAsync("SELECT status FROM deliveries WHERE sequence = 1 AND run_id = @run", new Dictionary<string, object?> { ["run"] = taskId }),
+            s => (string?)s == "acked", what: "task.start to be acknowledged");
+
+        await fixture.Host.RestartAsync();
+        Assert.Equal((WebSocketCloseStatus)1012, await runtime.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        await runtime.DisposeAsync();
+
+        var resumed = claim with { ServiceUrl = fixture.Host.BaseAddress };
+        await using var again = await RawRuntime.ConnectAsync(resumed.ServiceUrl, resumed.Token);
+        var connectionId = await AttachAsync(again, resumed, epoch: 1, reconnect: true);
+        await again.RequestAsync("runtime.connection.recover.command", new JsonObject { ["runtimeConnectionId"] = connectionId, ["mainRunId"] = taskId });
+        var (_, redelivered) = await again.NextDeliveryAsync();
+        Assert.Equal(step.GetProperty("deliveryId").GetString(), redelivered.GetProperty("deliveryId").GetString());
+        Assert.Equal(2, redelivered.GetProperty("sequence").GetInt64());
+        Assert.Equal(start.GetProperty("runId").GetString(), redelivered.GetProperty("runId").GetString());
+        await again.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, resumed,
+            RuntimeFixture.Event("step.finished", resumed, 1, new JsonObject { ["stepId"] = stepId, ["status"] = "completed", ["output"] = "after restart" })));
+        using var http = fixture.Host.CreateClient();
+        var stored = await Api.GetJsonAsync(http, $"{Workers}/tasks/{taskId}/steps/{stepId}");
+        Assert.Equal("after restart", stored.GetProperty("output").GetString());
+        Assert.Empty(again.SchemaErrors);
+    }
+
+    private static void KillRuntimeProcesses(string attemptId)
+    {
+        foreach (var process in System.Diagnostics.Process.GetProcessesByName("sleep"))
+        {
+            try
+            {
+                var environ = File.ReadAllText($"/proc/{process.Id}/environ");
+                if (environ.Contains(attemptId, StringComparison.Ordinal))
+                {
+                    process.Kill();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+            }
+            finally
+            {
+                process.Dispose();
+            }
+        }
+    }
+}
