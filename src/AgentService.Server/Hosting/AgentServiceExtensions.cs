@@ -2,6 +2,7 @@ using AgentService.Protocol.Json;
 using AgentService.Server.AgentProtocol;
 using AgentService.Server.Agents;
 using AgentService.Server.Errors;
+using AgentService.Server.Gateway;
 using AgentService.Server.Runs;
 using AgentService.Server.Runs.BuiltIn;
 using AgentService.Server.Storage;
@@ -37,6 +38,7 @@ public static class AgentServiceExtensions
         services.AddHostedService(sp => sp.GetRequiredService<BuiltInStepExecutor>());
 
         services.TryAddSingleton<AgentProtocolService>();
+        services.AddGateway(configuration);
         return services;
     }
 
@@ -49,11 +51,14 @@ public static class AgentServiceExtensions
 
         // Resolve the catalog now so a bad agents file stops the start with its message.
         _ = app.Services.GetRequiredService<AgentCatalog>();
+        // Likewise a webhook URL of the agents file that the gateway refuses.
+        _ = app.Services.GetRequiredService<GatewayService>().HostedAgentCards();
         // The error edge wraps routing, so unknown routes and wrong methods get JSON bodies too.
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseRouting();
         app.MapHealth();
         app.MapAgentProtocol();
+        app.MapGateway();
         return app;
     }
 }

@@ -1,6 +1,6 @@
 namespace AgentService.Server.Observability;
 
-/// <summary>Every log message of the server, with its event id. Ids: 1xxx hosting and errors, 2xxx storage, 3xxx execution.</summary>
+/// <summary>Every log message of the server, with its event id. Ids: 1xxx hosting and errors, 2xxx storage, 3xxx execution, 4xxx gateway.</summary>
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "AgentService listening; data dir {DataDir}, {AgentCount} agent(s), default agent '{DefaultAgent}'")]
@@ -26,4 +26,31 @@ internal static partial class Log
 
     [LoggerMessage(3002, LogLevel.Error, "Executing step {StepId} could not be recorded; it stays pending and is retried at the next start")]
     public static partial void StepNotRecorded(ILogger logger, string stepId, Exception exception);
+
+    [LoggerMessage(4000, LogLevel.Information, "Gateway agent '{AgentId}' registered with webhook {WebhookUrl}")]
+    public static partial void AgentRegistered(ILogger logger, string agentId, string? webhookUrl);
+
+    [LoggerMessage(4001, LogLevel.Information, "Gateway agent '{AgentId}' unregistered")]
+    public static partial void AgentUnregistered(ILogger logger, string agentId);
+
+    [LoggerMessage(4002, LogLevel.Information, "{Count} gateway agent(s) marked offline after no heartbeat: {AgentIds}")]
+    public static partial void AgentsWentOffline(ILogger logger, int count, string agentIds);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Push of message {MessageId} to agent '{AgentId}' failed (attempt {Attempt}): {Reason}")]
+    public static partial void PushFailed(ILogger logger, string messageId, string agentId, int attempt, string reason);
+
+    [LoggerMessage(4004, LogLevel.Warning, "Message {MessageId} to agent '{AgentId}' failed for good: {Reason}")]
+    public static partial void MessageFailed(ILogger logger, string messageId, string agentId, string reason);
+
+    [LoggerMessage(4005, LogLevel.Error, "The gateway outbox dispatcher failed; retrying")]
+    public static partial void DispatcherFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4006, LogLevel.Error, "The gateway heartbeat sweep failed; retrying at the next interval")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4007, LogLevel.Information, "Released {Count} gateway deliveries left in flight by the last stop; they are pushed again")]
+    public static partial void LeasesReleased(ILogger logger, int count);
+
+    [LoggerMessage(4008, LogLevel.Error, "Delivering message {MessageId} failed unexpectedly; it is retried when its lease ends")]
+    public static partial void DeliveryError(ILogger logger, string messageId, Exception exception);
 }
