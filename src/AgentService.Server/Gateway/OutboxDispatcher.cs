@@ -25,7 +25,8 @@ internal sealed class OutboxDispatcher(
     /// <summary>The longest the dispatcher sleeps without a signal: a safety net, since every change that creates work signals.</summary>
     private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(5);
 
-    private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private int _inFlight;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,7 +35,7 @@ internal sealed class OutboxDispatcher(
         {
             try
             {
-                var capacity = settings.MaxConcurrentDeliveries - _inFlight.Count;
+                var capacity = settings.MaxConcurrentDeliveries - Volatile.Read(ref _inFlight);
                 var wait = MaxIdle;
                 if (capacity > 0)
                 {
@@ -42,7 +43,12 @@ internal sealed class OutboxDispatcher(
                     var claimed = await messages.ClaimDueAsync(now, now + settings.WebhookTimeout + GatewayService.LeaseMargin, capacity, stoppingToken);
                     foreach (var messageId in claimed)
                     {
-                        _inFlight[messageId] = DeliverAsync(messageId, stoppingToken);
+                        // Counted before it starts, uncounted when it ends: the count never misses a fast delivery.
+                        Interlocked.Increment(ref _inFlight);
+                        var delivery = DeliverAsync(messageId, stoppingToken);
+                        _running.TryAdd(delivery, 0);
+                        _ = delivery.ContinueWith(done => _running.TryRemove(done, out _), CancellationToken.None,
+                            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                     }
 
                     if (claimed.Count == capacity)
@@ -81,7 +87,7 @@ internal sealed class OutboxDispatcher(
             }
         }
 
-        await Task.WhenAll(_inFlight.Values).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_running.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private async Task DeliverAsync(string messageId, CancellationToken stoppingToken)
@@ -98,11 +104,12 @@ internal sealed class OutboxDispatcher(
         }
         catch (Exception ex)
         {
+            // The entry stays leased; it is due again when the lease ends.
             Log.DeliveryError(logger, messageId, ex);
         }
         finally
         {
-            _inFlight.TryRemove(messageId, out _);
+            Interlocked.Decrement(ref _inFlight);
             signal.Set();
         }
     }

@@ -3,7 +3,8 @@ namespace AgentService.Server.Storage;
 /// <summary>
 /// Gateway messages and their outbox: a message is stored together with its outbox entry, and the entry leaves the
 /// outbox only in the commit that records the message delivered or failed — so an accepted message is never lost to a
-/// crash. Entries are claimed with a lease (in flight); leases left by a stopped process are released at start.
+/// crash. Entries are claimed with a lease (in flight) that ends at its due time: an entry whose lease ran out (its pusher
+/// never recorded an outcome) is due again. Leases left by a stopped process are released at start.
 /// </summary>
 internal interface IGatewayMessageStore
 {
@@ -16,10 +17,11 @@ internal interface IGatewayMessageStore
     /// <summary>A page of the conversation's messages, oldest first; the cost does not depend on the page number.</summary>
     Task<Page<GatewayMessageRecord>> ListConversationAsync(string conversationId, PageRequest page, CancellationToken cancellationToken);
 
-    /// <summary>Claims up to <paramref name="max"/> entries due at <paramref name="now"/>, leased until <paramref name="leaseUntil"/>; returns their message ids.</summary>
+    /// <summary>Claims up to <paramref name="max"/> entries due at <paramref name="now"/> (unclaimed, or with an expired lease),
+    /// leased until <paramref name="leaseUntil"/>; returns their message ids.</summary>
     Task<IReadOnlyList<string>> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken);
 
-    /// <summary>When the earliest unclaimed entry is due; <c>null</c> when there is none.</summary>
+    /// <summary>When the earliest entry is due (or its lease ends); <c>null</c> when there is none.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
 
     /// <summary>Releases every lease (entries in flight when the last process stopped), due at once; returns how many.</summary>

@@ -179,28 +179,8 @@ public sealed class GatewayQueuedDeliveryTests : IAsyncLifetime
         // What a process that died mid-push leaves behind: messages accepted (one direct send in flight, its outbox entry
         // leased far into the future; one queued, not yet taken) and never recorded as pushed.
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(host.DataDir, SqliteDatabase.FileName)};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            foreach (var (id, delivery, leased) in new[] { ("msg_01jq3v8d6ef5tr9w2k7m4n8p0x", "direct", 1), ("msg_01jq3v8d6ef5tr9w2k7m4n8p0y", "queued", 0) })
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = """
-                    INSERT INTO gateway_messages (message_id, conversation_id, conv_seq, from_agent_id, to_agent_id, content, metadata,
-                                                  delivery, status, created_at, expires_at)
-                    VALUES ($id, 'conv-crash', (SELECT COALESCE(MAX(conv_seq), 0) + 1 FROM gateway_messages WHERE conversation_id = 'conv-crash'),
-                            's', 'r', '[{"type":"text","text":"survived"}]', '{}', $delivery, 'queued', $now, $expires);
-                    INSERT INTO gateway_outbox (message_id, to_agent_id, due_at, leased) VALUES ($id, 'r', $due, $leased);
-                    """;
-                command.Parameters.AddWithValue("$id", id);
-                command.Parameters.AddWithValue("$delivery", delivery);
-                command.Parameters.AddWithValue("$now", now);
-                command.Parameters.AddWithValue("$expires", now + 3_600_000);
-                command.Parameters.AddWithValue("$due", leased == 1 ? now + 3_600_000 : now);
-                command.Parameters.AddWithValue("$leased", leased);
-                await command.ExecuteNonQueryAsync();
-            }
-        }
+        await InsertAcceptedAsync(host.DataDir, "msg_01jq3v8d6ef5tr9w2k7m4n8p0x", "direct", leased: true, dueAt: now + 3_600_000);
+        await InsertAcceptedAsync(host.DataDir, "msg_01jq3v8d6ef5tr9w2k7m4n8p0y", "queued", leased: false, dueAt: now);
 
         await host.RestartAsync();
 
@@ -213,5 +193,45 @@ public sealed class GatewayQueuedDeliveryTests : IAsyncLifetime
         }
 
         Assert.Empty(host.Errors);
+    }
+
+    [Fact]
+    public async Task Lease_ThatRanOutWithoutAnOutcome_IsPushedAgainWhileRunning()
+    {
+        await using var host = await ServiceHost.StartAsync(null, FastRetries);
+        using var http = host.CreateClient();
+        await GatewayCalls.RegisterAsync(http, "r", _receiver.Url);
+
+        // A pusher in this process took the entry and never recorded an outcome; its lease has ended.
+        await InsertAcceptedAsync(host.DataDir, "msg_01jq3v8d6ef5tr9w2k7m4n8p0z", "queued", leased: true,
+            dueAt: DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds());
+
+        await Wait.UntilAsync(() => GatewayCalls.MessageAsync(http, "msg_01jq3v8d6ef5tr9w2k7m4n8p0z"), m => m.GetProperty("status").GetString() == "sent",
+            what: "the entry with the expired lease to be pushed");
+        Assert.True(_receiver.Processed.ContainsKey("msg_01jq3v8d6ef5tr9w2k7m4n8p0z"));
+        Assert.Empty(host.Errors);
+    }
+
+    /// <summary>Writes an accepted, never pushed message and its outbox entry straight into the store.</summary>
+    private static async Task InsertAcceptedAsync(string dataDir, string messageId, string delivery, bool leased, long dueAt)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, SqliteDatabase.FileName)};Pooling=False;Default Timeout=30");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO gateway_messages (message_id, conversation_id, conv_seq, from_agent_id, to_agent_id, content, metadata,
+                                          delivery, status, created_at, expires_at)
+            VALUES ($id, 'conv-crash', (SELECT COALESCE(MAX(conv_seq), 0) + 1 FROM gateway_messages WHERE conversation_id = 'conv-crash'),
+                    's', 'r', '[{"type":"text","text":"survived"}]', '{}', $delivery, 'queued', $now, $expires);
+            INSERT INTO gateway_outbox (message_id, to_agent_id, due_at, leased) VALUES ($id, 'r', $due, $leased);
+            """;
+        command.Parameters.AddWithValue("$id", messageId);
+        command.Parameters.AddWithValue("$delivery", delivery);
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$expires", now + 3_600_000);
+        command.Parameters.AddWithValue("$due", dueAt);
+        command.Parameters.AddWithValue("$leased", leased ? 1 : 0);
+        await command.ExecuteNonQueryAsync();
     }
 }

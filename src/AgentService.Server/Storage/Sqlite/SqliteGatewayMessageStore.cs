@@ -80,7 +80,7 @@ internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGate
         {
             using var reader = commands.Get("""
                 UPDATE gateway_outbox SET leased = 1, due_at = $lease
-                WHERE message_id IN (SELECT message_id FROM gateway_outbox WHERE leased = 0 AND due_at <= $now ORDER BY due_at LIMIT $max)
+                WHERE message_id IN (SELECT message_id FROM gateway_outbox WHERE due_at <= $now ORDER BY due_at LIMIT $max)
                 RETURNING message_id
                 """).With("$now", now.ToUnixMs()).With("$lease", leaseUntil.ToUnixMs()).With("$max", max).ExecuteReader();
             var ids = new List<string>();
@@ -96,7 +96,7 @@ internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGate
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(due_at) FROM gateway_outbox WHERE leased = 0";
+        command.CommandText = "SELECT MIN(due_at) FROM gateway_outbox";
         return Task.FromResult(command.ExecuteScalar() is long due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : (DateTimeOffset?)null);
     }
 

@@ -92,7 +92,7 @@ internal static class SqliteMigrations
                 due_at      INTEGER NOT NULL,
                 leased      INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
-            CREATE INDEX gateway_outbox_due ON gateway_outbox (due_at) WHERE leased = 0;
+            CREATE INDEX gateway_outbox_due ON gateway_outbox (due_at);
             CREATE INDEX gateway_outbox_agent ON gateway_outbox (to_agent_id);
             """),
     ];
