@@ -260,11 +260,25 @@ public sealed class GatewaySendTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Message_UnknownId_Is404()
+    public async Task MessageAndConversation_UnknownIds_Are404()
     {
-        using var response = await _http.GetAsync("gateway/messages/msg_nothing");
+        using var message = await _http.GetAsync("gateway/messages/msg_nothing");
+        await GatewayCalls.AssertErrorAsync(message, HttpStatusCode.NotFound, "msg_nothing");
 
-        await GatewayCalls.AssertErrorAsync(response, HttpStatusCode.NotFound, "msg_nothing");
+        using var conversation = await _http.GetAsync("gateway/conversations/conv-nothing/messages");
+        await GatewayCalls.AssertErrorAsync(conversation, HttpStatusCode.NotFound, "conv-nothing");
+    }
+
+    [Fact]
+    public async Task Send_BodyOverTheLimit_Is413AndStoresNothing()
+    {
+        await GatewayCalls.RegisterAsync(_http, "r", _receiver.Url);
+        var huge = GatewayCalls.Text("s", "r", new string('x', 2 * 1024 * 1024));
+
+        await GatewayCalls.PostErrorAsync(_http, "gateway/send", huge, HttpStatusCode.RequestEntityTooLarge, "larger than the limit");
+
+        Assert.Empty(_receiver.Requests);
+        await AssertNoMessagesAsync();
     }
 
     private async Task AssertNoMessagesAsync()
