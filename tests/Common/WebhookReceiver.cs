@@ -29,6 +29,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
     private WebApplication? _app;
     private int _port;
+    private int _duplicates;
+    private int _count;
 
     private WebhookReceiver()
     {
@@ -47,9 +49,6 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public Func<ReceivedPush, int, int> Respond { get; set; } = (_, _) => StatusCodes.Status200OK;
 
     public Uri Url => new($"http://127.0.0.1:{_port}/webhook/a2a-messages");
-
-    private int _duplicates;
-    private int _count;
 
     public static async Task<WebhookReceiver> StartNewAsync()
     {
