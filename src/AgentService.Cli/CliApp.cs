@@ -33,6 +33,9 @@ internal static class CliApp
         root.Subcommands.Add(TaskCommands.Create(output, error));
         root.Subcommands.Add(StepCommands.Create(output, error));
         root.Subcommands.Add(ArtifactCommands.Create(output, error));
+        root.Subcommands.Add(AgentCommands.Create(output, error));
+        root.Subcommands.Add(SendMessageCommand.Create(output, error));
+        root.Subcommands.Add(MessageCommands.Create(output, error));
 
         var parsed = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -19,5 +19,7 @@ internal sealed class CliContext(Uri baseUrl, bool json, TextWriter output, IAns
 
     public AgentProtocolClient AgentProtocol(string? agentId) => new(_http, agentId);
 
+    public GatewayClient Gateway() => new(_http);
+
     public void Dispose() => _http.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AgentService.Protocol.AgentProtocol;
+using AgentService.Protocol.Gateway;
 using AgentService.Protocol.Json;
 using Spectre.Console;
 
@@ -66,6 +67,72 @@ internal static class Render
         context.Console.Write(table);
         Paging(context, pagination);
     }
+
+    public static void Agents(CliContext context, AgentListResponse list)
+    {
+        var table = new Table().AddColumns("agent_id", "agent_name", "agent_type", "capabilities", "status", "last_heartbeat");
+        foreach (var agent in list.Agents)
+        {
+            table.AddRow(Text(agent.AgentId), Text(agent.AgentName), Text(agent.AgentType), Text(string.Join(", ", agent.Capabilities)),
+                Text(agent.Status), Text(Time(agent.LastHeartbeat)));
+        }
+
+        context.Console.Write(table);
+        context.Output.WriteLine($"{list.Total} agent(s)");
+    }
+
+    public static void AgentStatus(CliContext context, AgentStatusResponse status)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow(Text("agent_id"), Text(status.AgentId));
+        grid.AddRow(Text("status"), Text(status.Status));
+        grid.AddRow(Text("last_heartbeat"), Text(Time(status.LastHeartbeat)));
+        context.Console.Write(grid);
+    }
+
+    public static void Sent(CliContext context, SendMessageResponse sent)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow(Text("message_id"), Text(sent.MessageId));
+        grid.AddRow(Text("conversation_id"), Text(sent.ConversationId));
+        grid.AddRow(Text("status"), Text(sent.Status));
+        context.Console.Write(grid);
+    }
+
+    public static void Message(CliContext context, GatewayMessage message)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        grid.AddRow(Text("message_id"), Text(message.MessageId));
+        grid.AddRow(Text("conversation_id"), Text(message.ConversationId));
+        grid.AddRow(Text("from → to"), Text($"{message.FromAgentId} → {message.ToAgentId}"));
+        grid.AddRow(Text("delivery"), Text(message.Delivery));
+        grid.AddRow(Text("status"), Text(message.Status));
+        grid.AddRow(Text("attempts"), Text(message.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        grid.AddRow(Text("last_error"), Text(message.LastError ?? "(none)"));
+        grid.AddRow(Text("created_at"), Text(Time(message.CreatedAt)));
+        grid.AddRow(Text("delivered_at"), Text(message.DeliveredAt is { } delivered ? Time(delivered) : "(not yet)"));
+        if (message.NextAttemptAt is { } next)
+        {
+            grid.AddRow(Text("next_attempt_at"), Text(Time(next)));
+        }
+
+        grid.AddRow(Text("expires_at"), Text(Time(message.ExpiresAt)));
+        foreach (var part in message.Content)
+        {
+            var shown = part.Type switch
+            {
+                ContentPartTypes.Text => part.Text ?? "",
+                ContentPartTypes.Data => part.Data?.Text ?? "",
+                ContentPartTypes.File => $"{part.File?.FileName} ({part.File?.Uri})",
+                _ => "",
+            };
+            grid.AddRow(Text(part.Type), Text(Shorten(shown)));
+        }
+
+        context.Console.Write(grid);
+    }
+
+    private static string Time(DateTimeOffset time) => Rfc3339TimestampConverter.ToText(time);
 
     private static void Paging(CliContext context, Pagination? pagination)
     {

@@ -16,13 +16,15 @@ public sealed class ServiceHost : IAsyncDisposable
 {
     private readonly string[] _extraArgs;
     private readonly bool _ownsDataDir;
+    private readonly Action<WebApplicationBuilder>? _configure;
     private WebApplication? _app;
 
-    private ServiceHost(string dataDir, bool ownsDataDir, string[] extraArgs)
+    private ServiceHost(string dataDir, bool ownsDataDir, string[] extraArgs, Action<WebApplicationBuilder>? configure = null)
     {
         DataDir = dataDir;
         _ownsDataDir = ownsDataDir;
         _extraArgs = extraArgs;
+        _configure = configure;
     }
 
     public string DataDir { get; }
@@ -37,6 +39,15 @@ public sealed class ServiceHost : IAsyncDisposable
     public static async Task<ServiceHost> StartAsync(string? dataDir = null, params string[] extraArgs)
     {
         var host = new ServiceHost(dataDir ?? NewDataDir(), dataDir is null, extraArgs);
+        await host.StartCoreAsync();
+        return host;
+    }
+
+    /// <summary>Starts a service whose builder <paramref name="configure"/> adjusts on every start (e.g. to replace the
+    /// <see cref="TimeProvider"/>), on a new data directory (or <paramref name="dataDir"/>), with extra arguments.</summary>
+    public static async Task<ServiceHost> StartConfiguredAsync(Action<WebApplicationBuilder> configure, string? dataDir = null, params string[] extraArgs)
+    {
+        var host = new ServiceHost(dataDir ?? NewDataDir(), dataDir is null, extraArgs, configure);
         await host.StartCoreAsync();
         return host;
     }
@@ -91,6 +102,7 @@ public sealed class ServiceHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddProvider(new CollectingLoggerProvider(Errors));
+            _configure?.Invoke(builder);
         });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -11,4 +11,10 @@ public static class IdPrefixes
 
     /// <summary>A stored artifact; the Agent Protocol <c>artifact_id</c>.</summary>
     public const string Artifact = "art";
+
+    /// <summary>A gateway message; the <c>message_id</c> of <c>POST /gateway/send</c>.</summary>
+    public const string Message = "msg";
+
+    /// <summary>A gateway conversation started without an id.</summary>
+    public const string Conversation = "conv";
 }

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentService.Protocol.AgentProtocol;
+using AgentService.Protocol.Gateway;
 
 namespace AgentService.Protocol.Json;
 
@@ -16,6 +17,21 @@ namespace AgentService.Protocol.Json;
 [JsonSerializable(typeof(ArtifactListResponse))]
 [JsonSerializable(typeof(TaskRequestBody))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(AgentCard))]
+[JsonSerializable(typeof(RegisterAgentResponse))]
+[JsonSerializable(typeof(AgentIdRequest))]
+[JsonSerializable(typeof(GatewayStatusResponse))]
+[JsonSerializable(typeof(AgentListResponse))]
+[JsonSerializable(typeof(AgentStatusResponse))]
+[JsonSerializable(typeof(SendMessageRequest))]
+[JsonSerializable(typeof(SendMessageResponse))]
+[JsonSerializable(typeof(GatewayMessage))]
+[JsonSerializable(typeof(ConversationMessagesResponse))]
+[JsonSerializable(typeof(GatewayHealth))]
+[JsonSerializable(typeof(GatewayErrorResponse))]
+[JsonSerializable(typeof(WebhookPush))]
+[JsonSerializable(typeof(List<ContentPart>))]
+[JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(RawJson))]
 [JsonSerializable(typeof(string))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext

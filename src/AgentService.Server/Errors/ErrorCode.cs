@@ -24,6 +24,9 @@ internal enum ErrorCode
     /// <summary>The service cannot answer now (shutting down, storage unavailable).</summary>
     Unavailable,
 
+    /// <summary>A call the service made on the client's behalf failed (a gateway webhook push answered non-2xx or timed out).</summary>
+    UpstreamFailed,
+
     /// <summary>An unexpected failure; details are logged, never returned.</summary>
     Internal,
 }

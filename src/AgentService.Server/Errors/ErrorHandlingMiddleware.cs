@@ -17,7 +17,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         }
         catch (ServiceException ex) when (!context.Response.HasStarted)
         {
-            await ErrorResponseWriter.WriteAsync(context, ex.Code, ex.Message, ex.FieldErrors);
+            await ErrorResponseWriter.WriteAsync(context, ex.Code, ex.Message, ex.FieldErrors, ex.MessageId);
             return;
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)

@@ -3,15 +3,22 @@ namespace AgentService.Server.Errors;
 /// <summary>The single place where error codes become HTTP status codes.</summary>
 internal static class ErrorMapping
 {
-    public static int ToStatusCode(ErrorCode code) => code switch
+    public const string GatewayPathPrefix = "/gateway";
+
+    public static ErrorShape ShapeFor(HttpContext context) =>
+        context.Request.Path.StartsWithSegments(GatewayPathPrefix, StringComparison.OrdinalIgnoreCase) ? ErrorShape.Gateway : ErrorShape.AgentProtocol;
+
+    public static int ToStatusCode(ErrorCode code, ErrorShape shape = ErrorShape.AgentProtocol) => code switch
     {
-        ErrorCode.InvalidRequest => StatusCodes.Status422UnprocessableEntity,
+        // The Agent Protocol answers malformed input with 422; the Gateway API (like the reference) with 400.
+        ErrorCode.InvalidRequest => shape == ErrorShape.Gateway ? StatusCodes.Status400BadRequest : StatusCodes.Status422UnprocessableEntity,
         ErrorCode.NotFound => StatusCodes.Status404NotFound,
         ErrorCode.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCode.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
         ErrorCode.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
         ErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+        ErrorCode.UpstreamFailed => StatusCodes.Status502BadGateway,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -23,6 +30,7 @@ internal static class ErrorMapping
         StatusCodes.Status413PayloadTooLarge => ErrorCode.PayloadTooLarge,
         StatusCodes.Status415UnsupportedMediaType => ErrorCode.UnsupportedMediaType,
         StatusCodes.Status503ServiceUnavailable => ErrorCode.Unavailable,
+        StatusCodes.Status502BadGateway => ErrorCode.UpstreamFailed,
         >= 400 and < 500 => ErrorCode.InvalidRequest,
         _ => ErrorCode.Internal,
     };

@@ -1,4 +1,5 @@
 using AgentService.Protocol.AgentProtocol;
+using AgentService.Protocol.Gateway;
 using AgentService.Protocol.Json;
 
 namespace AgentService.Server.Errors;
@@ -6,15 +7,24 @@ namespace AgentService.Server.Errors;
 /// <summary>Writes an error in the shape of the API the request was addressed to.</summary>
 internal static class ErrorResponseWriter
 {
-    public static Task WriteAsync(HttpContext context, ErrorCode code, string message, IReadOnlyList<FieldError>? fieldErrors = null)
+    private const string JsonContentType = "application/json; charset=utf-8";
+
+    public static Task WriteAsync(HttpContext context, ErrorCode code, string message, IReadOnlyList<FieldError>? fieldErrors = null, string? messageId = null)
     {
+        var shape = ErrorMapping.ShapeFor(context);
         var response = context.Response;
-        response.StatusCode = ErrorMapping.ToStatusCode(code);
+        response.StatusCode = ErrorMapping.ToStatusCode(code, shape);
         response.Headers.CacheControl = "no-store";
 
-        // Every API of the service answers errors as JSON. The Agent Protocol shape ({"message": ...}) is the
-        // default; APIs with a shape of their own add their branch here.
+        // Every API of the service answers errors as JSON: the Gateway API as {"detail": ...} (its reference's shape; the
+        // field is named in the text), everything else in the Agent Protocol shape {"message": ..., "errors": [...]}.
+        if (shape == ErrorShape.Gateway)
+        {
+            var detail = new GatewayErrorResponse { Detail = message, MessageId = messageId };
+            return response.WriteAsJsonAsync(detail, ProtocolJsonContext.Wire.GatewayErrorResponse, contentType: JsonContentType, context.RequestAborted);
+        }
+
         var body = new ErrorResponse { Message = message, Errors = fieldErrors };
-        return response.WriteAsJsonAsync(body, ProtocolJsonContext.Wire.ErrorResponse, contentType: "application/json; charset=utf-8", context.RequestAborted);
+        return response.WriteAsJsonAsync(body, ProtocolJsonContext.Wire.ErrorResponse, contentType: JsonContentType, context.RequestAborted);
     }
 }

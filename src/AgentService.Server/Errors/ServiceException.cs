@@ -32,6 +32,9 @@ internal sealed class ServiceException : Exception
 
     public IReadOnlyList<FieldError>? FieldErrors { get; }
 
+    /// <summary>The gateway message the error is about: a 502 for a failed push names the stored message.</summary>
+    public string? MessageId { get; init; }
+
     public static ServiceException NotFound(string message) => new(ErrorCode.NotFound, message);
 
     public static ServiceException Invalid(string field, string message) =>

@@ -2,6 +2,7 @@ using AgentService.Protocol.Json;
 using AgentService.Server.AgentProtocol;
 using AgentService.Server.Agents;
 using AgentService.Server.Errors;
+using AgentService.Server.Gateway;
 using AgentService.Server.Runs;
 using AgentService.Server.Runs.BuiltIn;
 using AgentService.Server.Runtime;
@@ -26,6 +27,10 @@ public static class AgentServiceExtensions
 
         services.TryAddSingleton<AgentCatalog>();
 
+        // The node's SQLite database always exists: the gateway and the run stores live there in this release.
+        // With a PostgreSQL connection string the Agent Protocol stores (tasks, steps, artifacts, blobs) move to
+        // PostgreSQL, shared by every node.
+        services.TryAddSingleton<SqliteDatabase>();
         if (!string.IsNullOrWhiteSpace(configuration[$"{AgentServiceOptions.SectionName}:Storage:Postgres"]))
         {
             services.TryAddSingleton<PostgresDatabase>();
@@ -37,14 +42,14 @@ public static class AgentServiceExtensions
         }
         else
         {
-            services.TryAddSingleton<SqliteDatabase>();
             services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<SqliteDatabase>());
             services.TryAddSingleton<ITaskStore, SqliteTaskStore>();
             services.TryAddSingleton<IStepStore, SqliteStepStore>();
             services.TryAddSingleton<IArtifactStore, SqliteArtifactStore>();
             services.TryAddSingleton<IBlobStore, FileBlobStore>();
 
-            // Runs on runtime processes (runtime connection protocol). Their stores exist for SQLite only so far.
+            // Runs on runtime processes (runtime connection protocol): their event log projects onto the Agent
+            // Protocol tables, so they need those tables in the same database (SQLite only so far).
             services.AddOptions<RuntimeOptions>().Bind(configuration.GetSection($"{AgentServiceOptions.SectionName}:Runtime"));
             services.TryAddSingleton<SqliteRunStore>();
             services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqliteRunStore>());
@@ -64,6 +69,7 @@ public static class AgentServiceExtensions
         services.TryAddSingleton<IStepExecutor, StepExecutorRouter>();
 
         services.TryAddSingleton<AgentProtocolService>();
+        services.AddGateway(configuration);
         return services;
     }
 
@@ -78,8 +84,11 @@ public static class AgentServiceExtensions
         var agents = app.Services.GetRequiredService<AgentCatalog>();
         if (app.Services.GetService<PostgresDatabase>() is not null && agents.All.Any(a => a.Runtime is not null))
         {
-            throw new InvalidOperationException("Agents with a runtime need the SQLite store in this release: the run, delivery and event stores have no PostgreSQL implementation yet.");
+            throw new InvalidOperationException("Agents with a runtime need the SQLite store in this release: the run, delivery and event stores have no PostgreSQL implementation yet (remove AgentService:Storage:Postgres or the agents' runtime).");
         }
+
+        // Likewise a webhook URL of the agents file that the gateway refuses.
+        _ = app.Services.GetRequiredService<GatewayService>().HostedAgentCards();
         // The error edge wraps routing, so unknown routes and wrong methods get JSON bodies too.
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseRouting();
@@ -92,6 +101,7 @@ public static class AgentServiceExtensions
             app.MapRuns();
             app.MapClaims();
         }
+        app.MapGateway();
         return app;
     }
 }

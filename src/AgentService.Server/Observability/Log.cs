@@ -1,7 +1,7 @@
 namespace AgentService.Server.Observability;
 
 /// <summary>Every log message of the server, with its event id. Ids: 1xxx hosting and errors, 2xxx storage, 3xxx execution,
-/// 4xxx runtime connections and launcher.</summary>
+/// 4xxx gateway, 5xxx runtime connections and launcher.</summary>
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "AgentService listening; data dir {DataDir}, {AgentCount} agent(s), default agent '{DefaultAgent}'")]
@@ -28,24 +28,51 @@ internal static partial class Log
     [LoggerMessage(3002, LogLevel.Error, "Executing step {StepId} could not be recorded; it stays pending and is retried at the next start")]
     public static partial void StepNotRecorded(ILogger logger, string stepId, Exception exception);
 
-    [LoggerMessage(4000, LogLevel.Information, "Runtime attached to run {RunId}, attempt {AttemptId}, connection {ConnectionId} (epoch {Epoch}, reconnect {Reconnect})")]
+    [LoggerMessage(4000, LogLevel.Information, "Gateway agent '{AgentId}' registered with webhook {WebhookUrl}")]
+    public static partial void AgentRegistered(ILogger logger, string agentId, string? webhookUrl);
+
+    [LoggerMessage(4001, LogLevel.Information, "Gateway agent '{AgentId}' unregistered")]
+    public static partial void AgentUnregistered(ILogger logger, string agentId);
+
+    [LoggerMessage(4002, LogLevel.Information, "{Count} gateway agent(s) marked offline after no heartbeat: {AgentIds}")]
+    public static partial void AgentsWentOffline(ILogger logger, int count, string agentIds);
+
+    [LoggerMessage(4003, LogLevel.Warning, "Push of message {MessageId} to agent '{AgentId}' failed (attempt {Attempt}): {Reason}")]
+    public static partial void PushFailed(ILogger logger, string messageId, string agentId, int attempt, string reason);
+
+    [LoggerMessage(4004, LogLevel.Warning, "Message {MessageId} to agent '{AgentId}' failed for good: {Reason}")]
+    public static partial void MessageFailed(ILogger logger, string messageId, string agentId, string reason);
+
+    [LoggerMessage(4005, LogLevel.Error, "The gateway outbox dispatcher failed; retrying")]
+    public static partial void DispatcherFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4006, LogLevel.Error, "The gateway heartbeat sweep failed; retrying at the next interval")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4007, LogLevel.Information, "Released {Count} gateway deliveries left in flight by the last stop; they are pushed again")]
+    public static partial void LeasesReleased(ILogger logger, int count);
+
+    [LoggerMessage(4008, LogLevel.Error, "Delivering message {MessageId} failed unexpectedly; it is retried when its lease ends")]
+    public static partial void DeliveryError(ILogger logger, string messageId, Exception exception);
+
+    [LoggerMessage(5000, LogLevel.Information, "Runtime attached to run {RunId}, attempt {AttemptId}, connection {ConnectionId} (epoch {Epoch}, reconnect {Reconnect})")]
     public static partial void RuntimeAttached(ILogger logger, string runId, string attemptId, string connectionId, long epoch, bool reconnect);
 
-    [LoggerMessage(4001, LogLevel.Error, "The delivery pump of run {RunId} failed")]
+    [LoggerMessage(5001, LogLevel.Error, "The delivery pump of run {RunId} failed")]
     public static partial void DeliveryPumpFailed(ILogger logger, string runId, Exception exception);
 
-    [LoggerMessage(4002, LogLevel.Information, "Started runtime process {ProcessId} for run {RunId}, attempt {AttemptId}: {Command}")]
+    [LoggerMessage(5002, LogLevel.Information, "Started runtime process {ProcessId} for run {RunId}, attempt {AttemptId}: {Command}")]
     public static partial void RuntimeLaunched(ILogger logger, int processId, string runId, string attemptId, string command);
 
-    [LoggerMessage(4003, LogLevel.Warning, "Runtime process of run {RunId}, attempt {AttemptId} exited with code {ExitCode}")]
+    [LoggerMessage(5003, LogLevel.Warning, "Runtime process of run {RunId}, attempt {AttemptId} exited with code {ExitCode}")]
     public static partial void RuntimeExited(ILogger logger, string runId, string attemptId, int exitCode);
 
-    [LoggerMessage(4004, LogLevel.Error, "Could not start the runtime of run {RunId}: {Reason}")]
+    [LoggerMessage(5004, LogLevel.Error, "Could not start the runtime of run {RunId}: {Reason}")]
     public static partial void RuntimeLaunchFailed(ILogger logger, string runId, string reason, Exception? exception);
 
-    [LoggerMessage(4005, LogLevel.Warning, "Attempt {AttemptId} of run {RunId} lost its lease")]
+    [LoggerMessage(5005, LogLevel.Warning, "Attempt {AttemptId} of run {RunId} lost its lease")]
     public static partial void LeaseLost(ILogger logger, string runId, string attemptId);
 
-    [LoggerMessage(4006, LogLevel.Error, "Run {RunId} failed: {Reason}")]
+    [LoggerMessage(5006, LogLevel.Error, "Run {RunId} failed: {Reason}")]
     public static partial void RunFailed(ILogger logger, string runId, string reason);
 }

@@ -51,6 +51,50 @@ internal static class SqliteMigrations
             CREATE UNIQUE INDEX artifacts_task_seq ON artifacts (task_id, seq);
             CREATE INDEX artifacts_step ON artifacts (step_id, seq) WHERE step_id IS NOT NULL;
             """),
+        (2, "gateway registry, messages and outbox", """
+            CREATE TABLE gateway_agents (
+                agent_id       TEXT PRIMARY KEY,
+                agent_name     TEXT NOT NULL,
+                agent_type     TEXT NOT NULL,
+                capabilities   TEXT NOT NULL,
+                description    TEXT NOT NULL,
+                webhook_url    TEXT NULL,
+                metadata       TEXT NOT NULL,
+                webhook_secret TEXT NOT NULL,
+                hosted         INTEGER NOT NULL DEFAULT 0,
+                status         TEXT NOT NULL,
+                last_heartbeat INTEGER NOT NULL,
+                registered_at  INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX gateway_agents_heartbeat ON gateway_agents (last_heartbeat) WHERE status = 'online' AND hosted = 0;
+
+            CREATE TABLE gateway_messages (
+                message_id      TEXT PRIMARY KEY,
+                conversation_id TEXT NOT NULL,
+                conv_seq        INTEGER NOT NULL,
+                from_agent_id   TEXT NOT NULL,
+                to_agent_id     TEXT NOT NULL,
+                content         TEXT NOT NULL,
+                metadata        TEXT NOT NULL,
+                delivery        TEXT NOT NULL,
+                status          TEXT NOT NULL,
+                attempts        INTEGER NOT NULL DEFAULT 0,
+                last_error      TEXT NULL,
+                created_at      INTEGER NOT NULL,
+                delivered_at    INTEGER NULL,
+                expires_at      INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE UNIQUE INDEX gateway_messages_conversation ON gateway_messages (conversation_id, conv_seq);
+
+            CREATE TABLE gateway_outbox (
+                message_id  TEXT PRIMARY KEY REFERENCES gateway_messages (message_id),
+                to_agent_id TEXT NOT NULL,
+                due_at      INTEGER NOT NULL,
+                leased      INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID;
+            CREATE INDEX gateway_outbox_due ON gateway_outbox (due_at);
+            CREATE INDEX gateway_outbox_agent ON gateway_outbox (to_agent_id);
+            """),
         (3, "runs, attempts, run tokens, input deliveries, the event log and session KV", """
             CREATE TABLE runs (
                 run_id         TEXT PRIMARY KEY,
