@@ -44,7 +44,7 @@ internal sealed class RpcSocket : IAsyncDisposable
     /// <summary>Cancelled once the socket is closing or closed.</summary>
     public CancellationToken Closing => _closing.Token;
 
-    public bool IsOpen => !_closing.IsCancellationRequested;
+    public bool IsOpen => !_completion.Task.IsCompleted;
 
     /// <summary>Opens the socket with the run token on the upgrade request.</summary>
     /// <exception cref="RuntimeConnectionException">The service answered 401/403 (unauthenticated; fatal).</exception>
@@ -118,7 +118,9 @@ internal sealed class RpcSocket : IAsyncDisposable
     /// <summary>Closes the socket with <paramref name="closeStatus"/> (our side), failing unanswered requests.</summary>
     public async Task CloseAsync(int closeStatus, string description)
     {
-        if (!Finish(new SocketClosure(closeStatus, description, ClosedByUs: true, null)))
+        // Record how it ended first (our side), but cancel pending socket operations only after the close frame went
+        // out: cancelling a pending receive aborts a WebSocket without a close frame.
+        if (!Finish(new SocketClosure(closeStatus, description, ClosedByUs: true, null), cancel: false))
         {
             return;
         }
@@ -126,9 +128,17 @@ internal sealed class RpcSocket : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
         {
-            if (_ws.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            await _sendLock.WaitAsync(timeout.Token).ConfigureAwait(false);
+            try
             {
-                await _ws.CloseOutputAsync((WebSocketCloseStatus)closeStatus, description, timeout.Token).ConfigureAwait(false);
+                if (_ws.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    await _ws.CloseOutputAsync((WebSocketCloseStatus)closeStatus, description, timeout.Token).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _sendLock.Release();
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
@@ -137,6 +147,7 @@ internal sealed class RpcSocket : IAsyncDisposable
         }
         finally
         {
+            _closing.Cancel();
             _ws.Abort();
         }
     }
@@ -324,14 +335,18 @@ internal sealed class RpcSocket : IAsyncDisposable
         }
     }
 
-    private bool Finish(SocketClosure closure)
+    private bool Finish(SocketClosure closure, bool cancel = true)
     {
         if (!_completion.TrySetResult(closure))
         {
             return false;
         }
 
-        _closing.Cancel();
+        if (cancel)
+        {
+            _closing.Cancel();
+        }
+
         foreach (var id in _pending.Keys)
         {
             if (_pending.TryRemove(id, out var pending))

@@ -167,6 +167,14 @@ public sealed class FakeConnection(WebSocket socket, string authorization, strin
         return attach;
     }
 
+    /// <summary>Receives the next output batch and accepts it; returns its events.</summary>
+    public async Task<JsonElement[]> AcceptOutputAsync()
+    {
+        var batch = await ReceiveRequestAsync(RuntimeMethods.OutputEvent);
+        await ReplyAsync(batch, """{"accepted":true}""");
+        return [.. batch.GetProperty("params").GetProperty("events").EnumerateArray()];
+    }
+
     internal async Task RunAsync(CancellationToken aborted)
     {
         var buffer = new byte[2 * 1024 * 1024];
