@@ -16,6 +16,12 @@ public static class JsonShape
         _ => "null",
     };
 
+    public static JsonElement LoadSchema(string relativePath)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(AgentService.Tests.Common.RepoPaths.Spec("v1", "schemas"), relativePath)));
+        return document.RootElement.Clone();
+    }
+
     public static JsonElement Load(string exampleFile)
     {
         using var document = JsonDocument.Parse(File.ReadAllText(AgentService.Tests.Common.RepoPaths.Spec("examples", "valid", exampleFile)));
