@@ -269,9 +269,9 @@ public sealed partial class RuntimeConnection : IRuntimeConnection
         {
             await Task.WhenAll(background).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or RuntimeConnectionException)
         {
-            // Background loops end by cancellation.
+            // Background loops end by cancellation or with the connection; disposing never throws their errors.
         }
 
         _work.Dispose();

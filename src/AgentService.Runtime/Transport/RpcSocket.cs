@@ -167,8 +167,8 @@ internal sealed class RpcSocket : IAsyncDisposable
             await _receiveLoop.ConfigureAwait(false);
         }
 
+        // _closing is not disposed: loops that start late still read Closing (it is cancelled, and has no timer).
         _ws.Dispose();
-        _closing.Dispose();
     }
 
     private async Task SendFrameAsync(ArrayBufferWriter<byte> frame)
