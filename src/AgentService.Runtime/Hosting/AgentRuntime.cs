@@ -1,0 +1,229 @@
+using System.Text.Json;
+using AgentService.Protocol.Runtime;
+using AgentService.Protocol.Runtime.Events;
+using AgentService.Protocol.Runtime.Values;
+using AgentService.Runtime.Events;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentService.Runtime.Hosting;
+
+/// <summary>
+/// Runs an <see cref="IAgent"/> over a runtime connection: <c>await AgentRuntime.RunAsync(new MyAgent());</c>.
+/// It emits <c>run.started</c> (on task.start or run.resume), <c>step.started</c>/<c>step.finished</c> around each
+/// Agent Protocol step (stepId from the step.input delivery), acknowledges each delivery once its events are stored,
+/// and on a <c>cancel</c> input cancels the work and emits <c>run.finished(cancelled)</c>. Work stopped by fencing is
+/// not acknowledged, so the service redelivers it after the re-attach and it is done again.
+/// </summary>
+public static class AgentRuntime
+{
+    /// <summary>Connects from the launcher's environment variables and runs the agent until the run finishes.</summary>
+    public static Task<AgentRunOutcome> RunAsync(IAgent agent, CancellationToken cancellationToken = default) =>
+        RunAsync(agent, new AgentRuntimeOptions(), cancellationToken);
+
+    /// <summary>Connects with <paramref name="options"/> and runs the agent until the run finishes or it is idle.</summary>
+    public static async Task<AgentRunOutcome> RunAsync(IAgent agent, AgentRuntimeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(options);
+        var connectionOptions = options.Connection ?? RuntimeConnectionOptions.FromEnvironment();
+        var connection = await RuntimeConnection.ConnectAsync(connectionOptions, cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await RunAsync(agent, connection, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the agent over an open connection (the caller disposes it).</summary>
+    public static async Task<AgentRunOutcome> RunAsync(IAgent agent, IRuntimeConnection connection, AgentRuntimeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(connection);
+        options ??= new AgentRuntimeOptions();
+        var connectionOptions = options.Connection;
+        var logger = (connectionOptions?.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(AgentRuntime));
+        var host = new Host(agent, connection, options, connectionOptions, logger);
+        return await host.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed class Host(IAgent agent, IRuntimeConnection connection, AgentRuntimeOptions options, RuntimeConnectionOptions? connectionOptions, ILogger logger)
+    {
+        private readonly RunContext _context = new(connection);
+        private readonly TimeProvider _time = connectionOptions?.TimeProvider ?? TimeProvider.System;
+        private bool _started;
+        private int _stepIndex;
+
+        public async Task<AgentRunOutcome> RunAsync(CancellationToken cancellationToken)
+        {
+            using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+            ArmIdle(idle);
+            try
+            {
+                await foreach (var delivery in connection.ReadDeliveriesAsync(linked.Token).ConfigureAwait(false))
+                {
+                    idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                    try
+                    {
+                        await HandleAsync(delivery).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !connection.IsCancellationRequested)
+                    {
+                        // Fenced: the delivery was not acknowledged and comes again after the re-attach.
+                        Log.WorkFenced(logger, delivery.DeliveryId);
+                    }
+                    finally
+                    {
+                        _context.CurrentDelivery = null;
+                        _context.CurrentStepId = null;
+                    }
+
+                    if (_context.RunFinished)
+                    {
+                        return AgentRunOutcome.RunFinished;
+                    }
+
+                    ArmIdle(idle);
+                }
+            }
+            catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                Log.IdleExit(logger, options.IdleTimeout ?? TimeSpan.Zero);
+                return AgentRunOutcome.Idle;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return AgentRunOutcome.Stopped;
+            }
+
+            return AgentRunOutcome.Stopped;
+        }
+
+        private void ArmIdle(CancellationTokenSource idle)
+        {
+            if (options.IdleTimeout is { } timeout)
+            {
+                idle.CancelAfter(timeout);
+            }
+        }
+
+        private async Task HandleAsync(InputDelivery delivery)
+        {
+            _context.CurrentDelivery = delivery;
+            _context.WorkToken = connection.WorkToken;
+            var work = _context.WorkToken;
+            if (delivery.RunId != connection.RunId)
+            {
+                await agent.OnInputAsync(_context, delivery, work).ConfigureAwait(false);
+                await delivery.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            switch (delivery.Kind)
+            {
+                case InputKinds.RunResume:
+                    var resume = delivery.GetRunResume();
+                    _context.ResumePayload = resume;
+                    await agent.OnResumeAsync(_context, resume, work).ConfigureAwait(false);
+                    await PublishRunStartedAsync(delivery, resume.AttemptNumber, null, resume.Checkpoint?.CheckpointId).ConfigureAwait(false);
+                    break;
+                case InputKinds.TaskStart:
+                    var start = delivery.GetTaskStart();
+                    _context.Task = start;
+                    await PublishRunStartedAsync(delivery, 1, start, null).ConfigureAwait(false);
+                    await agent.OnTaskStartAsync(_context, work).ConfigureAwait(false);
+                    break;
+                case InputKinds.StepInput when delivery.GetStepInput() is { StepId: { } stepId } step:
+                    await RunStepAsync(delivery, stepId, step.Value, work).ConfigureAwait(false);
+                    break;
+                case InputKinds.Cancel:
+                    var cancel = delivery.GetCancel();
+                    await _context.PublishAsync(OutputEvents.RunCancelled(cancel.Reason)).ConfigureAwait(false);
+                    break;
+                default:
+                    await agent.OnInputAsync(_context, delivery, work).ConfigureAwait(false);
+                    break;
+            }
+
+            await delivery.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        private async Task PublishRunStartedAsync(InputDelivery delivery, int attemptNumber, Protocol.Runtime.Inputs.TaskStartPayload? start, string? checkpointId)
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            await _context.PublishAsync(OutputEvents.RunStarted(new RunStartedData
+            {
+                AttemptNumber = attemptNumber,
+                Agent = start?.Agent,
+                Runtime = new RuntimeDescriptor
+                {
+                    RuntimeInstanceId = connection.RuntimeInstanceId,
+                    Name = connectionOptions?.RuntimeName ?? "dotnet-runtime",
+                    Version = connectionOptions?.RuntimeVersion,
+                    SdkName = RuntimeDiagnostics.Name,
+                    SdkVersion = RuntimeDiagnostics.SdkVersion,
+                },
+                ParentRunId = start?.ParentRunId,
+                RootRunId = start?.RootRunId,
+                ParentToolCallId = start?.ParentToolCallId,
+                ResumedFromCheckpointId = checkpointId,
+                StartDeliveryId = delivery.DeliveryId,
+            })).ConfigureAwait(false);
+            _started = true;
+        }
+
+        private async Task RunStepAsync(InputDelivery delivery, string stepId, JsonElement? value, CancellationToken work)
+        {
+            var input = new StepInput
+            {
+                StepId = stepId,
+                Input = value switch
+                {
+                    { ValueKind: JsonValueKind.String } text => text.GetString(),
+                    { ValueKind: JsonValueKind.Object } o when o.TryGetProperty("input", out var i) && i.ValueKind == JsonValueKind.String => i.GetString(),
+                    _ => null,
+                },
+                AdditionalInput = value is { ValueKind: JsonValueKind.Object } v && v.TryGetProperty("additional_input", out var extra) && extra.ValueKind == JsonValueKind.Object ? extra.Clone() : null,
+                Value = value,
+                Delivery = delivery,
+            };
+
+            _context.CurrentStepId = stepId;
+            await _context.PublishAsync(OutputEvents.StepStarted(stepId, _stepIndex++, options.StepKind)).ConfigureAwait(false);
+            StepFinishedData finished;
+            try
+            {
+                var result = await agent.OnStepAsync(_context, input, work).ConfigureAwait(false);
+                finished = new StepFinishedData
+                {
+                    StepId = stepId,
+                    Status = "completed",
+                    Output = result.Output,
+                    AdditionalOutput = result.AdditionalOutput,
+                    IsLast = result.IsLast,
+                    Name = result.Name,
+                };
+            }
+            catch (OperationCanceledException) when (connection.IsCancellationRequested)
+            {
+                finished = new StepFinishedData { StepId = stepId, Status = "cancelled" };
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.StepFailed(logger, stepId, ex);
+                finished = new StepFinishedData
+                {
+                    StepId = stepId,
+                    Status = "failed",
+                    Error = new ErrorInfo { Code = "step_failed", Message = ex.Message },
+                };
+            }
+
+            await _context.PublishAsync(OutputEvents.StepFinished(finished)).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections;
+using AgentService.Protocol.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentService.Runtime;
+
+/// <summary>
+/// Settings of a <see cref="RuntimeConnection"/>. Set them explicitly or read them with <see cref="FromEnvironment"/>
+/// (the launcher passes <c>AGENTSERVICE_URL</c>, <c>AGENTSERVICE_RUN_ID</c>, <c>AGENTSERVICE_ATTEMPT_ID</c> and
+/// <c>AGENTSERVICE_RUN_TOKEN</c>).
+/// </summary>
+public sealed class RuntimeConnectionOptions
+{
+    /// <summary>Environment variable of the service's http(s) base URL.</summary>
+    public const string UrlVariable = "AGENTSERVICE_URL";
+
+    /// <summary>Environment variable of the run id.</summary>
+    public const string RunIdVariable = "AGENTSERVICE_RUN_ID";
+
+    /// <summary>Environment variable of the attempt id.</summary>
+    public const string AttemptIdVariable = "AGENTSERVICE_ATTEMPT_ID";
+
+    /// <summary>Environment variable of the run token.</summary>
+    public const string RunTokenVariable = "AGENTSERVICE_RUN_TOKEN";
+
+    /// <summary>The service's http(s) base URL, e.g. <c>http://127.0.0.1:8000</c>; the socket is <c>ws(s)://host/runtime</c>.</summary>
+    public required Uri ServiceUrl { get; set; }
+
+    /// <summary>The run to attach to.</summary>
+    public required string RunId { get; set; }
+
+    /// <summary>The attempt this process executes (events name it in their <c>source</c>).</summary>
+    public required string AttemptId { get; set; }
+
+    /// <summary>The run token, sent as <c>Authorization: Bearer</c> on the upgrade request.</summary>
+    public required string RunToken { get; set; }
+
+    /// <summary>This process incarnation; default <see cref="RuntimeInstance.Id"/> (minted once per process).</summary>
+    public string RuntimeInstanceId { get; set; } = RuntimeInstance.Id;
+
+    /// <summary>
+    /// The capabilities declared at attach. Default: every core capability natively except <c>tracing</c>
+    /// (<c>polyfilled</c>: the SDK copies the received trace context), and no platform capability.
+    /// </summary>
+    public IList<SdkCapability> Capabilities { get; } = DefaultCapabilities();
+
+    /// <summary>The first attach's epoch (PROTOCOL.md section 5: 0 for the first attach of an attempt).</summary>
+    public long InitialEpoch { get; set; }
+
+    /// <summary>A request unanswered this long means the socket is broken (closed 1011, then re-attach). Default 60 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Smallest reconnect delay (jittered exponential backoff). Default 0.5 s.</summary>
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Largest reconnect delay. Default 30 s.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the first connect keeps retrying transient failures (refused socket, 5xx, retryable errors). Default 2 min.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Most events per <c>runtime.task.output.event</c> batch; the protocol allows 500.</summary>
+    public int MaxBatchSize { get; set; } = 500;
+
+    /// <summary>The clock for heartbeats, lease tracking (monotonic timestamps), backoff and timeouts.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where the SDK logs.</summary>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>Runtime name written into <c>run.started</c>.</summary>
+    public string RuntimeName { get; set; } = "dotnet-runtime";
+
+    /// <summary>Runtime version written into <c>run.started</c>.</summary>
+    public string? RuntimeVersion { get; set; }
+
+    /// <summary>The WebSocket endpoint: the service URL with ws(s) and the path <c>/runtime</c> appended to its path.</summary>
+    public Uri WebSocketUri
+    {
+        get
+        {
+            var builder = new UriBuilder(ServiceUrl)
+            {
+                Scheme = ServiceUrl.Scheme switch
+                {
+                    "https" or "wss" => "wss",
+                    "http" or "ws" => "ws",
+                    _ => throw new InvalidOperationException($"{UrlVariable} must be an http(s) URL, not '{ServiceUrl}'."),
+                },
+            };
+            builder.Path = builder.Path.TrimEnd('/') + RuntimeMethods.Path;
+            builder.Query = string.Empty;
+            return builder.Uri;
+        }
+    }
+
+    /// <summary>The default declaration (see <see cref="Capabilities"/>).</summary>
+    public static List<SdkCapability> DefaultCapabilities() =>
+    [
+        .. CapabilityNames.Core.Select(name => SdkCapability.Core(name, name == CapabilityNames.Tracing ? SupportLevels.Polyfilled : SupportLevels.Native)),
+    ];
+
+    /// <summary>Reads the four launcher variables from the process environment (or <paramref name="environment"/>).</summary>
+    /// <exception cref="InvalidOperationException">A variable is missing or the URL is not http(s).</exception>
+    public static RuntimeConnectionOptions FromEnvironment(IDictionary? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariables();
+        string Get(string name) =>
+            environment[name] as string is { Length: > 0 } value
+                ? value
+                : throw new InvalidOperationException($"The environment variable {name} is not set; the launcher or worker sets it.");
+
+        var url = Get(UrlVariable);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new InvalidOperationException($"{UrlVariable} must be an absolute http(s) URL, not '{url}'.");
+        }
+
+        return new RuntimeConnectionOptions
+        {
+            ServiceUrl = uri,
+            RunId = Get(RunIdVariable),
+            AttemptId = Get(AttemptIdVariable),
+            RunToken = Get(RunTokenVariable),
+        };
+    }
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(ServiceUrl);
+        ArgumentException.ThrowIfNullOrEmpty(RunId);
+        ArgumentException.ThrowIfNullOrEmpty(AttemptId);
+        ArgumentException.ThrowIfNullOrEmpty(RunToken);
+        ArgumentException.ThrowIfNullOrEmpty(RuntimeInstanceId);
+        _ = WebSocketUri;
+        if (Capabilities.Count == 0 || !Capabilities.Any(c => c is { Surface: CapabilitySurfaces.Core, Name: CapabilityNames.InputReceive, IsSupported: true })
+            || !Capabilities.Any(c => c is { Surface: CapabilitySurfaces.Core, Name: CapabilityNames.OutputPublish, IsSupported: true }))
+        {
+            throw new InvalidOperationException("The declared capabilities must include core input.receive and output.publish.");
+        }
+
+        if (MaxBatchSize is < 1 or > 500)
+        {
+            throw new InvalidOperationException("MaxBatchSize must be between 1 and 500.");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using AgentService.Protocol.Json;
+using AgentService.Protocol.Runtime;
+using AgentService.Runtime.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentService.Runtime.Worker;
+
+/// <summary>
+/// Worker mode: claims runs of an agent over HTTP and attaches to each, the way CI runners pick up jobs.
+/// <c>POST {url}/v1/agents/{agentId}/claims?waitSeconds=N</c> with <c>{"workerId", "leaseSeconds"}</c> answers
+/// 200 with a <see cref="RunClaim"/> or 204 when there is no work (docs/runtime-sdk.md has the contract).
+/// </summary>
+public sealed class WorkerClient
+{
+    private readonly HttpClient _http;
+    private readonly WorkerClientOptions _options;
+    private readonly ILogger _logger;
+
+    /// <param name="http">Used for the claim requests; its timeout must exceed <see cref="WorkerClientOptions.WaitSeconds"/>.</param>
+    /// <param name="options">The worker's settings.</param>
+    public WorkerClient(HttpClient http, WorkerClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.ServiceUrl);
+        ArgumentException.ThrowIfNullOrEmpty(options.WorkerId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.LeaseSeconds, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.WaitSeconds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentRuns, 1);
+        _http = http;
+        _options = options;
+        _logger = options.LoggerFactory.CreateLogger<WorkerClient>();
+    }
+
+    /// <summary>Claims one run of <paramref name="agentId"/>; null when the service had no work within the wait.</summary>
+    /// <exception cref="HttpRequestException">The service answered anything but 200 or 204.</exception>
+    public async Task<RunClaim?> ClaimAsync(string agentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agentId);
+        var root = _options.ServiceUrl.AbsoluteUri.TrimEnd('/');
+        var uri = new Uri($"{root}/v1/agents/{Uri.EscapeDataString(agentId)}/claims?waitSeconds={_options.WaitSeconds.ToString(CultureInfo.InvariantCulture)}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri)
+        {
+            Content = JsonContent.Create(new RunClaimRequest { WorkerId = _options.WorkerId, LeaseSeconds = _options.LeaseSeconds }, RuntimeJsonContext.Wire.RunClaimRequest),
+        };
+        if (_options.Token is { Length: > 0 } token)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.NoContent:
+                return null;
+            case HttpStatusCode.OK:
+                var claim = await response.Content.ReadFromJsonAsync(RuntimeJsonContext.Wire.RunClaim, cancellationToken).ConfigureAwait(false)
+                    ?? throw new HttpRequestException("The claim answer is empty.");
+                return claim;
+            default:
+                var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                throw new HttpRequestException($"Claiming a run of {agentId} failed: {(int)response.StatusCode} {body}", null, response.StatusCode);
+        }
+    }
+
+    /// <summary>The connection options for a claimed run.</summary>
+    public RuntimeConnectionOptions ConnectionOptionsFor(RunClaim claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var options = new RuntimeConnectionOptions
+        {
+            ServiceUrl = _options.ServiceUrl,
+            RunId = claim.RunId,
+            AttemptId = claim.AttemptId,
+            RunToken = claim.RunToken,
+            TimeProvider = _options.TimeProvider,
+            LoggerFactory = _options.LoggerFactory,
+        };
+        _options.ConfigureConnection?.Invoke(options);
+        return options;
+    }
+
+    /// <summary>Claims runs of <paramref name="agentId"/> and runs each with a new agent from <paramref name="agentFactory"/>,
+    /// up to <see cref="WorkerClientOptions.MaxConcurrentRuns"/> at once, until <paramref name="cancellationToken"/> stops it.</summary>
+    public async Task RunAsync(string agentId, Func<IAgent> agentFactory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agentFactory);
+        var running = new List<Task>();
+        var failures = 0;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                running.RemoveAll(t => t.IsCompleted);
+                if (running.Count >= _options.MaxConcurrentRuns)
+                {
+                    await Task.WhenAny(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var started = _options.TimeProvider.GetTimestamp();
+                RunClaim? claim;
+                try
+                {
+                    claim = await ClaimAsync(agentId, cancellationToken).ConfigureAwait(false);
+                    failures = 0;
+                }
+                catch (HttpRequestException ex)
+                {
+                    var delay = Backoff.Delay(failures++, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
+                    Log.ClaimFailed(_logger, delay, ex);
+                    await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (claim is null)
+                {
+                    // A service that answers 204 at once (no long-poll) must not be polled in a tight loop.
+                    var elapsed = _options.TimeProvider.GetElapsedTime(started);
+                    if (elapsed < TimeSpan.FromSeconds(1))
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(1) - elapsed, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                Log.Claimed(_logger, _options.WorkerId, claim.RunId, claim.AttemptId);
+                running.Add(RunClaimedAsync(claim, agentFactory(), cancellationToken));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the runs below end with the same token.
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    private async Task RunClaimedAsync(RunClaim claim, IAgent agent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var options = new AgentRuntimeOptions { Connection = ConnectionOptionsFor(claim), IdleTimeout = _options.IdleTimeout };
+            await AgentRuntime.RunAsync(agent, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception ex) when (ex is RuntimeConnectionException or RuntimeProtocolException or HttpRequestException or IOException)
+        {
+            Log.WorkerRunFailed(_logger, claim.RunId, _options.WorkerId, ex);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Collections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentService.Runtime.Worker;
+
+/// <summary>Settings of a <see cref="WorkerClient"/> (worker mode: a long-lived process that claims runs of an agent).</summary>
+public sealed class WorkerClientOptions
+{
+    /// <summary>Environment variable of an optional bearer token for the claim endpoint.</summary>
+    public const string WorkerTokenVariable = "AGENTSERVICE_WORKER_TOKEN";
+
+    /// <summary>Environment variable of an optional worker id.</summary>
+    public const string WorkerIdVariable = "AGENTSERVICE_WORKER_ID";
+
+    /// <summary>The service's http(s) base URL.</summary>
+    public required Uri ServiceUrl { get; set; }
+
+    /// <summary>This worker's id (opaque); default host name, process id and runtime instance.</summary>
+    public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{RuntimeInstance.Id}";
+
+    /// <summary>How long a claim holds before the run may go to another worker (the worker attaches well before). Default 60.</summary>
+    public int LeaseSeconds { get; set; } = 60;
+
+    /// <summary>Long-poll: how long the service may hold a claim request open when there is no work. Default 30.</summary>
+    public int WaitSeconds { get; set; } = 30;
+
+    /// <summary>Bearer token for the claim endpoint, if the service requires one.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Runs this worker executes at once. Default 1.</summary>
+    public int MaxConcurrentRuns { get; set; } = 1;
+
+    /// <summary>A claimed run's runtime returns after this long without input (see <see cref="Hosting.AgentRuntimeOptions.IdleTimeout"/>).</summary>
+    public TimeSpan? IdleTimeout { get; set; }
+
+    /// <summary>Clock for backoff and the connections.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Where the worker and its connections log.</summary>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>Applied to the options of each claimed run's connection (capabilities, timeouts).</summary>
+    public Action<RuntimeConnectionOptions>? ConfigureConnection { get; set; }
+
+    /// <summary>Reads <c>AGENTSERVICE_URL</c> and the optional <c>AGENTSERVICE_WORKER_TOKEN</c> and <c>AGENTSERVICE_WORKER_ID</c>.</summary>
+    public static WorkerClientOptions FromEnvironment(IDictionary? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariables();
+        var url = environment[RuntimeConnectionOptions.UrlVariable] as string;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new InvalidOperationException($"{RuntimeConnectionOptions.UrlVariable} must be an absolute http(s) URL.");
+        }
+
+        var options = new WorkerClientOptions { ServiceUrl = uri, Token = environment[WorkerTokenVariable] as string };
+        if (environment[WorkerIdVariable] is string { Length: > 0 } id)
+        {
+            options.WorkerId = id;
+        }
+
+        return options;
+    }
+}
