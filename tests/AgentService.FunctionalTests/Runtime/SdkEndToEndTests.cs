@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AgentService.Runtime.Worker;
+using AgentService.Samples.EchoAgent;
+using AgentService.Tests.Common;
+
+namespace AgentService.FunctionalTests.Runtime;
+
+/// <summary>The C# runtime SDK against the real server: a worker in this process, and the EchoAgent sample as a
+/// process launched by the service.</summary>
+[Trait("Storage", "SqliteOnly")]
+public sealed class SdkEndToEndTests
+{
+    private const string Workers = "agents/workers/ap/v1/agent";
+
+    [Fact]
+    public async Task Worker_ClaimsTheRunAndAnswersEveryStep()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var worker = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-test" });
+        var running = worker.RunAsync("workers", () => new EchoStepAgent(), stop.Token);
+
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "the instructions", Workers);
+        var first = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", "{}");
+        var second = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"again"}""");
+
+        Assert.Equal("completed", first.GetProperty("status").GetString());
+        Assert.Equal("the instructions", first.GetProperty("output").GetString());
+        Assert.Equal("again", second.GetProperty("output").GetString());
+        Assert.True(second.GetProperty("is_last").GetBoolean());
+        var events = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events?limit=100");
+        var types = events.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
+        Assert.Equal("run.started", types[0]);
+        Assert.Equal(2, types.Count(t => t == "step.finished"));
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
+    public async Task LaunchedEchoAgentProcess_RunsTheSteps()
+    {
+        // The sample's own build output (with its deps.json), built with the same configuration as these tests.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var echoDll = Path.Combine(RepoPaths.Root, "samples", "EchoAgent", "bin", configuration, "net10.0", "EchoAgent.dll");
+        Assert.True(File.Exists(echoDll), $"build the sample first: {echoDll}");
+        var agent = JsonSerializer.Serialize(new { id = "echo-process", runtime = new { command = "dotnet", args = new[] { echoDll } } });
+
+        await using var fixture = await RuntimeFixture.StartAsync(agent);
+        const string prefix = "agents/echo-process/ap/v1/agent";
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "from a process", prefix);
+        var clock = Stopwatch.StartNew();
+        var step = await Api.PostJsonAsync(fixture.Http, $"{prefix}/tasks/{taskId}/steps", """{"input":"over the wire"}""");
+
+        Assert.Equal("completed", step.GetProperty("status").GetString());
+        Assert.Equal("over the wire", step.GetProperty("output").GetString());
+        var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        Assert.Equal("active", run.GetProperty("attempts")[0].GetProperty("status").GetString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
+        Assert.Empty(fixture.Host.Errors);
+    }
+}
