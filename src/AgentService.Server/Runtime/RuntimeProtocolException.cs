@@ -1,3 +1,4 @@
+using AgentService.Protocol.Runtime;
 using System.Text.Json;
 
 namespace AgentService.Server.Runtime;

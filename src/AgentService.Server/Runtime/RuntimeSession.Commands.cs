@@ -1,3 +1,4 @@
+using AgentService.Protocol.Runtime;
 using System.Globalization;
 using System.Text.Json;
 using AgentService.Protocol.Ids;

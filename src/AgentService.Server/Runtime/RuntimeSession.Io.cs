@@ -1,3 +1,4 @@
+using AgentService.Protocol.Runtime;
 using System.Text.Json;
 using AgentService.Protocol.Ids;
 using AgentService.Server.Observability;

@@ -1,3 +1,4 @@
+using AgentService.Protocol.Runtime;
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
@@ -376,9 +377,9 @@ internal sealed partial class RuntimeSession : IDisposable
             w.WriteNumber("code", code);
             w.WriteString("message", message);
             w.WriteStartObject("data");
-            w.WriteString("reason", RuntimeErrorCodes.Reason(code));
-            w.WriteBoolean("retryable", RuntimeErrorCodes.Retryable(code));
-            if (RuntimeErrorCodes.Fatal(code) is { } fatal)
+            w.WriteString("reason", RuntimeErrorCodes.ReasonOf(code)!);
+            w.WriteBoolean("retryable", RuntimeErrorCodes.IsRetryable(code));
+            if (RuntimeErrorCodes.FatalScopeOf(code) is { } fatal)
             {
                 w.WriteString("fatal", fatal);
             }

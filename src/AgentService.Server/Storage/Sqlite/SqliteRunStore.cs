@@ -1,3 +1,4 @@
+using AgentService.Protocol.Runtime;
 using AgentService.Protocol.Ids;
 using AgentService.Server.Runs;
 using AgentService.Server.Runtime;
