@@ -2,7 +2,10 @@
 # Benchmark AgentService against the agent-protocol 1.0.5 reference server.
 # See README.md. Usage:
 #   benchmarks/agent-protocol/run.sh [--no-build] [--duration N] [--warmup N]
-#       [--tasks N] [--only ours|reference] [--out FILE]
+#       [--tasks N] [--only ours|reference] [--out FILE] [--runtime]
+#   --runtime: our default agent runs as a runtime process (the EchoAgent sample over the runtime connection
+#              protocol) instead of the built-in in-process echo: POST step is then the full round trip
+#              POST step -> delivery -> runtime -> step.finished -> reply.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,6 +15,7 @@ dll="$project/bin/Release/net10.0/AgentService.Server.dll"
 
 build=1
 only=""
+runtime=0
 duration=10
 warmup=2
 tasks=50000
@@ -26,6 +30,7 @@ while (($#)); do
     --tasks) tasks="${2:?}"; shift 2 ;;
     --only) only="${2:?}"; shift 2 ;;
     --out) out="${2:?}"; shift 2 ;;
+    --runtime) runtime=1; shift ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown option $1" >&2; usage 2 >&2 ;;
   esac
@@ -109,7 +114,14 @@ if want ours; then
   port="$(free_port)"
   mkdir -p "$tmp/ours-data"
   echo "== starting ours on 127.0.0.1:$port (data dir $tmp/ours-data)"
-  dotnet "$dll" --urls "http://127.0.0.1:$port" --data-dir "$tmp/ours-data" >"$tmp/ours.log" 2>&1 &
+  agent_args=()
+  if [ "${runtime:-0}" = 1 ]; then
+    echo_dll="$root/samples/EchoAgent/bin/Release/net10.0/EchoAgent.dll"
+    [ -f "$echo_dll" ] || dotnet build "$root/samples/EchoAgent" -c Release -nologo -v q >/dev/null
+    printf '{"agents":[{"id":"echo","default":true,"runtime":{"command":"dotnet","args":["%s"]}}]}\n' "$echo_dll" >"$tmp/agents.json"
+    agent_args=(--agents "$tmp/agents.json")
+  fi
+  dotnet "$dll" --urls "http://127.0.0.1:$port" --data-dir "$tmp/ours-data" "${agent_args[@]}" >"$tmp/ours.log" 2>&1 &
   pids+=("$!")
   wait_ready ours "$!" "http://127.0.0.1:$port/healthz" "$tmp/ours.log"
   targets+=(--target "ours=http://127.0.0.1:$port")

@@ -10,6 +10,7 @@ internal sealed class GatewayInitializer(
     IGatewayAgentStore agents,
     IGatewayMessageStore messages,
     TimeProvider time,
+    Security.SecretProtector protector,
     ILogger<GatewayInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -21,7 +22,7 @@ internal sealed class GatewayInitializer(
             Log.LeasesReleased(logger, released);
         }
 
-        await agents.SeedHostedAsync(service.HostedAgentCards(), WebhookSecrets.New, now, cancellationToken);
+        await agents.SeedHostedAsync(service.HostedAgentCards(), () => protector.Protect(WebhookSecrets.New()), now, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

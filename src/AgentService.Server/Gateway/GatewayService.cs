@@ -28,6 +28,7 @@ internal sealed class GatewayService(
     DeliverySignal signal,
     IOptions<GatewayOptions> options,
     TimeProvider time,
+    Security.SecretProtector protector,
     ILogger<GatewayService> logger)
 {
     /// <summary>How long past the webhook timeout a claimed delivery stays leased to its pusher.</summary>
@@ -48,7 +49,9 @@ internal sealed class GatewayService(
 
         var secret = WebhookSecrets.New();
         var now = time.GetUtcNow();
-        await agents.RegisterAsync(card, secret, now, cancellationToken);
+
+        // Stored encrypted; the plaintext is in this answer only.
+        await agents.RegisterAsync(card, protector.Protect(secret), now, cancellationToken);
         Log.AgentRegistered(logger, card.AgentId, card.WebhookUrl);
 
         // Messages queued while the agent was away (or for its old webhook) are pushed now.

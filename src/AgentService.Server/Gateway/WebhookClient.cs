@@ -15,14 +15,17 @@ namespace AgentService.Server.Gateway;
 /// </summary>
 internal sealed class WebhookClient : IDisposable
 {
+    private readonly Security.SecretProtector _protector;
+
     private const int ErrorSnippetBytes = 200;
 
     private readonly HttpClient _http;
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
 
-    public WebhookClient(WebhookUrlPolicy policy, IOptions<GatewayOptions> options, TimeProvider time)
+    public WebhookClient(WebhookUrlPolicy policy, IOptions<GatewayOptions> options, TimeProvider time, Security.SecretProtector protector)
     {
+        _protector = protector;
         _options = options.Value;
         _time = time;
         var handler = new SocketsHttpHandler
@@ -41,10 +44,12 @@ internal sealed class WebhookClient : IDisposable
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("AgentService-Gateway", "1.0"));
     }
 
-    /// <summary>Pushes <paramref name="message"/> to <paramref name="agent"/>'s webhook, signed with its secret.</summary>
+    /// <summary>Pushes <paramref name="message"/> to <paramref name="agent"/>'s webhook, signed with its secret (stored
+    /// encrypted; a bare <c>whsec_</c> value is one stored before encryption, re-encrypted at the next start).</summary>
     public Task<PushResult> PushAsync(GatewayMessageRecord message, GatewayAgentRecord agent, CancellationToken cancellationToken) =>
         PushAsync(agent.Card.WebhookUrl ?? throw new InvalidOperationException($"Agent '{agent.AgentId}' has no webhook."),
-            agent.WebhookSecret, message.MessageId, WebhookBody.Build(message), cancellationToken);
+            agent.WebhookSecret.StartsWith(WebhookSecrets.Prefix, StringComparison.Ordinal) ? agent.WebhookSecret : _protector.Unprotect(agent.WebhookSecret),
+            message.MessageId, WebhookBody.Build(message), cancellationToken);
 
     /// <summary>POSTs <paramref name="body"/> to <paramref name="url"/>, signed with <paramref name="secret"/>, with the
     /// message id as idempotency key. Cancelled only by <paramref name="cancellationToken"/> (the service stopping).</summary>

@@ -27,6 +27,12 @@ public static class AgentServiceExtensions
 
         services.TryAddSingleton<AgentCatalog>();
 
+        // Secrets at rest: AES-GCM under a key from configuration or a key file made on first start.
+        services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.SectionName));
+        services.TryAddSingleton<Security.SecretProtector>();
+        services.TryAddSingleton<IAgentSecretStore, SqliteAgentSecretStore>();
+        services.AddHostedService<Security.SecretsInitializer>();
+
         // The node's SQLite database always exists: the gateway and the run stores live there in this release.
         // With a PostgreSQL connection string the Agent Protocol stores (tasks, steps, artifacts, blobs) move to
         // PostgreSQL, shared by every node.

@@ -12,6 +12,8 @@ internal sealed class RuntimeServices(
     IEventLog events,
     ISessionKvStore kv,
     IArtifactStore artifacts,
+    IAgentSecretStore secrets,
+    Security.SecretProtector protector,
     AgentCatalog agents,
     RuntimeSignals signals,
     StepNotifier steps,
@@ -27,6 +29,10 @@ internal sealed class RuntimeServices(
     public ISessionKvStore Kv => kv;
 
     public IArtifactStore Artifacts => artifacts;
+
+    public IAgentSecretStore Secrets => secrets;
+
+    public Security.SecretProtector Protector => protector;
 
     public AgentCatalog Agents => agents;
 

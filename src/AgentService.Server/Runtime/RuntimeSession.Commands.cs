@@ -215,7 +215,9 @@ internal sealed partial class RuntimeSession
             names = ReadStrings(requested, "/params/names").ToHashSet(StringComparer.Ordinal);
         }
 
-        var secrets = _agent!.Secrets.Where(s => names is null || names.Contains(s.Key)).ToList();
+        // Secrets are read from the encrypted store and decrypted only for this reply (never logged).
+        var stored = await _services.Secrets.GetAsync(_agent!.Id, cancellationToken);
+        var secrets = stored.Where(s => names is null || names.Contains(s.Key)).Select(s => (s.Key, _services.Protector.Unprotect(s.Value))).ToList();
         await SendResultAsync(id, w =>
         {
             w.WriteStartObject("secrets");

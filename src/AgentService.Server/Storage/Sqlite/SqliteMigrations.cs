@@ -172,5 +172,14 @@ internal static class SqliteMigrations
                 PRIMARY KEY (session_id, key)
             ) WITHOUT ROWID;
             """),
+        (4, "agent secrets, encrypted", """
+            CREATE TABLE agent_secrets (
+                agent_id   TEXT NOT NULL,
+                name       TEXT NOT NULL,
+                value      TEXT NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (agent_id, name)
+            ) WITHOUT ROWID;
+            """),
     ];
 }
