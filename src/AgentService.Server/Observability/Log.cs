@@ -75,4 +75,7 @@ internal static partial class Log
 
     [LoggerMessage(5006, LogLevel.Error, "Run {RunId} failed: {Reason}")]
     public static partial void RunFailed(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(5007, LogLevel.Error, "Runtime command {Method} of run {RunId} failed")]
+    public static partial void RuntimeCommandFailed(ILogger logger, string method, string runId, Exception exception);
 }

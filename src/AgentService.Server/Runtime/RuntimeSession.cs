@@ -274,6 +274,12 @@ internal sealed partial class RuntimeSession : IDisposable
                     RequestClose(close, ex.Message);
                 }
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && ex is not System.Net.WebSockets.WebSocketException)
+            {
+                // Nothing the runtime sent may take the session down: the failure is logged and answered as retryable.
+                Log.RuntimeCommandFailed(_logger, methodName, _run?.RunId ?? _tokenRunId, ex);
+                await SendErrorAsync(id, RuntimeErrorCodes.InternalError, "The command failed inside the service; retry it.", null, cancellationToken);
+            }
         }
     }
 

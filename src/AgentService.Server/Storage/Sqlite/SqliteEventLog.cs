@@ -21,14 +21,15 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
             var fresh = new List<IncomingEvent>(events.Count);
             foreach (var e in events)
             {
-                var known = commands.Get("SELECT seq FROM events WHERE run_id = $run AND event_id = $id").With("$run", runId).With("$id", e.EventId).ExecuteScalar();
-                if (known is not null)
-                {
-                    continue; // A retransmission: accepted and ignored.
-                }
-
+                // Only an event at or below the stored seq can be a retransmission (same id: accepted and ignored)
+                // or a new event reusing a seq (refused); anything above is new, so the common case costs no lookup.
                 if (e.Seq <= outputSeq)
                 {
+                    if (commands.Get("SELECT 1 FROM events WHERE run_id = $run AND event_id = $id").With("$run", runId).With("$id", e.EventId).ExecuteScalar() is not null)
+                    {
+                        continue;
+                    }
+
                     return new AppendResult(null, e.EventId, [], null);
                 }
 
