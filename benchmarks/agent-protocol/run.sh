@@ -2,7 +2,8 @@
 # Benchmark AgentService against the agent-protocol 1.0.5 reference server.
 # See README.md. Usage:
 #   benchmarks/agent-protocol/run.sh [--no-build] [--duration N] [--warmup N]
-#       [--tasks N] [--only ours|reference] [--out FILE] [--runtime]
+#       [--tasks N] [--only ours|reference] [--out FILE] [--runtime] [--step-tasks N]
+#   --step-tasks N: the POST step load goes round-robin over N tasks (default 5)
 #   --runtime: our default agent runs as a runtime process (the EchoAgent sample over the runtime connection
 #              protocol) instead of the built-in in-process echo: POST step is then the full round trip
 #              POST step -> delivery -> runtime -> step.finished -> reply.
@@ -16,6 +17,7 @@ dll="$project/bin/Release/net10.0/AgentService.Server.dll"
 build=1
 only=""
 runtime=0
+step_tasks=5
 duration=10
 warmup=2
 tasks=50000
@@ -31,6 +33,7 @@ while (($#)); do
     --only) only="${2:?}"; shift 2 ;;
     --out) out="${2:?}"; shift 2 ;;
     --runtime) runtime=1; shift ;;
+    --step-tasks) step_tasks="${2:?}"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown option $1" >&2; usage 2 >&2 ;;
   esac
@@ -127,7 +130,7 @@ if want ours; then
   targets+=(--target "ours=http://127.0.0.1:$port")
 fi
 status=0
-node "$here/bench.js" "${targets[@]}" --duration "$duration" --warmup "$warmup" --tasks "$tasks" --out "$out" || status=$?
+node "$here/bench.js" "${targets[@]}" --duration "$duration" --warmup "$warmup" --tasks "$tasks" --step-tasks "$step_tasks" --out "$out" || status=$?
 if ((status)); then
   for log in "$tmp"/*.log; do echo "== last lines of $(basename "$log")"; tail -n 20 "$log"; done
 fi

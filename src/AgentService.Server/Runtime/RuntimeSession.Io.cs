@@ -258,7 +258,10 @@ internal sealed partial class RuntimeSession
             var batch = await _services.Deliveries.ListAsync(run.RunId, lastSent, includeAcknowledged: needsResume, 100, cancellationToken);
             foreach (var delivery in batch)
             {
-                var count = await _services.Deliveries.MarkSentAsync(delivery.DeliveryId, cancellationToken);
+                // The transmission count is informational (deliveryCount): it is recorded in the background, ordered
+                // by the store's writer, instead of costing a commit before every send.
+                var count = delivery.DeliveryCount + 1;
+                _ = _services.Deliveries.MarkSentAsync(delivery.DeliveryId, CancellationToken.None);
                 await SendRequestAsync(delivery.DeliveryId, w => WriteDelivery(w, delivery, run, attempt, count), cancellationToken);
                 lastSent = delivery.Sequence;
             }
