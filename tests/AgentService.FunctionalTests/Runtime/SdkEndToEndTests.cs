@@ -61,4 +61,29 @@ public sealed class SdkEndToEndTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
         Assert.Empty(fixture.Host.Errors);
     }
+
+    [Fact]
+    public async Task LaunchedSettingsAgent_ReadsConfigAndSecretsAndKeepsKvAcrossSteps()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var dll = Path.Combine(RepoPaths.Root, "samples", "SettingsAgent", "bin", configuration, "net10.0", "SettingsAgent.dll");
+        Assert.True(File.Exists(dll), $"build the sample first: {dll}");
+        var agent = JsonSerializer.Serialize(new
+        {
+            id = "settings",
+            config = new { model = "model-7" },
+            secrets = new { API_KEY = "0123456789" },
+            runtime = new { command = "dotnet", args = new[] { dll } },
+        });
+
+        await using var fixture = await RuntimeFixture.StartAsync(agent);
+        const string prefix = "agents/settings/ap/v1/agent";
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "count", prefix);
+        var first = await Api.PostJsonAsync(fixture.Http, $"{prefix}/tasks/{taskId}/steps", "{}");
+        var second = await Api.PostJsonAsync(fixture.Http, $"{prefix}/tasks/{taskId}/steps", "{}");
+
+        Assert.Equal("step 1 with model model-7; API_KEY has 10 characters", first.GetProperty("output").GetString());
+        Assert.Equal("step 2 with model model-7; API_KEY has 10 characters", second.GetProperty("output").GetString());
+        Assert.Empty(fixture.Host.Errors);
+    }
 }
