@@ -14,6 +14,7 @@ internal sealed partial class AgentCatalog
     public const string EchoAgentId = "echo";
 
     private readonly Dictionary<string, AgentDefinition> _agents;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentDefinition> _registered = new(StringComparer.Ordinal);
 
     public AgentCatalog(IOptions<AgentServiceOptions> options)
     {
@@ -27,7 +28,30 @@ internal sealed partial class AgentCatalog
 
     public IReadOnlyList<AgentDefinition> All { get; }
 
-    public bool TryGet(string agentId, out AgentDefinition agent) => _agents.TryGetValue(agentId, out agent!);
+    public bool TryGet(string agentId, out AgentDefinition agent) =>
+        _agents.TryGetValue(agentId, out agent!) || _registered.TryGetValue(agentId, out agent!);
+
+    /// <summary>
+    /// Makes an agent registered through the gateway an agent of the service too: it gets the Agent Protocol routes
+    /// (<c>/agents/{id}/ap/v1/agent</c>) and its runs are executed by workers that claim them (worker mode). Agents of
+    /// the agents file keep their own definition.
+    /// </summary>
+    public void AddRegistered(string agentId, string? name, string? type, string? description)
+    {
+        if (_agents.ContainsKey(agentId))
+        {
+            return;
+        }
+
+        _registered[agentId] = new AgentDefinition
+        {
+            Id = agentId,
+            Name = name,
+            Type = type,
+            Description = description,
+            Runtime = new AgentRuntimeDefinition { Mode = "worker" },
+        };
+    }
 
     public static bool IsValidId(string? id) => id is not null && AgentIdPattern().IsMatch(id);
 

@@ -23,6 +23,12 @@ internal sealed class GatewayInitializer(
         }
 
         await agents.SeedHostedAsync(service.HostedAgentCards(), () => protector.Protect(WebhookSecrets.New()), now, cancellationToken);
+
+        // Agents registered through the gateway before this start can run tasks again (through workers).
+        foreach (var agent in await agents.ListAsync(null, onlineOnly: false, cancellationToken))
+        {
+            service.AddToCatalog(agent.Card);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -29,7 +29,8 @@ internal sealed class GatewayService(
     IOptions<GatewayOptions> options,
     TimeProvider time,
     Security.SecretProtector protector,
-    ILogger<GatewayService> logger)
+    ILogger<GatewayService> logger,
+    Runs.RuntimeStepExecutor? runtimes = null)
 {
     /// <summary>How long past the webhook timeout a claimed delivery stays leased to its pusher.</summary>
     public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(30);
@@ -52,6 +53,7 @@ internal sealed class GatewayService(
 
         // Stored encrypted; the plaintext is in this answer only.
         await agents.RegisterAsync(card, protector.Protect(secret), now, cancellationToken);
+        AddToCatalog(card);
         Log.AgentRegistered(logger, card.AgentId, card.WebhookUrl);
 
         // Messages queued while the agent was away (or for its old webhook) are pushed now.
@@ -61,6 +63,15 @@ internal sealed class GatewayService(
         }
 
         return new RegisterAgentResponse { Status = "registered", AgentId = card.AgentId, WebhookSecret = secret };
+    }
+
+    /// <summary>A registered agent runs tasks through workers, where this deployment has runtimes (SQLite stores).</summary>
+    public void AddToCatalog(AgentRegistration card)
+    {
+        if (runtimes is not null)
+        {
+            catalog.AddRegistered(card.AgentId, card.AgentName, card.AgentType, card.Description);
+        }
     }
 
     public async Task HeartbeatAsync(string agentId, CancellationToken cancellationToken)
