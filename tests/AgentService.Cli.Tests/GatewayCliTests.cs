@@ -22,21 +22,9 @@ public sealed class GatewayCliTests : IAsyncLifetime
         await _host.DisposeAsync();
     }
 
-    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(["--url", _host.BaseAddress.ToString(), .. args], output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => CliRunner.RunAsync(_host.BaseAddress, args);
 
-    private async Task<JsonElement> RunJsonAsync(params string[] args)
-    {
-        var (exit, output, error) = await RunAsync([.. args, "--json"]);
-        Assert.True(exit == 0, error);
-        using var document = JsonDocument.Parse(output);
-        return document.RootElement.Clone();
-    }
+    private Task<JsonElement> RunJsonAsync(params string[] args) => CliRunner.RunJsonAsync(_host.BaseAddress, args);
 
     [Fact]
     public async Task AgentsRegisterListStatusUnregister_WorkAgainstTheServer()
