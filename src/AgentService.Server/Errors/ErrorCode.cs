@@ -18,6 +18,9 @@ internal enum ErrorCode
     /// <summary>The HTTP method is not allowed on the route.</summary>
     MethodNotAllowed,
 
+    /// <summary>The request conflicts with the state of its target (e.g. cancelling a finished run).</summary>
+    Conflict,
+
     /// <summary>No valid credentials (a run token, an API key).</summary>
     Unauthenticated,
 

@@ -19,6 +19,7 @@ internal static class ErrorMapping
         ErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorCode.UpstreamFailed => StatusCodes.Status502BadGateway,
+        ErrorCode.Conflict => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -31,6 +32,7 @@ internal static class ErrorMapping
         StatusCodes.Status415UnsupportedMediaType => ErrorCode.UnsupportedMediaType,
         StatusCodes.Status503ServiceUnavailable => ErrorCode.Unavailable,
         StatusCodes.Status502BadGateway => ErrorCode.UpstreamFailed,
+        StatusCodes.Status409Conflict => ErrorCode.Conflict,
         >= 400 and < 500 => ErrorCode.InvalidRequest,
         _ => ErrorCode.Internal,
     };

@@ -19,6 +19,7 @@ internal static class RunsApi
         group.MapGet("/{runId}", GetRunAsync);
         group.MapGet("/{runId}/events", ListEventsAsync);
         group.MapPost("/{runId}/artifacts", UploadArtifactAsync);
+        group.MapPost("/{runId}/cancel", CancelAsync);
         return endpoints;
     }
 
@@ -130,6 +131,73 @@ internal static class RunsApi
             w.WriteNumber("after", page.Count > 0 ? page[^1].Position : after);
             w.WriteBoolean("more", page.Count == limit);
         });
+    }
+
+    /// <summary>
+    /// Cancels a run: a <c>cancel</c> delivery (graceful by default, or <c>{"mode": "immediate"}</c>, with an optional
+    /// <c>reason</c>) is stored as the run's next input and pushed to its runtime, which stops its work and finishes
+    /// the run as cancelled. 202 with the delivery; 409 when the run is already finished.
+    /// </summary>
+    private static async Task<IResult> CancelAsync(string runId, HttpContext context, IRunStore runs, IDeliveryStore deliveries, RuntimeSignals signals,
+        RuntimeLauncher launcher, Microsoft.Extensions.Options.IOptions<Hosting.AgentServiceOptions> options, CancellationToken cancellationToken)
+    {
+        var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        if (RunStatus.IsTerminal(run.Status))
+        {
+            throw new ServiceException(ErrorCode.Conflict, $"Run {runId} is already {run.Status}.");
+        }
+
+        using var body = await JsonBody.ReadAsync(context.Request, options.Value.MaxJsonBodyBytes, options.Value.MaxJsonDepth, cancellationToken);
+        var mode = "graceful";
+        string? reason = null;
+        if (body is not null)
+        {
+            var root = body.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw ServiceException.Invalid("body", "must be an object");
+            }
+
+            if (root.TryGetProperty("mode", out var m))
+            {
+                mode = m.ValueKind == JsonValueKind.String && m.GetString() is "graceful" or "immediate" ? m.GetString()! : throw ServiceException.Invalid("mode", "must be 'graceful' or 'immediate'");
+            }
+
+            if (root.TryGetProperty("reason", out var r))
+            {
+                reason = r.ValueKind == JsonValueKind.String && r.GetString()!.Length <= 4096 ? r.GetString() : throw ServiceException.Invalid("reason", "must be a string of at most 4096 characters");
+            }
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("mode", mode);
+            if (reason is not null)
+            {
+                writer.WriteString("reason", reason);
+            }
+
+            writer.WriteBoolean("cascade", true);
+            writer.WriteStartObject("requestedBy");
+            writer.WriteString("type", "user");
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        var delivery = await deliveries.EnqueueAsync(runId, TypeId.New("dlv"), "cancel", System.Text.Encoding.UTF8.GetString(buffer.ToArray()), RuntimeSession.NewTraceparent(), cancellationToken)
+            ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        signals.DeliveriesAvailable(runId);
+        signals.WorkAvailable(run.AgentId);
+        await launcher.EnsureRuntimeAsync(runId, cancellationToken);
+        return TypedResults.Json(new Dictionary<string, string>
+        {
+            ["runId"] = runId,
+            ["deliveryId"] = delivery.DeliveryId,
+            ["sequence"] = delivery.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["mode"] = mode,
+        }, Agents.AgentsJsonContext.Default.DictionaryStringString, statusCode: StatusCodes.Status202Accepted);
     }
 
     /// <summary>A runtime stores bytes for its run (run token). The artifact is agent-created; an

@@ -86,4 +86,41 @@ public sealed class SdkEndToEndTests
         Assert.Equal("step 2 with model model-7; API_KEY has 10 characters", second.GetProperty("output").GetString());
         Assert.Empty(fixture.Host.Errors);
     }
+
+    [Fact]
+    public async Task Cancel_IsDeliveredToTheRuntimeAndFinishesTheRunAsCancelled()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var worker = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "cancel-test" });
+        var running = worker.RunAsync("workers", () => new EchoStepAgent(), stop.Token);
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "to be cancelled", Workers);
+        await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", "{}");
+
+        var accepted = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", """{"mode":"immediate","reason":"user asked"}""", System.Net.HttpStatusCode.Accepted);
+
+        Assert.Equal("3", accepted.GetProperty("sequence").GetString());
+        var run = await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"), r => r.GetProperty("status").GetString() == "cancelled", what: "the run to be cancelled");
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        var again = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Conflict);
+        Assert.Contains("cancelled", again.GetProperty("message").GetString());
+        await Api.PostJsonAsync(fixture.Http, "v1/runs/run_01jq3v8d6ef5tr9w2k7m4n8p0x/cancel", "{}", System.Net.HttpStatusCode.NotFound);
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
+    public async Task Cancel_WithABadMode_Is422AndChangesNothing()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "x", Workers);
+
+        using var response = await fixture.Http.PostAsync($"v1/runs/{taskId}/cancel", Api.Json("""{"mode":"eventually"}"""));
+
+        await Api.AssertInvalidAsync(response, "mode");
+        var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        Assert.Equal("queued", run.GetProperty("status").GetString());
+    }
 }
