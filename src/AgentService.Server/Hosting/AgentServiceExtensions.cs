@@ -2,6 +2,7 @@ using AgentService.Protocol.Json;
 using AgentService.Server.AgentProtocol;
 using AgentService.Server.Agents;
 using AgentService.Server.Errors;
+using AgentService.Server.Events;
 using AgentService.Server.Gateway;
 using AgentService.Server.Runs;
 using AgentService.Server.Runs.BuiltIn;
@@ -106,6 +107,7 @@ public static class AgentServiceExtensions
             app.MapRuntime();
             app.MapRuns();
             app.MapClaims();
+            app.MapRunStreams();
         }
         app.MapGateway();
         return app;

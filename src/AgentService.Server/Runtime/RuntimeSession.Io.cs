@@ -50,6 +50,7 @@ internal sealed partial class RuntimeSession
         }
 
         await SendResultAsync(id, w => w.WriteBoolean("accepted", true), cancellationToken);
+        _services.Signals.EventsAppended(runId);
         foreach (var completed in result.CompletedSteps)
         {
             var artifacts = await _services.Artifacts.ListByStepsAsync([completed.Step.StepId], cancellationToken);

@@ -35,6 +35,21 @@ internal sealed class RuntimeSignals
     public bool IsAttached(string runId) => _byRun.ContainsKey(runId);
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _work = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _events = new(StringComparer.Ordinal);
+
+    /// <summary>Events were stored for the run: wakes its live stream readers.</summary>
+    public void EventsAppended(string runId)
+    {
+        if (_events.TryRemove(runId, out var readers))
+        {
+            readers.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes at the next <see cref="EventsAppended"/> for the run (or when <paramref name="timeout"/> passes).
+    /// Callers read the log after registering, so an append between their read and this wait is never missed.</summary>
+    public Task EventsTask(string runId) =>
+        _events.GetOrAdd(runId, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     /// <summary>A run of the agent got work: wakes workers waiting to claim.</summary>
     public void WorkAvailable(string agentId)
