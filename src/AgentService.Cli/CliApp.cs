@@ -33,6 +33,7 @@ internal static class CliApp
         root.Subcommands.Add(TaskCommands.Create(output, error));
         root.Subcommands.Add(StepCommands.Create(output, error));
         root.Subcommands.Add(ArtifactCommands.Create(output, error));
+        root.Subcommands.Add(RunCommands.Create(output, error));
         root.Subcommands.Add(AgentCommands.Create(output, error));
         root.Subcommands.Add(SendMessageCommand.Create(output, error));
         root.Subcommands.Add(MessageCommands.Create(output, error));

@@ -19,6 +19,8 @@ internal sealed class CliContext(Uri baseUrl, bool json, TextWriter output, IAns
 
     public AgentProtocolClient AgentProtocol(string? agentId) => new(_http, agentId);
 
+    public RunsClient Runs() => new(_http);
+
     public GatewayClient Gateway() => new(_http);
 
     public void Dispose() => _http.Dispose();

@@ -1,0 +1,102 @@
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace AgentService.Client;
+
+/// <summary>Client of the runs API (<c>/v1/runs</c>): a run's state, its live event stream, cancellation.</summary>
+public sealed class RunsClient
+{
+    private readonly HttpClient _http;
+
+    /// <param name="http">An HttpClient whose BaseAddress is the service root (use an infinite Timeout to follow streams).</param>
+    public RunsClient(HttpClient http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        _http = http.BaseAddress is not null ? http : throw new ArgumentException("The HttpClient needs a BaseAddress (the service root URL).", nameof(http));
+    }
+
+    /// <summary>The run as the service shows it (status, attempts, connection, capabilities).</summary>
+    public async Task<JsonElement> GetAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        using var response = await _http.GetAsync($"v1/runs/{Uri.EscapeDataString(runId)}", cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Asks the run to stop: the runtime gets a cancel input and finishes the run as cancelled.</summary>
+    public async Task<JsonElement> CancelAsync(string runId, bool immediate = false, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var body = new Dictionary<string, string> { ["mode"] = immediate ? "immediate" : "graceful" };
+        if (reason is not null)
+        {
+            body["reason"] = reason;
+        }
+
+        using var content = JsonContent.Create(body, ClientJsonContext.Default.DictionaryStringString);
+        using var response = await _http.PostAsync($"v1/runs/{Uri.EscapeDataString(runId)}/cancel", content, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The run's events as they are stored, from after <paramref name="afterPosition"/>; ends when the run is
+    /// finished and every event was read.</summary>
+    public async IAsyncEnumerable<RunEvent> FollowAsync(string runId, long afterPosition = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/runs/{Uri.EscapeDataString(runId)}/stream");
+        if (afterPosition > 0)
+        {
+            request.Headers.Add("Last-Event-ID", afterPosition.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            await ReadAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+        long position = 0;
+        string? type = null;
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                position = long.Parse(line.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                type = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                using var document = JsonDocument.Parse(line[6..]);
+                yield return new RunEvent(position, type ?? "", document.RootElement.Clone());
+            }
+        }
+    }
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        JsonElement body = default;
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            body = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            // Not JSON: reported with the status below.
+        }
+
+        if (response.IsSuccessStatusCode && body.ValueKind == JsonValueKind.Object)
+        {
+            return body;
+        }
+
+        var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("message", out var m) ? m.GetString()! : $"The service answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+        throw new AgentServiceClientException(response.StatusCode, message, null);
+    }
+}
+
+/// <summary>One event of a run's stream: its log position, type and the CloudEvent.</summary>
+public sealed record RunEvent(long Position, string Type, JsonElement Event);
