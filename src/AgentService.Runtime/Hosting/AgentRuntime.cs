@@ -17,9 +17,10 @@ namespace AgentService.Runtime.Hosting;
 /// </summary>
 public static class AgentRuntime
 {
-    /// <summary>Connects from the launcher's environment variables and runs the agent until the run finishes.</summary>
+    /// <summary>Connects from the launcher's environment variables and runs the agent until the run finishes (or it is
+    /// idle for the time the launcher asked for).</summary>
     public static Task<AgentRunOutcome> RunAsync(IAgent agent, CancellationToken cancellationToken = default) =>
-        RunAsync(agent, new AgentRuntimeOptions(), cancellationToken);
+        RunAsync(agent, AgentRuntimeOptions.FromEnvironment(), cancellationToken);
 
     /// <summary>Connects with <paramref name="options"/> and runs the agent until the run finishes or it is idle.</summary>
     public static async Task<AgentRunOutcome> RunAsync(IAgent agent, AgentRuntimeOptions options, CancellationToken cancellationToken = default)

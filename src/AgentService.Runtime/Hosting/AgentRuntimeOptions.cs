@@ -11,4 +11,21 @@ public sealed class AgentRuntimeOptions
 
     /// <summary>The step kind written into step.started (default <c>custom</c>).</summary>
     public string StepKind { get; set; } = "custom";
+
+    /// <summary>The variable in which the launcher passes the idle timeout (seconds).</summary>
+    public const string IdleTimeoutVariable = "AGENTSERVICE_IDLE_TIMEOUT_SECONDS";
+
+    /// <summary>Options from the launcher's environment: the idle timeout it asks for, if any.</summary>
+    public static AgentRuntimeOptions FromEnvironment(System.Collections.IDictionary? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariables();
+        var options = new AgentRuntimeOptions();
+        if (environment[IdleTimeoutVariable] is string text
+            && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            options.IdleTimeout = TimeSpan.FromSeconds(seconds);
+        }
+
+        return options;
+    }
 }

@@ -31,6 +31,8 @@ internal sealed class RuntimeLauncher(
     IOptions<RuntimeOptions> options,
     ILogger<RuntimeLauncher> logger) : BackgroundService
 {
+    private const string FailedPrefix = "failed: ";
+
     private readonly ConcurrentDictionary<string, Process> _processes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
@@ -66,17 +68,20 @@ internal sealed class RuntimeLauncher(
                 return;
             }
 
-            if (run.AttemptCount >= options.Value.MaxAttempts)
+            // Only attempts that ended with work pending count as failures; an idle exit is a normal end.
+            var attempts = await runs.ListAttemptsAsync(runId, cancellationToken);
+            var failures = attempts.Reverse().TakeWhile(a => a.ExitReason?.StartsWith(FailedPrefix, StringComparison.Ordinal) == true || a.ExitReason == "lease_expired").Count();
+            if (failures >= options.Value.MaxAttempts)
             {
-                var reason = $"the runtime failed {run.AttemptCount} attempt(s) with work pending (last: {current?.ExitReason ?? "unknown"})";
+                var reason = $"the runtime failed {failures} attempt(s) in a row with work pending (last: {current?.ExitReason ?? "unknown"})";
                 Log.RunFailed(logger, runId, reason);
                 await runs.SetRunStatusAsync(runId, RunStatus.Failed, null, CancellationToken.None);
                 return;
             }
 
-            if (run.AttemptCount > 0)
+            if (failures > 0)
             {
-                var backoff = TimeSpan.FromSeconds(options.Value.RestartBackoffSeconds * Math.Pow(2, run.AttemptCount - 1));
+                var backoff = TimeSpan.FromSeconds(options.Value.RestartBackoffSeconds * Math.Pow(2, failures - 1));
                 await Task.Delay(backoff, time, cancellationToken);
             }
 
@@ -113,6 +118,10 @@ internal sealed class RuntimeLauncher(
         start.Environment["AGENTSERVICE_RUN_ID"] = run.RunId;
         start.Environment["AGENTSERVICE_ATTEMPT_ID"] = attempt.AttemptId;
         start.Environment["AGENTSERVICE_RUN_TOKEN"] = token;
+        if (options.Value.IdleTimeoutSeconds > 0)
+        {
+            start.Environment["AGENTSERVICE_IDLE_TIMEOUT_SECONDS"] = options.Value.IdleTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Write(log, "out", e.Data);
@@ -127,7 +136,7 @@ internal sealed class RuntimeLauncher(
             Log.RuntimeLaunchFailed(logger, run.RunId, ex.Message, ex);
             process.Dispose();
             await log.DisposeAsync();
-            await runs.EndAttemptAsync(attempt.AttemptId, AttemptStatus.Ended, "launch failed: " + ex.Message, CancellationToken.None);
+            await runs.EndAttemptAsync(attempt.AttemptId, AttemptStatus.Ended, FailedPrefix + "the process could not start: " + ex.Message, CancellationToken.None);
             return;
         }
 
@@ -148,7 +157,9 @@ internal sealed class RuntimeLauncher(
             Log.RuntimeExited(logger, runId, attemptId, exitCode);
         }
 
-        await runs.EndAttemptAsync(attemptId, AttemptStatus.Ended, $"process exited with code {exitCode}", CancellationToken.None);
+        var failed = await deliveries.HasPendingWorkAsync(runId, CancellationToken.None);
+        await runs.EndAttemptAsync(attemptId, AttemptStatus.Ended,
+            failed ? $"{FailedPrefix}process exited with code {exitCode} with work pending" : $"process exited with code {exitCode}", CancellationToken.None);
         if (!_stopping)
         {
             await EnsureRuntimeAsync(runId, CancellationToken.None);

@@ -27,11 +27,16 @@ public sealed class RuntimeOptions
     /// <summary>Most keys in one kv.get or kv.set. Default 100.</summary>
     public int MaxKvKeysPerCall { get; set; } = 100;
 
-    /// <summary>Attempts the launcher starts for a run before it fails the run. Default 3.</summary>
+    /// <summary>Consecutive failed attempts (process exit or lost lease with work pending) before the run fails. Default 3.
+    /// Idle exits do not count.</summary>
     public int MaxAttempts { get; set; } = 3;
 
     /// <summary>Delay before a new attempt after a process exit with work pending (doubles per attempt). Default 0.5 s.</summary>
     public double RestartBackoffSeconds { get; set; } = 0.5;
+
+    /// <summary>A launched runtime may exit after this long without input (passed as AGENTSERVICE_IDLE_TIMEOUT_SECONDS);
+    /// the next input starts it again. Default 300 s; 0 = never.</summary>
+    public double IdleTimeoutSeconds { get; set; } = 300;
 
     /// <summary>How often expired leases are swept. Default 1 s.</summary>
     public double SweepIntervalSeconds { get; set; } = 1;

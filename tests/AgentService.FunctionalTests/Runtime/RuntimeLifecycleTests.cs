@@ -176,6 +176,26 @@ public sealed class RuntimeLifecycleTests
         Assert.Empty(again.SchemaErrors);
     }
 
+    [Fact]
+    public async Task RuntimeThatKeepsCrashing_FailsTheRunAfterMaxAttempts_WithTheReasonRecorded()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync(
+            """{"id": "crasher", "runtime": {"command": "/bin/sh", "args": ["-c", "echo boom >&2; exit 3"]}}""",
+            "--AgentService:Runtime:RestartBackoffSeconds=0.05");
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("crash", "agents/crasher/ap/v1/agent");
+
+        var run = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
+            r => r.GetProperty("status").GetString() == "failed",
+            TimeSpan.FromSeconds(20), "the run to fail");
+
+        var attempts = run.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.All(attempts, a => Assert.StartsWith("failed: process exited with code 3", a.GetProperty("exitReason").GetString()));
+        var log = Directory.GetFiles(Path.Combine(fixture.Host.DataDir, "runs", taskId), "*.log");
+        Assert.Contains(log, f => File.ReadAllText(f).Contains("err boom", StringComparison.Ordinal));
+    }
+
     private static void KillRuntimeProcesses(string attemptId)
     {
         foreach (var process in System.Diagnostics.Process.GetProcessesByName("sleep"))

@@ -123,4 +123,32 @@ public sealed class SdkEndToEndTests
         var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
         Assert.Equal("queued", run.GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task IdleRuntime_ExitsAndTheNextInputStartsItAgain_WithoutCountingAsFailures()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var echoDll = Path.Combine(RepoPaths.Root, "samples", "EchoAgent", "bin", configuration, "net10.0", "EchoAgent.dll");
+        var agent = JsonSerializer.Serialize(new { id = "idler", runtime = new { command = "dotnet", args = new[] { echoDll } } });
+        await using var fixture = await RuntimeFixture.StartAsync(agent, "--AgentService:Runtime:IdleTimeoutSeconds=1", "--AgentService:Runtime:MaxAttempts=2");
+        const string prefix = "agents/idler/ap/v1/agent";
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "idle", prefix);
+
+        for (var i = 1; i <= 4; i++)
+        {
+            var step = await Api.PostJsonAsync(fixture.Http, $"{prefix}/tasks/{taskId}/steps", JsonSerializer.Serialize(new { input = $"round {i}" }));
+            Assert.Equal($"round {i}", step.GetProperty("output").GetString());
+
+            // The runtime exits after a second without input; its attempt ends normally.
+            var expected = i;
+            await Wait.UntilAsync(
+                () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
+                run => run.GetProperty("attempts").GetArrayLength() == expected && run.GetProperty("attempts")[expected - 1].GetProperty("status").GetString() == "ended",
+                TimeSpan.FromSeconds(20), $"attempt {expected} to end idle");
+        }
+
+        var final = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        Assert.NotEqual("failed", final.GetProperty("status").GetString());
+        Assert.Empty(fixture.Host.Errors);
+    }
 }
