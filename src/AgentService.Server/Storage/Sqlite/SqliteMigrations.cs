@@ -181,5 +181,8 @@ internal static class SqliteMigrations
                 PRIMARY KEY (agent_id, name)
             ) WITHOUT ROWID;
             """),
+        (5, "claims find unclaimed runs through an index", """
+            CREATE INDEX runs_agent_claim ON runs (agent_id, attempt_count, created_at);
+            """),
     ];
 }
