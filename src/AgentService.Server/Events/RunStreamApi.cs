@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using AgentService.Server.AgentProtocol;
 using AgentService.Server.Errors;
+using AgentService.Server.Json;
 using AgentService.Server.Runs;
 using AgentService.Server.Runtime;
 using AgentService.Server.Storage;
@@ -95,24 +96,11 @@ internal static class RunStreamApi
 
     private static async Task WriteEventAsync(HttpResponse response, StoredEvent e, CancellationToken cancellationToken)
     {
-        using var document = JsonDocument.Parse(e.Body);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            writer.WriteStartObject();
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                property.WriteTo(writer);
-            }
-
-            writer.WriteNumber("position", e.Position);
-            writer.WriteEndObject();
-        }
-
+        var data = Encoding.UTF8.GetString(JsonText.Bytes(w => JsonText.WriteEventWithPosition(w, e.Body, e.Position)));
         var text = new StringBuilder()
             .Append("id: ").Append(e.Position.ToString(CultureInfo.InvariantCulture)).Append('\n')
             .Append("event: ").Append(e.Type).Append('\n')
-            .Append("data: ").Append(Encoding.UTF8.GetString(buffer.ToArray())).Append("\n\n")
+            .Append("data: ").Append(data).Append("\n\n")
             .ToString();
         await response.WriteAsync(text, cancellationToken);
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using AgentService.Protocol.Ids;
 using AgentService.Server.AgentProtocol;
 using AgentService.Server.Errors;
+using AgentService.Server.Json;
 using AgentService.Server.Runtime;
 using AgentService.Server.Storage;
 
@@ -116,15 +117,7 @@ internal static class RunsApi
             w.WriteStartArray("events");
             foreach (var e in page)
             {
-                using var document = JsonDocument.Parse(e.Body);
-                w.WriteStartObject();
-                foreach (var property in document.RootElement.EnumerateObject())
-                {
-                    property.WriteTo(w);
-                }
-
-                w.WriteNumber("position", e.Position);
-                w.WriteEndObject();
+                JsonText.WriteEventWithPosition(w, e.Body, e.Position);
             }
 
             w.WriteEndArray();
@@ -169,24 +162,21 @@ internal static class RunsApi
             }
         }
 
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var payload = JsonText.Object(w =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("mode", mode);
+            w.WriteString("mode", mode);
             if (reason is not null)
             {
-                writer.WriteString("reason", reason);
+                w.WriteString("reason", reason);
             }
 
-            writer.WriteBoolean("cascade", true);
-            writer.WriteStartObject("requestedBy");
-            writer.WriteString("type", "user");
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
+            w.WriteBoolean("cascade", true);
+            w.WriteStartObject("requestedBy");
+            w.WriteString("type", "user");
+            w.WriteEndObject();
+        });
 
-        var delivery = await deliveries.EnqueueAsync(runId, TypeId.New("dlv"), "cancel", System.Text.Encoding.UTF8.GetString(buffer.ToArray()), RuntimeSession.NewTraceparent(), cancellationToken)
+        var delivery = await deliveries.EnqueueAsync(runId, TypeId.New("dlv"), "cancel", payload, RuntimeSession.NewTraceparent(), cancellationToken)
             ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         signals.DeliveriesAvailable(runId);
         signals.WorkAvailable(run.AgentId);
@@ -248,16 +238,6 @@ internal static class RunsApi
             : throw ServiceException.Invalid(name, $"must be an integer from {min} to {max}");
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.FileContentHttpResult Json(Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        return TypedResults.Bytes(buffer.ToArray(), "application/json");
-    }
+    private static Microsoft.AspNetCore.Http.HttpResults.FileContentHttpResult Json(Action<Utf8JsonWriter> write) =>
+        TypedResults.Bytes(JsonText.ObjectBytes(write), "application/json");
 }

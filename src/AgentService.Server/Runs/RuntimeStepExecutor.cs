@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentService.Protocol.Ids;
 using AgentService.Server.Agents;
+using AgentService.Server.Json;
 using AgentService.Server.Runtime;
 using AgentService.Server.Storage;
 
@@ -19,7 +20,7 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
     public async ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken)
     {
         await EnsureRunAsync(work.Task, cancellationToken);
-        var payload = Json(w =>
+        var payload = JsonText.Object(w =>
         {
             w.WriteString("stepId", work.Step.StepId);
             w.WriteStartObject("value");
@@ -50,7 +51,7 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
             return;
         }
 
-        var payload = Json(w =>
+        var payload = JsonText.Object(w =>
         {
             w.WriteStartObject("task");
             if (task.Input is not null)
@@ -79,16 +80,4 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
         }
     }
 
-    private static string Json(Action<Utf8JsonWriter> write)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
 }

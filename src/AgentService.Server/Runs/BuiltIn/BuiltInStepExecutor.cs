@@ -164,19 +164,11 @@ internal sealed class BuiltInStepExecutor(
         }
     }
 
-    private static string ErrorOutput(Exception ex)
+    private static string ErrorOutput(Exception ex) => Json.JsonText.Object(w =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartObject("error");
-            writer.WriteString("type", "agent_error");
-            writer.WriteString("message", ex.Message);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
+        w.WriteStartObject("error");
+        w.WriteString("type", "agent_error");
+        w.WriteString("message", ex.Message);
+        w.WriteEndObject();
+    });
 }

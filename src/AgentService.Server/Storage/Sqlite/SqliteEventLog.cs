@@ -88,16 +88,16 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
         switch (e.Type)
         {
             case "run.started":
-                SetRunStatus(commands, runId, RunStatus.Running, null, now);
+                SqliteRunStore.SetStatus(commands, runId, RunStatus.Running, null, now);
                 return RunStatus.Running;
             case "run.status.changed":
                 var status = data.GetProperty("status").GetString()!;
                 var waiting = data.TryGetProperty("waitingFor", out var w) ? w.GetRawText() : null;
-                SetRunStatus(commands, runId, status, waiting, now);
+                SqliteRunStore.SetStatus(commands, runId, status, waiting, now);
                 return status;
             case "run.finished":
                 var final = data.GetProperty("status").GetString()!;
-                SetRunStatus(commands, runId, final, null, now);
+                SqliteRunStore.SetStatus(commands, runId, final, null, now);
                 return final;
             case "step.started":
                 StartStep(commands, runId, data, now);
@@ -120,11 +120,6 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
         }
     }
 
-    private static void SetRunStatus(SqliteCommandCache commands, string runId, string status, string? waitingFor, DateTimeOffset now) =>
-        commands.Get("UPDATE runs SET status = $status, waiting_for = $waiting, updated_at = $at, finished_at = CASE WHEN $terminal THEN $at ELSE finished_at END WHERE run_id = $id")
-            .With("$status", status).With("$waiting", waitingFor).With("$at", now.ToUnixMs()).With("$terminal", RunStatus.IsTerminal(status)).With("$id", runId)
-            .ExecuteNonQuery();
-
     private static void StartStep(SqliteCommandCache commands, string runId, JsonElement data, DateTimeOffset now)
     {
         var stepId = data.GetProperty("stepId").GetString()!;
@@ -135,12 +130,7 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
         if (updated == 0 && commands.Get("SELECT 1 FROM steps WHERE step_id = $id").With("$id", stepId).ExecuteScalar() is null)
         {
             // A step the runtime started on its own is an Agent Protocol step of the task too (PROTOCOL.md §13).
-            if (commands.Get("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $task RETURNING step_count").With("$task", runId).ExecuteScalar() is long seq)
-            {
-                commands.Get("INSERT INTO steps (step_id, task_id, seq, name, status, created_at, updated_at) VALUES ($id, $task, $seq, $name, $status, $at, $at)")
-                    .With("$id", stepId).With("$task", runId).With("$seq", seq).With("$name", name).With("$status", StepStatus.Running).With("$at", now.ToUnixMs())
-                    .ExecuteNonQuery();
-            }
+            SqliteStepStore.Insert(commands, stepId, runId, null, null, name, StepStatus.Running, now);
         }
     }
 
@@ -159,18 +149,10 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
         if (data.GetProperty("status").GetString() != "completed")
         {
             // A failed or cancelled step shows as completed; the failure is in additional_output.error (PROTOCOL.md §13).
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer))
+            var kept = additional is null ? [] : a.EnumerateObject().Where(p => p.Name != "error").ToList();
+            additional = Json.JsonText.Object(writer =>
             {
-                writer.WriteStartObject();
-                if (additional is not null)
-                {
-                    foreach (var property in a.EnumerateObject().Where(p => p.Name != "error"))
-                    {
-                        property.WriteTo(writer);
-                    }
-                }
-
+                kept.ForEach(property => property.WriteTo(writer));
                 writer.WritePropertyName("error");
                 if (data.TryGetProperty("error", out var error))
                 {
@@ -182,18 +164,14 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
                     writer.WriteString("type", data.GetProperty("status").GetString());
                     writer.WriteEndObject();
                 }
-
-                writer.WriteEndObject();
-            }
-
-            additional = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+            });
         }
 
-        using var reader = commands.Get("""
+        using var reader = commands.Get($"""
             UPDATE steps SET status = $completed, output = $output, additional_output = $extra, is_last = $last,
                 name = COALESCE($name, name), updated_at = $at
             WHERE step_id = $id AND status <> $completed
-            RETURNING step_id, task_id, seq, input, additional_input, name, status, output, additional_output, is_last, created_at, updated_at
+            RETURNING {SqliteStepStore.ReturningColumns}
             """)
             .With("$completed", StepStatus.Completed).With("$output", output).With("$extra", additional).With("$last", isLast)
             .With("$name", name).With("$at", now.ToUnixMs()).With("$id", stepId)
@@ -203,9 +181,7 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
             return null;
         }
 
-        var step = new StepRecord(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetNullableString(3), reader.GetNullableString(4),
-            reader.GetNullableString(5), reader.GetString(6), reader.GetNullableString(7), reader.GetNullableString(8), reader.GetBoolean(9),
-            reader.GetTimestamp(10), reader.GetTimestamp(11));
+        var step = SqliteStepStore.Read(reader, 0);
         return new CompletedStep(step, []);
     }
 }

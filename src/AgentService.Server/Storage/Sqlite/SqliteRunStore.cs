@@ -226,12 +226,14 @@ internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider time)
     public Task SetRunStatusAsync(string runId, string status, string? waitingFor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return database.Writer.WriteAsync(
-            commands => commands.Get("UPDATE runs SET status = $status, waiting_for = $waiting, updated_at = $at, finished_at = CASE WHEN $terminal THEN $at ELSE finished_at END WHERE run_id = $id")
-                .With("$status", status).With("$waiting", waitingFor).With("$at", now.ToUnixMs()).With("$terminal", RunStatus.IsTerminal(status)).With("$id", runId)
-                .ExecuteNonQuery(),
-            cancellationToken);
+        return database.Writer.WriteAsync(commands => SetStatus(commands, runId, status, waitingFor, now), cancellationToken);
     }
+
+    /// <summary>Sets a run's status inside a write operation (a terminal status also records when it finished).</summary>
+    internal static int SetStatus(SqliteCommandCache commands, string runId, string status, string? waitingFor, DateTimeOffset now) =>
+        commands.Get("UPDATE runs SET status = $status, waiting_for = $waiting, updated_at = $at, finished_at = CASE WHEN $terminal THEN $at ELSE finished_at END WHERE run_id = $id")
+            .With("$status", status).With("$waiting", waitingFor).With("$at", now.ToUnixMs()).With("$terminal", RunStatus.IsTerminal(status)).With("$id", runId)
+            .ExecuteNonQuery();
 
     private static AttachOutcome Refused(int code, string message) => new(null, null, code, message, null);
 

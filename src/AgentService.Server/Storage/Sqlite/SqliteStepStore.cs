@@ -7,28 +7,34 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
 {
     private const string Columns = "s.step_id, s.task_id, s.seq, s.input, s.additional_input, s.name, s.status, s.output, s.additional_output, s.is_last, s.created_at, s.updated_at";
     private const int ColumnCount = 12;
-    private const string ReturningColumns = "step_id, task_id, seq, input, additional_input, name, status, output, additional_output, is_last, created_at, updated_at";
+    internal const string ReturningColumns = "step_id, task_id, seq, input, additional_input, name, status, output, additional_output, is_last, created_at, updated_at";
 
     public Task<StepRecord?> CreateAsync(string stepId, string taskId, string? input, string? additionalInput, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         return database.Writer.WriteAsync(commands =>
         {
-            if (commands.Get("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $task RETURNING step_count")
-                    .With("$task", taskId).ExecuteScalar() is not long seq)
-            {
-                return null;
-            }
-
-            commands.Get("""
-                INSERT INTO steps (step_id, task_id, seq, input, additional_input, status, created_at, updated_at)
-                VALUES ($id, $task, $seq, $input, $extra, $status, $at, $at)
-                """)
-                .With("$id", stepId).With("$task", taskId).With("$seq", seq).With("$input", input)
-                .With("$extra", additionalInput).With("$status", StepStatus.Created).With("$at", now.ToUnixMs())
-                .ExecuteNonQuery();
-            return new StepRecord(stepId, taskId, seq, input, additionalInput, null, StepStatus.Created, null, null, false, now, now);
+            return Insert(commands, stepId, taskId, input, additionalInput, null, StepStatus.Created, now);
         }, cancellationToken);
+    }
+
+    /// <summary>Inserts a step as the next of its task's steps inside a write operation; <c>null</c> when the task does not exist.</summary>
+    internal static StepRecord? Insert(SqliteCommandCache commands, string stepId, string taskId, string? input, string? additionalInput, string? name, string status, DateTimeOffset now)
+    {
+        if (commands.Get("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $task RETURNING step_count")
+                .With("$task", taskId).ExecuteScalar() is not long seq)
+        {
+            return null;
+        }
+
+        commands.Get("""
+            INSERT INTO steps (step_id, task_id, seq, input, additional_input, name, status, created_at, updated_at)
+            VALUES ($id, $task, $seq, $input, $extra, $name, $status, $at, $at)
+            """)
+            .With("$id", stepId).With("$task", taskId).With("$seq", seq).With("$input", input)
+            .With("$extra", additionalInput).With("$name", name).With("$status", status).With("$at", now.ToUnixMs())
+            .ExecuteNonQuery();
+        return new StepRecord(stepId, taskId, seq, input, additionalInput, name, status, null, null, false, now, now);
     }
 
     public Task<StepRecord?> GetAsync(string taskId, string stepId, CancellationToken cancellationToken)
@@ -137,7 +143,7 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
         return Task.FromResult<IReadOnlyList<(StepRecord, TaskRecord)>>(items);
     }
 
-    private static StepRecord Read(SqliteDataReader reader, int o) => new(
+    internal static StepRecord Read(SqliteDataReader reader, int o) => new(
         reader.GetString(o),
         reader.GetString(o + 1),
         reader.GetInt64(o + 2),
