@@ -18,6 +18,14 @@ internal static class CliApp
         Recursive = true,
     };
 
+    public const string ApiKeyEnvironmentVariable = "AGENTSERVICE_API_KEY";
+
+    public static readonly Option<string?> ApiKeyOption = new("--api-key")
+    {
+        Description = $"The API key to send (default: ${ApiKeyEnvironmentVariable}); needed when the service runs with --auth apikey.",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> JsonOption = new("--json")
     {
         Description = "Print the service's JSON instead of tables.",
@@ -29,6 +37,7 @@ internal static class CliApp
         var root = new RootCommand("agentsvc: run the AgentService and talk to it.");
         root.Options.Add(UrlOption);
         root.Options.Add(JsonOption);
+        root.Options.Add(ApiKeyOption);
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(TaskCommands.Create(output, error));
         root.Subcommands.Add(StepCommands.Create(output, error));
@@ -37,6 +46,10 @@ internal static class CliApp
         root.Subcommands.Add(AgentCommands.Create(output, error));
         root.Subcommands.Add(SendMessageCommand.Create(output, error));
         root.Subcommands.Add(MessageCommands.Create(output, error));
+        root.Subcommands.Add(AdminCommands.Keys(output, error));
+        root.Subcommands.Add(AdminCommands.Audit(output, error));
+        root.Subcommands.Add(AdminCommands.Secrets(output, error));
+        root.Subcommands.Add(AdminCommands.Config(output, error));
 
         var parsed = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
@@ -76,7 +89,8 @@ internal static class CliApp
             console.Profile.Width = 240;
         }
 
-        using var context = new CliContext(baseUrl, parseResult.GetValue(JsonOption), output, console);
+        var apiKey = parseResult.GetValue(ApiKeyOption) ?? Environment.GetEnvironmentVariable(ApiKeyEnvironmentVariable);
+        using var context = new CliContext(baseUrl, string.IsNullOrWhiteSpace(apiKey) ? null : apiKey.Trim(), parseResult.GetValue(JsonOption), output, console);
         try
         {
             await action(context);

@@ -4,9 +4,9 @@ using Spectre.Console;
 namespace AgentService.Cli;
 
 /// <summary>What every command needs: where the service is, how to print, and the client.</summary>
-internal sealed class CliContext(Uri baseUrl, bool json, TextWriter output, IAnsiConsole console) : IDisposable
+internal sealed class CliContext(Uri baseUrl, string? apiKey, bool json, TextWriter output, IAnsiConsole console) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = baseUrl, Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = new(apiKey is null ? new SocketsHttpHandler() : new ApiKeyHandler(apiKey)) { BaseAddress = baseUrl, Timeout = Timeout.InfiniteTimeSpan };
 
     public Uri BaseUrl => baseUrl;
 
@@ -22,6 +22,8 @@ internal sealed class CliContext(Uri baseUrl, bool json, TextWriter output, IAns
     public RunsClient Runs() => new(_http);
 
     public GatewayClient Gateway() => new(_http);
+
+    public AdminClient Admin() => new(_http);
 
     public void Dispose() => _http.Dispose();
 }

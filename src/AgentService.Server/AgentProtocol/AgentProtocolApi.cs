@@ -1,6 +1,7 @@
 using AgentService.Protocol.AgentProtocol;
 using AgentService.Protocol.Json;
 using AgentService.Server.Errors;
+using AgentService.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentService.Server.AgentProtocol;
@@ -16,8 +17,9 @@ internal static class AgentProtocolApi
 
     public static IEndpointRouteBuilder MapAgentProtocol(this IEndpointRouteBuilder endpoints)
     {
-        MapOperations(endpoints.MapGroup("/ap/v1/agent").WithTags("Agent Protocol"));
-        MapOperations(endpoints.MapGroup($"/agents/{{{AgentRouteParameter}}}/ap/v1/agent").WithTags("Agent Protocol (per agent)"));
+        // Admins, and client keys granted the addressed agent (Security/AccessPolicies).
+        MapOperations(endpoints.MapGroup("/ap/v1/agent").WithTags("Agent Protocol").RequireAuthorization(AccessPolicies.AgentApi));
+        MapOperations(endpoints.MapGroup($"/agents/{{{AgentRouteParameter}}}/ap/v1/agent").WithTags("Agent Protocol (per agent)").RequireAuthorization(AccessPolicies.AgentApi));
         return endpoints;
     }
 
@@ -40,6 +42,7 @@ internal static class AgentProtocolApi
         using var body = await JsonBody.ReadAsync(context.Request, service.Options.MaxJsonBodyBytes, service.Options.MaxJsonDepth, context.RequestAborted);
         var (input, additionalInput) = RequestParsing.ParseInputBody(body);
         var task = await service.CreateTaskAsync(agent, input, additionalInput, context.RequestAborted);
+        AuditTarget.Set(context, $"agent_id={agent.Id} task_id={task.TaskId}");
         return TypedResults.Json(task, ProtocolJsonContext.Wire.AgentTask);
     }
 

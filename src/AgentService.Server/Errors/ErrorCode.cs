@@ -24,6 +24,12 @@ internal enum ErrorCode
     /// <summary>No valid credentials (a run token, an API key).</summary>
     Unauthenticated,
 
+    /// <summary>Valid credentials that do not reach this operation or resource (role, agent grant, run scope).</summary>
+    Forbidden,
+
+    /// <summary>Too many requests for the caller's rate limit; the answer carries <c>Retry-After</c>.</summary>
+    RateLimited,
+
     /// <summary>The service cannot answer now (shutting down, storage unavailable).</summary>
     Unavailable,
 

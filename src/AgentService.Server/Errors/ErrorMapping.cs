@@ -18,6 +18,8 @@ internal static class ErrorMapping
         ErrorCode.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
         ErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
         ErrorCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+        ErrorCode.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorCode.RateLimited => StatusCodes.Status429TooManyRequests,
         ErrorCode.UpstreamFailed => StatusCodes.Status502BadGateway,
         ErrorCode.Conflict => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
@@ -26,6 +28,8 @@ internal static class ErrorMapping
     public static ErrorCode FromStatusCode(int status) => status switch
     {
         StatusCodes.Status401Unauthorized => ErrorCode.Unauthenticated,
+        StatusCodes.Status403Forbidden => ErrorCode.Forbidden,
+        StatusCodes.Status429TooManyRequests => ErrorCode.RateLimited,
         StatusCodes.Status404NotFound => ErrorCode.NotFound,
         StatusCodes.Status405MethodNotAllowed => ErrorCode.MethodNotAllowed,
         StatusCodes.Status413PayloadTooLarge => ErrorCode.PayloadTooLarge,

@@ -24,11 +24,11 @@ internal static class RunStreamApi
     public static IEndpointRouteBuilder MapRunStreams(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/v1/runs/{runId}/stream", (string runId, HttpContext context, IRunStore runs, IEventLog events, RuntimeSignals signals, IHostApplicationLifetime lifetime) =>
-            StreamAsync(runId, context, runs, events, signals, lifetime));
+            StreamAsync(runId, context, runs, events, signals, lifetime)).RequireAuthorization(Security.AccessPolicies.AgentApi);
         endpoints.MapGet("/ap/v1/agent/tasks/{task_id}/events", (string task_id, HttpContext context, AgentProtocolService service, IRunStore runs, IEventLog events, RuntimeSignals signals, IHostApplicationLifetime lifetime) =>
-            TaskStreamAsync(null, task_id, context, service, runs, events, signals, lifetime));
+            TaskStreamAsync(null, task_id, context, service, runs, events, signals, lifetime)).RequireAuthorization(Security.AccessPolicies.AgentApi);
         endpoints.MapGet("/agents/{agent_id}/ap/v1/agent/tasks/{task_id}/events", (string agent_id, string task_id, HttpContext context, AgentProtocolService service, IRunStore runs, IEventLog events, RuntimeSignals signals, IHostApplicationLifetime lifetime) =>
-            TaskStreamAsync(agent_id, task_id, context, service, runs, events, signals, lifetime));
+            TaskStreamAsync(agent_id, task_id, context, service, runs, events, signals, lifetime)).RequireAuthorization(Security.AccessPolicies.AgentApi);
         return endpoints;
     }
 

@@ -2,6 +2,7 @@ using AgentService.Protocol.Gateway;
 using AgentService.Protocol.Json;
 using AgentService.Server.AgentProtocol;
 using AgentService.Server.Hosting;
+using AgentService.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -16,16 +17,18 @@ internal static class GatewayApi
 {
     public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder endpoints)
     {
+        // Calls made as an agent need that agent's key (or an admin's): the body's agent is checked against the key.
+        // Reads take any key; messages only for the agents they are between. Health is open.
         var group = endpoints.MapGroup("/gateway").WithTags("Gateway");
-        group.MapPost("/register", RegisterAsync);
-        group.MapPost("/heartbeat", HeartbeatAsync);
-        group.MapPost("/unregister", UnregisterAsync);
-        group.MapGet("/agents", ListAgentsAsync);
-        group.MapGet("/status/{agent_id}", GetStatusAsync);
-        group.MapPost("/send", SendAsync);
-        group.MapGet("/health", GetHealthAsync);
-        group.MapGet("/messages/{message_id}", GetMessageAsync);
-        group.MapGet("/conversations/{conversation_id}/messages", ListConversationAsync);
+        group.MapPost("/register", RegisterAsync).RequireAuthorization(AccessPolicies.GatewayAgent);
+        group.MapPost("/heartbeat", HeartbeatAsync).RequireAuthorization(AccessPolicies.GatewayAgent);
+        group.MapPost("/unregister", UnregisterAsync).RequireAuthorization(AccessPolicies.GatewayAgent);
+        group.MapGet("/agents", ListAgentsAsync).RequireAuthorization(AccessPolicies.GatewayRead);
+        group.MapGet("/status/{agent_id}", GetStatusAsync).RequireAuthorization(AccessPolicies.GatewayRead);
+        group.MapPost("/send", SendAsync).RequireAuthorization(AccessPolicies.GatewayAgent);
+        group.MapGet("/health", GetHealthAsync).AllowAnonymous();
+        group.MapGet("/messages/{message_id}", GetMessageAsync).RequireAuthorization(AccessPolicies.GatewayAgent);
+        group.MapGet("/conversations/{conversation_id}/messages", ListConversationAsync).RequireAuthorization(AccessPolicies.GatewayAgent);
         return endpoints;
     }
 
@@ -33,20 +36,28 @@ internal static class GatewayApi
     {
         using var body = await ReadBodyAsync(context, limits.Value);
         var (card, url) = GatewayRequestParsing.ParseRegistration(body);
+        context.User.EnsureActsAs(card.AgentId);
+        AuditTarget.Set(context, $"agent_id={card.AgentId}");
         return TypedResults.Json(await service.RegisterAsync(card, url, context.RequestAborted), ProtocolJsonContext.Wire.RegisterAgentResponse);
     }
 
     private static async Task<JsonHttpResult<GatewayStatusResponse>> HeartbeatAsync(HttpContext context, GatewayService service, IOptions<AgentServiceOptions> limits)
     {
         using var body = await ReadBodyAsync(context, limits.Value);
-        await service.HeartbeatAsync(GatewayRequestParsing.ParseAgentId(body), context.RequestAborted);
+        var agentId = GatewayRequestParsing.ParseAgentId(body);
+        context.User.EnsureActsAs(agentId);
+        AuditTarget.Set(context, $"agent_id={agentId}");
+        await service.HeartbeatAsync(agentId, context.RequestAborted);
         return TypedResults.Json(new GatewayStatusResponse { Status = "ok" }, ProtocolJsonContext.Wire.GatewayStatusResponse);
     }
 
     private static async Task<JsonHttpResult<GatewayStatusResponse>> UnregisterAsync(HttpContext context, GatewayService service, IOptions<AgentServiceOptions> limits)
     {
         using var body = await ReadBodyAsync(context, limits.Value);
-        await service.UnregisterAsync(GatewayRequestParsing.ParseAgentId(body), context.RequestAborted);
+        var agentId = GatewayRequestParsing.ParseAgentId(body);
+        context.User.EnsureActsAs(agentId);
+        AuditTarget.Set(context, $"agent_id={agentId}");
+        await service.UnregisterAsync(agentId, context.RequestAborted);
         return TypedResults.Json(new GatewayStatusResponse { Status = "unregistered" }, ProtocolJsonContext.Wire.GatewayStatusResponse);
     }
 
@@ -63,7 +74,9 @@ internal static class GatewayApi
     {
         using var body = await ReadBodyAsync(context, limits.Value);
         var command = GatewayRequestParsing.ParseSend(body);
+        context.User.EnsureActsAs(command.FromAgentId);
         var sent = await service.SendAsync(command, context.RequestAborted);
+        AuditTarget.Set(context, $"message_id={sent.MessageId} to={command.ToAgentId}");
         var status = sent.Status == MessageStatus.Queued ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
         return TypedResults.Json(sent, ProtocolJsonContext.Wire.SendMessageResponse, statusCode: status);
     }
@@ -71,13 +84,32 @@ internal static class GatewayApi
     private static async Task<JsonHttpResult<GatewayHealth>> GetHealthAsync(HttpContext context, GatewayService service) =>
         TypedResults.Json(await service.GetHealthAsync(context.RequestAborted), ProtocolJsonContext.Wire.GatewayHealth);
 
-    private static async Task<JsonHttpResult<GatewayMessage>> GetMessageAsync(HttpContext context, GatewayService service, string message_id) =>
-        TypedResults.Json(await service.GetMessageAsync(message_id, context.RequestAborted), ProtocolJsonContext.Wire.GatewayMessage);
+    private static async Task<JsonHttpResult<GatewayMessage>> GetMessageAsync(HttpContext context, GatewayService service, string message_id)
+    {
+        var message = await service.GetMessageAsync(message_id, context.RequestAborted);
+        EnsureParty(context, message);
+        return TypedResults.Json(message, ProtocolJsonContext.Wire.GatewayMessage);
+    }
 
     private static async Task<JsonHttpResult<ConversationMessagesResponse>> ListConversationAsync(HttpContext context, GatewayService service, string conversation_id)
     {
         var page = RequestParsing.ParsePaging(context.Request.Query);
-        return TypedResults.Json(await service.ListConversationAsync(conversation_id, page, context.RequestAborted), ProtocolJsonContext.Wire.ConversationMessagesResponse);
+        var messages = await service.ListConversationAsync(conversation_id, page, context.RequestAborted);
+        foreach (var message in messages.Messages)
+        {
+            EnsureParty(context, message);
+        }
+
+        return TypedResults.Json(messages, ProtocolJsonContext.Wire.ConversationMessagesResponse);
+    }
+
+    /// <summary>An agent key reads only messages from or to its agent.</summary>
+    private static void EnsureParty(HttpContext context, GatewayMessage message)
+    {
+        if (!context.User.IsAdmin() && !context.User.CanUseAgent(message.FromAgentId) && !context.User.CanUseAgent(message.ToAgentId))
+        {
+            throw new Errors.ServiceException(Errors.ErrorCode.Forbidden, "An agent key reads only the messages from or to its own agent.");
+        }
     }
 
     private static Task<System.Text.Json.JsonDocument?> ReadBodyAsync(HttpContext context, AgentServiceOptions limits) =>

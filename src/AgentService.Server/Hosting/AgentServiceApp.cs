@@ -16,6 +16,8 @@ public static class AgentServiceApp
         ["--agents"] = "AgentService:AgentsFile",
         ["--max-upload-bytes"] = "AgentService:MaxUploadBytes",
         ["--step-wait"] = "AgentService:StepWaitSeconds",
+        ["--auth"] = "AgentService:Auth:Mode",
+        ["--allow-no-auth-on-network"] = "AgentService:Auth:AllowNoneOnNetwork",
     };
 
     /// <summary>Creates the configured application; <paramref name="configure"/> may adjust the builder (tests).</summary>
@@ -33,6 +35,7 @@ public static class AgentServiceApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        Security.AuthInitializer.CheckBinding(app.Configuration, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AgentService.Security"));
         app.MapAgentService();
         app.Lifetime.ApplicationStarted.Register(() =>
         {

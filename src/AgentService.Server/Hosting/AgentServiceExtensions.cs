@@ -7,6 +7,7 @@ using AgentService.Server.Gateway;
 using AgentService.Server.Runs;
 using AgentService.Server.Runs.BuiltIn;
 using AgentService.Server.Runtime;
+using AgentService.Server.Security;
 using AgentService.Server.Storage;
 using AgentService.Server.Storage.Blobs;
 using AgentService.Server.Storage.Postgres;
@@ -33,6 +34,21 @@ public static class AgentServiceExtensions
         services.TryAddSingleton<Security.SecretProtector>();
         services.TryAddSingleton<IAgentSecretStore, SqliteAgentSecretStore>();
         services.AddHostedService<Security.SecretsInitializer>();
+
+        // Authentication (API keys, run tokens), roles and per-agent grants, the audit log, rate limits.
+        services.AddOptions<Security.AuthOptions>().Bind(configuration.GetSection(Security.AuthOptions.SectionName));
+        services.AddOptions<Security.RateLimitOptions>().Bind(configuration.GetSection(Security.RateLimitOptions.SectionName));
+        services.TryAddSingleton<IApiKeyStore, SqliteApiKeyStore>();
+        services.TryAddSingleton<IAuditLog, SqliteAuditLog>();
+        services.TryAddSingleton<IAgentConfigStore, SqliteAgentConfigStore>();
+        services.TryAddSingleton<AgentConfiguration>();
+        services.TryAddSingleton<Security.CredentialVerifier>();
+        services.AddAuthentication(Security.ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Security.ApiKeyAuthenticationHandler>(Security.ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAccessPolicies();
+        services.AddRateLimiter(_ => { });
+        services.AddRateLimits();
+        services.AddHostedService<Security.AuthInitializer>();
 
         // The node's SQLite database always exists: the gateway and the run stores live there in this release.
         // With a PostgreSQL connection string the Agent Protocol stores (tasks, steps, artifacts, blobs) move to
@@ -96,11 +112,18 @@ public static class AgentServiceExtensions
 
         // Likewise a webhook URL of the agents file that the gateway refuses.
         _ = app.Services.GetRequiredService<GatewayService>().HostedAgentCards();
-        // The error edge wraps routing, so unknown routes and wrong methods get JSON bodies too.
+        // The audit sits outside the error edge so it records the status the client got; the error edge wraps
+        // routing, so unknown routes and wrong methods get JSON bodies too. Authentication comes before the rate
+        // limiter (buckets are per key) and authorization (every endpoint has a policy; unmapped ones are admin-only).
+        app.UseMiddleware<Security.AuditMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapHealth();
+        app.MapSecurity();
         app.MapAgentProtocol();
         if (app.Services.GetService<RuntimeServices>() is not null)
         {

@@ -7,7 +7,7 @@ internal static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/healthz", () => TypedResults.Text("""{"status":"ok"}""", "application/json"));
+        endpoints.MapGet("/healthz", () => TypedResults.Text("""{"status":"ok"}""", "application/json")).AllowAnonymous();
         endpoints.MapGet("/readyz", async Task<IResult> (IStorageHealth storage, CancellationToken cancellationToken) =>
         {
             bool ready;
@@ -23,7 +23,7 @@ internal static class HealthApi
             return ready
                 ? TypedResults.Text("""{"status":"ready"}""", "application/json")
                 : TypedResults.Text("""{"status":"unavailable"}""", "application/json", statusCode: StatusCodes.Status503ServiceUnavailable);
-        });
+        }).AllowAnonymous();
         return endpoints;
     }
 }

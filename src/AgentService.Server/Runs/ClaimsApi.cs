@@ -20,15 +20,18 @@ internal static class ClaimsApi
 {
     public static IEndpointRouteBuilder MapClaims(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/v1/agents/{agentId}/claims", ClaimAsync).WithTags("Runs");
+        endpoints.MapPost("/v1/agents/{agentId}/claims", ClaimAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.Worker);
         return endpoints;
     }
 
     private static async Task<IResult> ClaimAsync(string agentId, HttpContext context, AgentCatalog agents, IRunStore runs, RuntimeSignals signals,
-        TimeProvider time, IOptions<RuntimeOptions> options, IOptions<Hosting.AgentServiceOptions> serviceOptions)
+        TimeProvider time, IOptions<RuntimeOptions> options, IOptions<Hosting.AgentServiceOptions> serviceOptions, IOptions<Security.AuthOptions> auth)
     {
         var cancellationToken = context.RequestAborted;
-        if (options.Value.WorkerToken is { Length: > 0 } expected)
+
+        // In apikey mode the agent's own key is the worker's credential (policy Worker); the shared worker token is
+        // for mode none.
+        if (auth.Value.Mode == Security.AuthMode.None && options.Value.WorkerToken is { Length: > 0 } expected)
         {
             var given = RunTokens.FromHeader(context.Request.Headers.Authorization) ?? "";
             if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))

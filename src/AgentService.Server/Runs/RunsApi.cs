@@ -16,11 +16,12 @@ internal static class RunsApi
 {
     public static IEndpointRouteBuilder MapRuns(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/v1/runs").WithTags("Runs");
+        // Admins and client keys granted the run's agent; a runtime uploads its artifacts with its run token.
+        var group = endpoints.MapGroup("/v1/runs").WithTags("Runs").RequireAuthorization(Security.AccessPolicies.AgentApi);
         group.MapGet("/{runId}", GetRunAsync);
         group.MapGet("/{runId}/events", ListEventsAsync);
-        group.MapPost("/{runId}/artifacts", UploadArtifactAsync);
         group.MapPost("/{runId}/cancel", CancelAsync);
+        endpoints.MapPost("/v1/runs/{runId}/artifacts", UploadArtifactAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.RunToken);
         return endpoints;
     }
 
@@ -194,18 +195,7 @@ internal static class RunsApi
     /// <c>artifact.created</c> event then links it to the step that produced it.</summary>
     private static async Task<IResult> UploadArtifactAsync(string runId, HttpContext context, IRunStore runs, AgentProtocolService service, CancellationToken cancellationToken)
     {
-        var token = RunTokens.FromHeader(context.Request.Headers.Authorization);
-        var tokenRun = token is null ? null : await runs.FindRunByTokenAsync(RunTokens.Hash(token), cancellationToken);
-        if (tokenRun is null)
-        {
-            throw new ServiceException(ErrorCode.Unauthenticated, "A valid run token is required: Authorization: Bearer <run token>.");
-        }
-
-        if (tokenRun != runId)
-        {
-            throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
-        }
-
+        // The RunToken policy let through only this run's token (or an admin).
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         var agent = service.ResolveAgent(run.AgentId);
         var artifact = await ArtifactUpload.ReceiveAsync(context, service, agent, run.RootRunId, agentCreated: true);

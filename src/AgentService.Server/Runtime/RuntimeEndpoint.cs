@@ -8,11 +8,12 @@ internal static class RuntimeEndpoint
 {
     public static IEndpointRouteBuilder MapRuntime(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.Map("/runtime", HandleAsync);
+        // The run token is checked here, not by an API key policy: it is the runtime's only credential.
+        endpoints.Map("/runtime", HandleAsync).AllowAnonymous();
         return endpoints;
     }
 
-    private static async Task HandleAsync(HttpContext context, RuntimeServices services, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
+    private static async Task HandleAsync(HttpContext context, RuntimeServices services, Security.CredentialVerifier verifier, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -20,10 +21,10 @@ internal static class RuntimeEndpoint
         }
 
         var token = RunTokens.FromHeader(context.Request.Headers.Authorization);
-        var runId = token is null ? null : await services.Runs.FindRunByTokenAsync(RunTokens.Hash(token), context.RequestAborted);
+        var runId = token is null ? null : await verifier.VerifyRunTokenAsync(token, context.RequestAborted);
         if (runId is null)
         {
-            throw new ServiceException(ErrorCode.Unauthenticated, "A valid run token is required: Authorization: Bearer <run token>.");
+            throw new ServiceException(ErrorCode.Unauthenticated, "A valid run token of an unfinished run is required: Authorization: Bearer <run token>.");
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();

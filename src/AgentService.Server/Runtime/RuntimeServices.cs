@@ -15,6 +15,7 @@ internal sealed class RuntimeServices(
     IAgentSecretStore secrets,
     Security.SecretProtector protector,
     AgentCatalog agents,
+    AgentConfiguration configuration,
     RuntimeSignals signals,
     StepNotifier steps,
     TimeProvider time,
@@ -35,6 +36,8 @@ internal sealed class RuntimeServices(
     public Security.SecretProtector Protector => protector;
 
     public AgentCatalog Agents => agents;
+
+    public AgentConfiguration Configuration => configuration;
 
     public RuntimeSignals Signals => signals;
 

@@ -117,6 +117,7 @@ internal sealed partial class RuntimeSession
 
         _services.Signals.Bind(runId, connectionId, this);
         Log.RuntimeAttached(_logger, runId, attempt.AttemptId, connectionId, epoch, reconnect);
+        var (_, configVersion, _) = await _services.Configuration.GetAsync(agent, cancellationToken);
         await SendResultAsync(id, w =>
         {
             w.WriteString("runtimeConnectionId", connectionId);
@@ -124,7 +125,7 @@ internal sealed partial class RuntimeSession
             w.WriteString("runId", runId);
             w.WriteNumber("heartbeatIntervalMs", Options.HeartbeatIntervalMs);
             w.WriteString("leaseExpiresAt", Timestamp(attempt.LeaseExpiresAt!.Value));
-            w.WriteString("configVersion", NewConfigVersion(agent));
+            w.WriteString("configVersion", configVersion);
             w.WriteStartArray("effectiveSdkCapabilities");
             foreach (var d in effective)
             {
@@ -236,16 +237,11 @@ internal sealed partial class RuntimeSession
         RequireConnection(parameters);
         RequireRun(Params.RequiredId(parameters, "runId", IdPrefixes.Run));
         RequireCapability("config.read");
+        var (config, _, _) = await _services.Configuration.GetAsync(_agent!, cancellationToken);
         await SendResultAsync(id, w =>
         {
-            w.WriteStartObject("config");
-            foreach (var (key, value) in _agent!.Config)
-            {
-                w.WritePropertyName(key);
-                value.WriteTo(w);
-            }
-
-            w.WriteEndObject();
+            w.WritePropertyName("config");
+            config.WriteTo(w);
         }, cancellationToken);
     }
 

@@ -323,12 +323,6 @@ internal sealed partial class RuntimeSession : IDisposable
 
     internal static Action<Utf8JsonWriter> Pointer(string pointer) => w => w.WriteString("pointer", pointer);
 
-    private static string NewConfigVersion(AgentDefinition agent)
-    {
-        var json = JsonSerializer.Serialize(agent.Config, AgentsJsonContext.Default.DictionaryStringJsonElement);
-        return "cfg-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..12];
-    }
-
     /// <summary>Sends one JSON-RPC frame (sends are serialized: a WebSocket takes one at a time).</summary>
     private async Task SendFrameAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {

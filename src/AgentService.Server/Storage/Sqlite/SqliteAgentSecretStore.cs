@@ -18,6 +18,36 @@ internal sealed class SqliteAgentSecretStore(SqliteDatabase database, TimeProvid
         }, cancellationToken);
     }
 
+    public Task SetAsync(string agentId, string name, string protectedValue, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.Writer.WriteAsync(
+            commands => commands.Get("INSERT INTO agent_secrets (agent_id, name, value, updated_at) VALUES ($agent, $name, $value, $at) ON CONFLICT (agent_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+                .With("$agent", agentId).With("$name", name).With("$value", protectedValue).With("$at", now.ToUnixMs()).ExecuteNonQuery(),
+            cancellationToken);
+    }
+
+    public async Task<bool> DeleteAsync(string agentId, string name, CancellationToken cancellationToken) =>
+        await database.Writer.WriteAsync(
+            commands => commands.Get("DELETE FROM agent_secrets WHERE agent_id = $agent AND name = $name").With("$agent", agentId).With("$name", name).ExecuteNonQuery(),
+            cancellationToken) > 0;
+
+    public Task<IReadOnlyList<(string Name, DateTimeOffset UpdatedAt)>> ListNamesAsync(string agentId, CancellationToken cancellationToken)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, updated_at FROM agent_secrets WHERE agent_id = $agent ORDER BY name";
+        command.With("$agent", agentId);
+        using var reader = command.ExecuteReader();
+        var names = new List<(string, DateTimeOffset)>();
+        while (reader.Read())
+        {
+            names.Add((reader.GetString(0), reader.GetTimestamp(1)));
+        }
+
+        return Task.FromResult<IReadOnlyList<(string Name, DateTimeOffset UpdatedAt)>>(names);
+    }
+
     public Task<IReadOnlyDictionary<string, string>> GetAsync(string agentId, CancellationToken cancellationToken)
     {
         using var connection = database.OpenRead();

@@ -184,5 +184,41 @@ internal static class SqliteMigrations
         (5, "claims find unclaimed runs through an index", """
             CREATE INDEX runs_agent_claim ON runs (agent_id, attempt_count, created_at);
             """),
+        (6, "api keys, agent config, append-only audit log", """
+            CREATE TABLE api_keys (
+                key_id     TEXT PRIMARY KEY,
+                hash       TEXT NOT NULL,
+                name       TEXT NULL,
+                role       TEXT NOT NULL,
+                agents     TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NULL,
+                revoked_at INTEGER NULL
+            ) WITHOUT ROWID;
+
+            CREATE TABLE agent_config (
+                agent_id   TEXT PRIMARY KEY,
+                config     TEXT NOT NULL,
+                version    INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+
+            CREATE TABLE audit_log (
+                seq         INTEGER PRIMARY KEY,
+                time        INTEGER NOT NULL,
+                actor       TEXT NOT NULL,
+                action      TEXT NOT NULL,
+                target      TEXT NULL,
+                outcome     TEXT NOT NULL,
+                status      INTEGER NULL,
+                trace_id    TEXT NULL,
+                remote_addr TEXT NULL,
+                detail      TEXT NULL
+            );
+            CREATE INDEX audit_log_time ON audit_log (time);
+            CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            """),
     ];
 }

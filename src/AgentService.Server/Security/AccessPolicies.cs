@@ -1,0 +1,138 @@
+using AgentService.Server.Agents;
+using AgentService.Server.Storage;
+using Microsoft.AspNetCore.Authorization;
+
+namespace AgentService.Server.Security;
+
+/// <summary>
+/// The authorization policies every endpoint is mapped with. An endpoint mapped without one falls back to
+/// <see cref="Admin"/>: a new endpoint is closed until someone opens it on purpose.
+/// </summary>
+internal static class AccessPolicies
+{
+    /// <summary>Keys, audit, agents' secrets and config.</summary>
+    public const string Admin = "admin";
+
+    /// <summary>The Agent Protocol and run APIs of one agent: admin, or a client key granted the agent.</summary>
+    public const string AgentApi = "agent-api";
+
+    /// <summary>Claiming an agent's runs: admin, or that agent's own key.</summary>
+    public const string Worker = "worker";
+
+    /// <summary>Gateway calls made as an agent (register, heartbeat, unregister, send); the API checks the body's agent.</summary>
+    public const string GatewayAgent = "gateway-agent";
+
+    /// <summary>Reading the gateway's registry: any key.</summary>
+    public const string GatewayRead = "gateway-read";
+
+    /// <summary>A runtime's calls for its run (run token), or an admin.</summary>
+    public const string RunToken = "run-token";
+
+    public static IServiceCollection AddAccessPolicies(this IServiceCollection services)
+    {
+        services.AddSingleton<IAuthorizationHandler, AgentScopeHandler>();
+        services.AddSingleton<IAuthorizationHandler, RunScopeHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessDeniedWriter>();
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(Policy(Roles.Admin))
+            .AddPolicy(Admin, Policy(Roles.Admin))
+            .AddPolicy(AgentApi, Policy([new AgentScopeRequirement()], Roles.Admin, Roles.Client))
+            .AddPolicy(Worker, Policy([new AgentScopeRequirement()], Roles.Admin, Roles.Agent))
+            .AddPolicy(GatewayAgent, Policy(Roles.Admin, Roles.Agent))
+            .AddPolicy(GatewayRead, Policy(Roles.Admin, Roles.Client, Roles.Agent))
+            .AddPolicy(RunToken, Policy([new RunScopeRequirement()], Roles.Admin, Roles.Run));
+        return services;
+    }
+
+    private static AuthorizationPolicy Policy(params string[] roles) => Policy([], roles);
+
+    private static AuthorizationPolicy Policy(IAuthorizationRequirement[] requirements, params string[] roles)
+    {
+        var builder = new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole(roles);
+        foreach (var requirement in requirements)
+        {
+            builder.AddRequirements(requirement);
+        }
+
+        return builder.Build();
+    }
+}
+
+/// <summary>The caller must be allowed the agent the request addresses (<see cref="Caller.CanUseAgent"/>).</summary>
+internal sealed class AgentScopeRequirement : IAuthorizationRequirement;
+
+/// <summary>A run token must be for the run the request addresses.</summary>
+internal sealed class RunScopeRequirement : IAuthorizationRequirement;
+
+/// <summary>
+/// Finds the agent a request addresses — the <c>agent_id</c>/<c>agentId</c> route value, the agent of the
+/// <c>runId</c> route value's run, or the default agent for the unprefixed Agent Protocol routes — and checks the
+/// caller may use it. A run that does not exist passes, so the endpoint answers its own 404.
+/// </summary>
+internal sealed class AgentScopeHandler(AgentCatalog agents, IServiceProvider services) : AuthorizationHandler<AgentScopeRequirement>
+{
+    private readonly IRunStore? _runs = services.GetService<IRunStore>();
+
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, AgentScopeRequirement requirement)
+    {
+        if (context.User.IsAdmin())
+        {
+            context.Succeed(requirement);
+            return;
+        }
+
+        if (context.Resource is not HttpContext http)
+        {
+            return;
+        }
+
+        var values = http.Request.RouteValues;
+        string? agentId = (values["agent_id"] ?? values["agentId"]) as string;
+        if (agentId is null && values["runId"] is string runId && _runs is not null)
+        {
+            var run = await _runs.GetRunAsync(runId, http.RequestAborted);
+            if (run is null)
+            {
+                context.Succeed(requirement);
+                return;
+            }
+
+            agentId = run.AgentId;
+        }
+
+        if (agentId is null && http.Request.Path.StartsWithSegments("/ap", StringComparison.OrdinalIgnoreCase))
+        {
+            agentId = agents.Default.Id;
+        }
+
+        if (agentId is not null && context.User.CanUseAgent(agentId))
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            context.Fail(new AuthorizationFailureReason(this, agentId is null
+                ? "This key does not reach this resource."
+                : $"This key is not granted agent '{agentId}'."));
+        }
+    }
+}
+
+/// <summary>A run token reaches its own run (the <c>runId</c> route value); admins reach every run.</summary>
+internal sealed class RunScopeHandler : AuthorizationHandler<RunScopeRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, RunScopeRequirement requirement)
+    {
+        if (context.User.IsAdmin()
+            || (context.Resource is HttpContext http && http.Request.RouteValues["runId"] is string runId && runId == context.User.RunId()))
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            context.Fail(new AuthorizationFailureReason(this, "The run token does not cover this run."));
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using AgentService.Server.Errors;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace AgentService.Server.Security;
+
+/// <summary>
+/// HTTP rate limits with ASP.NET Core rate limiting: two token buckets chained — one per API key (per run for run
+/// tokens, per remote address for unauthenticated callers) and one per agent — answered with a JSON 429 and
+/// <c>Retry-After</c>. On by default in <c>apikey</c> mode; health endpoints are never limited.
+/// </summary>
+internal static class RateLimits
+{
+    public static IServiceCollection AddRateLimits(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IOptions<AuthOptions>>((limiter, limits, auth) =>
+        {
+            var settings = limits.Value;
+            if (!(settings.Enabled ?? auth.Value.Mode == AuthMode.ApiKey))
+            {
+                return;
+            }
+
+            limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                PartitionedRateLimiter.Create<HttpContext, string>(context => KeyPartition(context) is { } key
+                    ? Bucket(key, settings.PerKey)
+                    : RateLimitPartition.GetNoLimiter("")),
+                PartitionedRateLimiter.Create<HttpContext, string>(context => AgentPartition(context) is { } agent
+                    ? Bucket("agent:" + agent, settings.PerAgent)
+                    : RateLimitPartition.GetNoLimiter("")));
+            limiter.OnRejected = async (rejected, cancellationToken) =>
+            {
+                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+                rejected.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                AuditTarget.SetDetail(rejected.HttpContext, "rate limited");
+                await ErrorResponseWriter.WriteAsync(rejected.HttpContext, ErrorCode.RateLimited, $"Too many requests: retry after {retryAfter} s.");
+            };
+        });
+        return services;
+    }
+
+    private static RateLimitPartition<string> Bucket(string key, RateLimitOptions.TokenBucket bucket) =>
+        bucket.TokensPerSecond <= 0
+            ? RateLimitPartition.GetNoLimiter(key)
+            : RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(1, bucket.Burst),
+                TokensPerPeriod = bucket.TokensPerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+
+    private static string? KeyPartition(HttpContext context)
+    {
+        if (IsHealth(context))
+        {
+            return null;
+        }
+
+        var user = context.User;
+        return user.KeyId() is { } keyId ? "key:" + keyId
+            : user.RunId() is { } runId ? "run:" + runId
+            : "addr:" + context.Connection.RemoteIpAddress;
+    }
+
+    private static string? AgentPartition(HttpContext context)
+    {
+        if (IsHealth(context))
+        {
+            return null;
+        }
+
+        var values = context.Request.RouteValues;
+        if ((values["agent_id"] ?? values["agentId"]) is string agent)
+        {
+            return agent;
+        }
+
+        // An agent key's own agent (gateway calls carry the agent in the body).
+        return context.User.IsInRole(Roles.Agent) ? context.User.FindFirst(Caller.AgentClaim)?.Value : null;
+    }
+
+    private static bool IsHealth(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/healthz") || context.Request.Path.StartsWithSegments("/readyz")
+        || context.Request.Path.StartsWithSegments("/gateway/health");
+}
