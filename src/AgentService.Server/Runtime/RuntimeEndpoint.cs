@@ -28,7 +28,7 @@ internal static class RuntimeEndpoint
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        using var session = new RuntimeSession(socket, runId, services, loggers.CreateLogger<RuntimeSession>());
+        using var session = new RuntimeSession(socket, runId, services, loggers.CreateLogger<RuntimeSession>(), context.Connection.RemoteIpAddress?.ToString());
         await session.RunAsync(lifetime.ApplicationStopping);
     }
 }

@@ -19,7 +19,9 @@ internal sealed class RuntimeServices(
     RuntimeSignals signals,
     StepNotifier steps,
     TimeProvider time,
-    IOptions<RuntimeOptions> options)
+    IOptions<RuntimeOptions> options,
+    IAuditLog audit,
+    IOptions<Security.RateLimitOptions> rateLimits)
 {
     public IRunStore Runs => runs;
 
@@ -46,4 +48,8 @@ internal sealed class RuntimeServices(
     public TimeProvider Time => time;
 
     public RuntimeOptions Options => options.Value;
+
+    public IAuditLog Audit => audit;
+
+    public Security.RateLimitOptions RateLimits => rateLimits.Value;
 }

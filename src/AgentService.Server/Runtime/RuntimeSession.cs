@@ -56,12 +56,14 @@ internal sealed partial class RuntimeSession : IDisposable
     private string _closeReason = "";
     private Task? _pump;
 
-    public RuntimeSession(WebSocket socket, string tokenRunId, RuntimeServices services, ILogger logger)
+    public RuntimeSession(WebSocket socket, string tokenRunId, RuntimeServices services, ILogger logger, string? remoteAddress = null)
     {
         _socket = socket;
         _tokenRunId = tokenRunId;
         _services = services;
         _logger = logger;
+        _remoteAddress = remoteAddress;
+        _frameLimiter = NewFrameLimiter(services.RateLimits.RuntimeFrames);
     }
 
     private RuntimeOptions Options => _services.Options;
@@ -112,7 +114,15 @@ internal sealed partial class RuntimeSession : IDisposable
                     return;
                 }
 
-                await HandleFrameAsync(message.WrittenMemory, token);
+                if (_frameLimiter is not null && !_frameLimiter.AttemptAcquire().IsAcquired)
+                {
+                    await RefuseRateLimitedAsync(message.WrittenMemory, token);
+                }
+                else
+                {
+                    await HandleFrameAsync(message.WrittenMemory, token);
+                }
+
                 message.ResetWrittenCount();
             }
         }
@@ -172,6 +182,7 @@ internal sealed partial class RuntimeSession : IDisposable
     public void Dispose()
     {
         _closing.Dispose();
+        _frameLimiter?.Dispose();
         _deliverySignal.Dispose();
         _sendLock.Dispose();
     }
@@ -265,9 +276,11 @@ internal sealed partial class RuntimeSession : IDisposable
             try
             {
                 await DispatchAsync(methodName, id, parameters, root, cancellationToken);
+                AuditSuccess(methodName, parameters);
             }
             catch (RuntimeProtocolException ex)
             {
+                AuditRefusal(methodName, parameters, ex);
                 await SendErrorAsync(id, ex.Code, ex.Message, ex.Details, cancellationToken);
                 if (ex.CloseCode is { } close)
                 {
