@@ -98,4 +98,33 @@ public sealed class OpenAIAgentTests
         Assert.Equal("incomplete", events.Single(e => e.GetProperty("type").GetString() == "message.completed").GetProperty("data").GetProperty("status").GetString());
         Assert.Empty(fixture.Host.Errors);
     }
+
+    [Fact]
+    public async Task ReasoningAndAFunctionCall_AreStoredWithTheProvidersIds()
+    {
+        await using var provider = await FakeOpenAIProvider.StartAsync(Recording("openai-responses-reasoning-tool.sse"));
+        await using var fixture = await RuntimeFixture.StartAsync(AgentJson(provider.BaseUrl));
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "weather in Paris?", Prefix);
+
+        var step = await Api.PostJsonAsync(fixture.Http, $"{Prefix}/tasks/{taskId}/steps", "{}");
+
+        Assert.Equal(("completed", ""), (step.GetProperty("status").GetString(), step.GetProperty("output").GetString()));
+        using (var body = JsonDocument.Parse(Assert.Single(provider.Requests).Body))
+        {
+            Assert.Equal("weather in Paris?", body.RootElement.GetProperty("input")[0].GetProperty("content").GetString()); // the task's input
+        }
+
+        var events = await EventsAsync(fixture.Http, taskId);
+        var types = events.Select(e => e.GetProperty("type").GetString()).ToList();
+        Assert.Equal(3, types.Count(t => t == "tool.call.arguments.delta"));
+        Assert.Equal(2, types.Count(t => t == "reasoning.delta"));
+        var reasoning = events.Single(e => e.GetProperty("type").GetString() == "reasoning.completed").GetProperty("data");
+        Assert.Equal("gAAAAABor8Q_enc-example", reasoning.GetProperty("providerMetadata").GetProperty("openai.responses").GetProperty("encryptedContent").GetString());
+        var requested = events.Single(e => e.GetProperty("type").GetString() == "tool.call.requested").GetProperty("data");
+        Assert.Equal(("get_weather", "Paris", "runtime"), (requested.GetProperty("toolName").GetString(), requested.GetProperty("arguments").GetProperty("city").GetString(), requested.GetProperty("executor").GetString()));
+        Assert.Equal(("call_Xk4wPq0ZbJ9mN2sT7uV1yA3c", "fc_68af1c40a8e88193a0c1d2e3f4a5b6c7"), (requested.GetProperty("providerRef").GetProperty("callId").GetString(), requested.GetProperty("providerRef").GetProperty("itemId").GetString()));
+        var modelFinished = events.Last(e => e.GetProperty("type").GetString() == "step.finished" && e.GetProperty("data").TryGetProperty("providerRef", out _)).GetProperty("data");
+        Assert.Equal(("tool_calls", 128L), (modelFinished.GetProperty("finishReason").GetProperty("unified").GetString(), modelFinished.GetProperty("usage").GetProperty("outputTokens").GetProperty("reasoning").GetInt64()));
+        Assert.Empty(fixture.Host.Errors);
+    }
 }
