@@ -174,7 +174,7 @@ public abstract class ProviderStreamAdapter
     }
 
     /// <summary>Ends the call: <c>step.finished</c> (when step events are on) and the final state.</summary>
-    protected void FinishStep(List<OutputEventDraft> output, string status, FinishReason? finishReason, ErrorInfo? error = null, JsonElement? providerMetadata = null)
+    protected void FinishStep(List<OutputEventDraft> output, string status, FinishReason? finishReason, ErrorInfo? error = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         if (IsFinished)
@@ -199,7 +199,6 @@ public abstract class ProviderStreamAdapter
             Usage = Usage,
             Error = error,
             ProviderRef = Ref(),
-            ProviderMetadata = providerMetadata,
         }));
     }
 
