@@ -27,6 +27,12 @@ internal static class Api
         return await ReadJsonAsync(response, expected);
     }
 
+    public static async Task<JsonElement> PutJsonAsync(HttpClient http, string path, string json, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var response = await http.PutAsync(path, Json(json));
+        return await ReadJsonAsync(response, expected);
+    }
+
     public static async Task<JsonElement> GetJsonAsync(HttpClient http, string path, HttpStatusCode expected = HttpStatusCode.OK)
     {
         using var response = await http.GetAsync(path);

@@ -1,5 +1,4 @@
 using AgentService.Server.Errors;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 
@@ -19,7 +18,7 @@ internal sealed class AccessDeniedWriter : IAuthorizationMiddlewareResultHandler
 
         if (authorizeResult.Challenged)
         {
-            var failure = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
+            var failure = AuditTarget.GetDetail(context);
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await ErrorResponseWriter.WriteAsync(context, ErrorCode.Unauthenticated,
                 failure ?? $"An API key is required: 'Authorization: Bearer <key>' or '{ApiKeyAuthenticationHandler.ApiKeyHeader}: <key>'.");
@@ -27,6 +26,7 @@ internal sealed class AccessDeniedWriter : IAuthorizationMiddlewareResultHandler
         }
 
         var reason = authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault();
+        AuditTarget.SetDetail(context, reason ?? "role not allowed");
         await ErrorResponseWriter.WriteAsync(context, ErrorCode.Forbidden,
             reason ?? $"This key's role does not allow {context.Request.Method} {context.Request.Path}.");
     }

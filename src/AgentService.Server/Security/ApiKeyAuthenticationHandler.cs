@@ -29,7 +29,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             var runId = await verifier.VerifyRunTokenAsync(presented, Context.RequestAborted);
             return runId is null
-                ? AuthenticateResult.Fail("The run token is unknown, or its run has ended.")
+                ? Fail("The run token is unknown, or its run has ended.")
                 : Success(Caller.Principal($"run:{runId}", Roles.Run, keyId: null, agents: [], runId));
         }
 
@@ -45,13 +45,20 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         var key = await verifier.VerifyKeyAsync(presented, Context.RequestAborted);
         return key is null
-            ? AuthenticateResult.Fail("The API key is unknown, expired or revoked.")
+            ? Fail("The API key is unknown, expired or revoked.")
             : Success(Caller.Principal($"key:{key.KeyId}", key.Role, key.KeyId, key.Agents, runId: null));
     }
 
     /// <summary>The credential of the request: <c>Authorization: Bearer</c>, else <c>X-API-Key</c>.</summary>
     public static string? Presented(HttpRequest request) =>
         RunTokens.FromHeader(request.Headers.Authorization) ?? (request.Headers[ApiKeyHeader].ToString() is { Length: > 0 } key ? key.Trim() : null);
+
+    /// <summary>Fails, keeping the reason for the 401 body and the audit entry.</summary>
+    private AuthenticateResult Fail(string reason)
+    {
+        AuditTarget.SetDetail(Context, reason);
+        return AuthenticateResult.Fail(reason);
+    }
 
     private static AuthenticateResult Success(System.Security.Claims.ClaimsPrincipal principal) =>
         AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

@@ -5,17 +5,21 @@ using AgentService.Server.Storage.Sqlite;
 namespace AgentService.Server.Security;
 
 /// <summary>
-/// At start: stores the agents file's secrets encrypted under the current key (the file is their source), and
+/// At start: stores the agents file's secrets encrypted under the current key (added to or replacing those of the
+/// same name; secrets set through the admin API stay), and
 /// re-encrypts every stored gateway webhook secret that is under a previous key (key rotation).
 /// </summary>
 internal sealed class SecretsInitializer(AgentCatalog agents, IAgentSecretStore secrets, SqliteDatabase database, SecretProtector protector) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The file sets the secrets it names; secrets set through the admin API are kept.
         foreach (var agent in agents.All)
         {
-            var protectedValues = agent.Secrets.ToDictionary(s => s.Key, s => protector.Protect(s.Value), StringComparer.Ordinal);
-            await secrets.ReplaceAsync(agent.Id, protectedValues, cancellationToken);
+            foreach (var (name, value) in agent.Secrets)
+            {
+                await secrets.SetAsync(agent.Id, name, protector.Protect(value), cancellationToken);
+            }
         }
 
         await RotateWebhookSecretsAsync(cancellationToken);

@@ -1,0 +1,354 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentService.FunctionalTests.Runtime;
+using AgentService.Server.Hosting;
+using AgentService.Tests.Common;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentService.FunctionalTests.Security;
+
+/// <summary>API keys (lifecycle, expiry, revocation), the audit log, rate limits, the refusal to run without
+/// authentication on a network address, run tokens that end with their run, and the admin secret/config APIs as a
+/// runtime sees them — each through the real HTTP and WebSocket interfaces.</summary>
+[Trait("Storage", "SqliteOnly")]
+public sealed class AccessControlTests
+{
+    [Fact]
+    public async Task Keys_AreShownOnce_ListedWithoutSecrets_RevokedAtOnce_AndExpire()
+    {
+        var clock = new ManualTimeProvider();
+        await using var host = await ServiceHost.StartConfiguredAsync(b => b.Services.AddSingleton<TimeProvider>(clock), null, "--auth", "apikey");
+        using var admin = AdminClient(host);
+
+        var created = await Api.PostJsonAsync(admin, "v1/keys", """{"role":"client","agents":["echo"],"name":"ci","expiresAt":"2100-01-01T00:00:00Z"}""", HttpStatusCode.Created);
+        var key = created.GetProperty("key").GetString()!;
+        var keyId = created.GetProperty("keyId").GetString()!;
+        Assert.StartsWith($"ask_{keyId}_", key);
+        Assert.Equal("client", created.GetProperty("role").GetString());
+
+        using var client = Client(host, key);
+        await Api.CreateTaskAsync(client, "with a client key", "ap/v1/agent");
+
+        // X-API-Key works as well as Bearer.
+        using (var viaHeader = new HttpRequestMessage(HttpMethod.Get, "ap/v1/agent/tasks"))
+        {
+            viaHeader.Headers.Add("X-API-Key", key);
+            using var response = await host.CreateClient().SendAsync(viaHeader);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var list = await Api.GetJsonAsync(admin, "v1/keys");
+        var listed = list.GetProperty("items").EnumerateArray().Single(k => k.GetProperty("keyId").GetString() == keyId);
+        Assert.False(listed.TryGetProperty("key", out _));
+        Assert.DoesNotContain(key, list.GetRawText(), StringComparison.Ordinal);
+        Assert.True(listed.GetProperty("active").GetBoolean());
+        Assert.Equal("ci", listed.GetProperty("name").GetString());
+
+        using (var revoke = await admin.DeleteAsync($"v1/keys/{keyId}"))
+        {
+            var body = await Api.ReadJsonAsync(revoke, HttpStatusCode.OK);
+            Assert.False(body.GetProperty("active").GetBoolean());
+            Assert.Equal(JsonValueKind.String, body.GetProperty("revokedAt").ValueKind);
+        }
+
+        using (var afterRevoke = await client.GetAsync("ap/v1/agent/tasks"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, afterRevoke.StatusCode);
+            Assert.Contains("revoked", await afterRevoke.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // A key with an expiry stops working when the clock passes it (and the key cache time).
+        var expiring = await Api.PostJsonAsync(admin, "v1/keys", $$"""{"role":"client","agents":["*"],"expiresAt":"{{clock.GetUtcNow().AddHours(1):yyyy-MM-ddTHH:mm:ssZ}}"}""", HttpStatusCode.Created);
+        using var short1 = Client(host, expiring.GetProperty("key").GetString()!);
+        using (var before = await short1.GetAsync("ap/v1/agent/tasks"))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromHours(2));
+        using (var after = await short1.GetAsync("ap/v1/agent/tasks"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        }
+
+        // Bad key requests are 422 naming the field, and create nothing.
+        var before422 = (await Api.GetJsonAsync(admin, "v1/keys")).GetProperty("pagination").GetProperty("totalItems").GetInt32();
+        foreach (var (body, field) in new[]
+        {
+            ("""{"role":"root"}""", "role"),
+            ("""{"role":"client"}""", "agents"),
+            ("""{"role":"agent","agents":["a","b"]}""", "agents"),
+            ("""{"role":"admin","agents":["a"]}""", "agents"),
+            ("""{"role":"client","agents":["../x"]}""", "agents"),
+            ("""{"role":"client","agents":["*"],"expiresAt":"2001-01-01T00:00:00Z"}""", "expiresAt"),
+            ("""{"role":"client","agents":["*"],"expiresAt":"tomorrow"}""", "expiresAt"),
+            ("""{"role":"client","agents":["*"],"colour":"red"}""", "colour"),
+        })
+        {
+            using var response = await admin.PostAsync("v1/keys", Api.Json(body));
+            await Api.AssertInvalidAsync(response, field);
+        }
+
+        Assert.Equal(before422, (await Api.GetJsonAsync(admin, "v1/keys")).GetProperty("pagination").GetProperty("totalItems").GetInt32());
+    }
+
+    [Fact]
+    public async Task AuditLog_RecordsChangesAndRefusals_FiltersByActorActionAndTime_AndIsAppendOnly()
+    {
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
+        using var admin = AdminClient(host);
+        var key = await AuthMatrixTests.CreateKeyAsync(admin, "client", "echo");
+        var keyId = AuthMatrixTests.ApiKeyId(key);
+        using var client = Client(host, key);
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        var taskId = await Api.CreateTaskAsync(client, "audited", "ap/v1/agent");
+        using (var denied = await client.GetAsync("v1/keys"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        }
+
+        using (var anonymous = await host.CreateClient().PostAsync("ap/v1/agent/tasks", Api.Json("{}")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        var entries = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(admin, $"v1/audit?actor=key:{keyId}"),
+            a => a.GetProperty("pagination").GetProperty("totalItems").GetInt32() >= 2,
+            TimeSpan.FromSeconds(10), "the audit entries to be committed");
+        var items = entries.GetProperty("items").EnumerateArray().ToList();
+        var create = items.Single(e => e.GetProperty("action").GetString() == "POST /ap/v1/agent/tasks");
+        Assert.Equal("success", create.GetProperty("outcome").GetString());
+        Assert.Equal(200, create.GetProperty("status").GetInt32());
+        Assert.Contains(taskId, create.GetProperty("target").GetString(), StringComparison.Ordinal);
+        Assert.Equal("127.0.0.1", create.GetProperty("remoteAddress").GetString());
+        Assert.False(string.IsNullOrEmpty(create.GetProperty("traceId").GetString()));
+        var refused = items.Single(e => e.GetProperty("action").GetString() == "GET /v1/keys");
+        Assert.Equal("denied", refused.GetProperty("outcome").GetString());
+        Assert.Equal(403, refused.GetProperty("status").GetInt32());
+
+        var unauthenticated = await Api.GetJsonAsync(admin, "v1/audit?actor=unauthenticated&action=POST%20%2Fap%2Fv1%2Fagent%2Ftasks");
+        Assert.Equal(401, Assert.Single(unauthenticated.GetProperty("items").EnumerateArray()).GetProperty("status").GetInt32());
+
+        var window = await Api.GetJsonAsync(admin, $"v1/audit?since={Uri.EscapeDataString(since.ToString("O"))}&until={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"))}&page_size=100");
+        Assert.True(window.GetProperty("pagination").GetProperty("totalItems").GetInt32() >= 3);
+        var future = await Api.GetJsonAsync(admin, $"v1/audit?since={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("O"))}");
+        Assert.Equal(0, future.GetProperty("pagination").GetProperty("totalItems").GetInt32());
+
+        using (var bad = await admin.GetAsync("v1/audit?since=yesterday"))
+        {
+            await Api.AssertInvalidAsync(bad, "since");
+        }
+
+        // The keys never appear in the log; rows cannot be changed or removed.
+        var all = await Api.GetJsonAsync(admin, "v1/audit?page_size=100");
+        Assert.DoesNotContain(key, all.GetRawText(), StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<Exception>(() => host.ExecuteSqlAsync("UPDATE audit_log SET outcome = 'success'"));
+        await Assert.ThrowsAnyAsync<Exception>(() => host.ExecuteSqlAsync("DELETE FROM audit_log"));
+    }
+
+    [Fact]
+    public async Task RateLimits_Answer429WithRetryAfter_InEachApisShape_AndRecover()
+    {
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey",
+            "--AgentService:RateLimits:PerKey:TokensPerSecond=1", "--AgentService:RateLimits:PerKey:Burst=3");
+        using var admin = AdminClient(host);
+        var key = await AuthMatrixTests.CreateKeyAsync(admin, "client", "echo");
+        using var client = Client(host, key);
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 10 && limited is null; i++)
+        {
+            var response = await client.GetAsync("ap/v1/agent/tasks");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                limited = response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+
+        Assert.NotNull(limited);
+        using (limited)
+        {
+            Assert.True(statuses.Count(s => s == HttpStatusCode.OK) >= 3, string.Join(",", statuses));
+            var retryAfter = limited.Headers.RetryAfter?.Delta ?? throw new InvalidOperationException("no Retry-After");
+            Assert.InRange(retryAfter.TotalSeconds, 1, 5);
+            using var body = JsonDocument.Parse(await limited.Content.ReadAsStringAsync());
+            Assert.Contains("retry", body.RootElement.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+
+            // The gateway answers in its own shape; health is never limited.
+            using var gateway = await client.GetAsync("gateway/agents");
+            Assert.Equal(HttpStatusCode.TooManyRequests, gateway.StatusCode);
+            Assert.True(JsonDocument.Parse(await gateway.Content.ReadAsStringAsync()).RootElement.TryGetProperty("detail", out _));
+            using var health = await client.GetAsync("healthz");
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+
+            // Another key has its own bucket.
+            using var other = await admin.GetAsync("ap/v1/agent/tasks");
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+
+            await Task.Delay(retryAfter + TimeSpan.FromMilliseconds(200));
+        }
+
+        using var recovered = await client.GetAsync("ap/v1/agent/tasks");
+        Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
+        var audit = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, $"v1/audit?actor=key:{AuthMatrixTests.ApiKeyId(key)}"),
+            a => a.GetProperty("items").EnumerateArray().Any(e => e.GetProperty("status").GetInt32() == 429), TimeSpan.FromSeconds(10), "the 429 to be audited");
+        Assert.Contains(audit.GetProperty("items").EnumerateArray(), e => e.GetProperty("outcome").GetString() == "denied");
+    }
+
+    [Fact]
+    public async Task NoAuthentication_IsRefusedOnANetworkAddress_UnlessForced()
+    {
+        using var dir = new TempDirectory();
+        var refused = Assert.Throws<InvalidOperationException>(() => AgentServiceApp.Create(["--urls", "http://0.0.0.0:0", "--data-dir", dir.Path]));
+        Assert.Contains("Refusing to start without authentication", refused.Message, StringComparison.Ordinal);
+
+        await using (var forced = AgentServiceApp.Create(["--urls", "http://0.0.0.0:0", "--data-dir", dir.Path, "--allow-no-auth-on-network", "true"]))
+        {
+            await forced.StartAsync();
+            await forced.StopAsync();
+        }
+
+        await using var secured = AgentServiceApp.Create(["--urls", "http://0.0.0.0:0", "--data-dir", dir.Path, "--auth", "apikey"]);
+        await secured.StartAsync();
+        await secured.StopAsync();
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir.Path, "admin.key")));
+        }
+    }
+
+    [Fact]
+    public async Task RunTokens_ReachOnlyTheirRun_AreAudited_AndStopWorkingWhenTheRunEnds()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskA, _) = await fixture.CreateTaskWithStepAsync("a", "agents/workers/ap/v1/agent");
+        var (taskB, _) = await fixture.CreateTaskWithStepAsync("b", "agents/workers/ap/v1/agent");
+        var claimA = await fixture.ClaimAsync("w-a") ?? throw new InvalidOperationException("no claim");
+        var claimB = await fixture.ClaimAsync("w-b") ?? throw new InvalidOperationException("no claim");
+        Assert.Equal(new[] { taskA, taskB }.Order(StringComparer.Ordinal), new[] { claimA.RunId, claimB.RunId }.Order(StringComparer.Ordinal));
+
+        // A's token cannot attach to B, nor upload to B.
+        await using (var intruder = await RawRuntime.ConnectAsync(claimA.ServiceUrl, claimA.Token))
+        {
+            var attach = await intruder.AttachAsync(claimB.RunId, claimB.AttemptId);
+            Assert.Equal(1040, attach.GetProperty("error").GetProperty("code").GetInt32());
+        }
+
+        using var upload = new MultipartFormDataContent { { new ByteArrayContent([1]), "file", "x.bin" } };
+        using var uploadRequest = new HttpRequestMessage(HttpMethod.Post, $"v1/runs/{claimB.RunId}/artifacts") { Content = upload };
+        uploadRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", claimA.Token);
+        using (var crossUpload = await fixture.Http.SendAsync(uploadRequest))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, crossUpload.StatusCode);
+        }
+
+        var audit = await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/audit?actor=run:{claimA.RunId}"),
+            a => a.GetProperty("pagination").GetProperty("totalItems").GetInt32() >= 2, TimeSpan.FromSeconds(10), "the refusals to be audited");
+        var refusals = audit.GetProperty("items").EnumerateArray().Where(e => e.GetProperty("outcome").GetString() == "denied").ToList();
+        Assert.Contains(refusals, e => e.GetProperty("action").GetString()!.Contains("attach", StringComparison.Ordinal)
+            && e.GetProperty("target").GetString() == $"runId={claimB.RunId}" && e.GetProperty("detail").GetString()!.StartsWith("1040", StringComparison.Ordinal));
+        Assert.Contains(refusals, e => e.GetProperty("action").GetString() == "POST /v1/runs/{runId}/artifacts" && e.GetProperty("status").GetInt32() == 403);
+
+        // A finishes its run: its token no longer opens a socket or uploads.
+        await using (var runtime = await RawRuntime.ConnectAsync(claimA.ServiceUrl, claimA.Token))
+        {
+            var attach = await runtime.AttachAsync(claimA.RunId, claimA.AttemptId);
+            var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+            await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claimA,
+                RuntimeFixture.Event("run.finished", claimA, 1, new JsonObject { ["status"] = "completed" })));
+        }
+
+        await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{claimA.RunId}"), r => r.GetProperty("status").GetString() == "completed", TimeSpan.FromSeconds(10), "run A to complete");
+        using var late = new MultipartFormDataContent { { new ByteArrayContent([1]), "file", "late.bin" } };
+        using var lateRequest = new HttpRequestMessage(HttpMethod.Post, $"v1/runs/{claimA.RunId}/artifacts") { Content = late };
+        lateRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", claimA.Token);
+        using (var lateUpload = await fixture.Http.SendAsync(lateRequest))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, lateUpload.StatusCode);
+        }
+
+        var socketRefused = await Assert.ThrowsAnyAsync<System.Net.WebSockets.WebSocketException>(() => RawRuntime.ConnectAsync(claimA.ServiceUrl, claimA.Token));
+        Assert.Contains("401", socketRefused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AdminSecretsAndConfig_ReachTheRuntime_AndSecretValuesAreNeverReturned()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var set = await Api.PutJsonAsync(fixture.Http, "v1/agents/manual/secrets/DB_PASSWORD", """{"value":"hunter2-admin-set"}""");
+        Assert.Equal("DB_PASSWORD", set.GetProperty("name").GetString());
+        Assert.DoesNotContain("hunter2", set.GetRawText(), StringComparison.Ordinal);
+        var names = await Api.GetJsonAsync(fixture.Http, "v1/agents/manual/secrets");
+        Assert.Equal(["API_KEY", "DB_PASSWORD", "OTHER"], names.GetProperty("secrets").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray());
+        Assert.DoesNotContain("hunter2", names.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-test-123", names.GetRawText(), StringComparison.Ordinal);
+
+        var fileConfig = await Api.GetJsonAsync(fixture.Http, "v1/agents/manual/config");
+        Assert.Equal("agents-file", fileConfig.GetProperty("source").GetString());
+        var config = await Api.PutJsonAsync(fixture.Http, "v1/agents/manual/config", """{"model":"bigger-model","retries":3}""");
+        Assert.Equal("cfg-v1", config.GetProperty("configVersion").GetString());
+        Assert.Equal("cfg-v2", (await Api.PutJsonAsync(fixture.Http, "v1/agents/manual/config", """{"model":"bigger-model","retries":4}""")).GetProperty("configVersion").GetString());
+
+        using (var del = await fixture.Http.DeleteAsync("v1/agents/manual/secrets/OTHER"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, del.StatusCode);
+        }
+
+        using (var again = await fixture.Http.DeleteAsync("v1/agents/manual/secrets/OTHER"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        }
+
+        foreach (var (path, field) in new[] { ("v1/agents/manual/secrets/bad%20name", "name"), ("v1/agents/manual/secrets/OK", "value") })
+        {
+            using var bad = await fixture.Http.PutAsync(path, Api.Json("""{"value":1}"""));
+            await Api.AssertInvalidAsync(bad, field);
+        }
+
+        using (var unknown = await fixture.Http.PutAsync("v1/agents/nobody/config", Api.Json("{}")))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync();
+        var launched = await fixture.WaitForLaunchAsync(taskId);
+        await using var runtime = await RawRuntime.ConnectAsync(launched.ServiceUrl, launched.Token);
+        var attach = await runtime.AttachAsync(launched.RunId, launched.AttemptId);
+        Assert.Equal("cfg-v2", attach.GetProperty("result").GetProperty("configVersion").GetString());
+        var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString();
+        var secrets = (await runtime.RequestAsync("runtime.connection.secrets.get.command", new JsonObject { ["runtimeConnectionId"] = connectionId, ["runId"] = launched.RunId }))
+            .GetProperty("result").GetProperty("secrets");
+        Assert.Equal("hunter2-admin-set", secrets.GetProperty("DB_PASSWORD").GetString());
+        Assert.Equal("sk-test-123", secrets.GetProperty("API_KEY").GetString());
+        Assert.False(secrets.TryGetProperty("OTHER", out _));
+        var got = (await runtime.RequestAsync("runtime.connection.config.get.command", new JsonObject { ["runtimeConnectionId"] = connectionId, ["runId"] = launched.RunId }))
+            .GetProperty("result").GetProperty("config");
+        Assert.Equal(4, got.GetProperty("retries").GetInt32());
+
+        // Admin-set secrets survive a restart (the agents file only adds its own).
+        await fixture.Host.RestartAsync();
+        using var http = fixture.Host.CreateClient();
+        var afterRestart = await Api.GetJsonAsync(http, "v1/agents/manual/secrets");
+        Assert.Contains(afterRestart.GetProperty("secrets").EnumerateArray(), s => s.GetProperty("name").GetString() == "DB_PASSWORD");
+    }
+
+    private static HttpClient AdminClient(ServiceHost host) =>
+        Client(host, File.ReadAllText(Path.Combine(host.DataDir, "admin.key")).Trim());
+
+    private static HttpClient Client(ServiceHost host, string key)
+    {
+        var http = host.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return http;
+    }
+}
