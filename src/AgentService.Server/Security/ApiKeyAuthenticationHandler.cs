@@ -43,7 +43,12 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var key = await verifier.VerifyKeyAsync(presented, Context.RequestAborted);
+        var (key, storedKeyId) = await verifier.VerifyKeyAsync(presented, Context.RequestAborted);
+        if (key is null && storedKeyId is not null)
+        {
+            AuditTarget.SetActor(Context, $"key:{storedKeyId}");
+        }
+
         return key is null
             ? Fail("The API key is unknown, expired or revoked.")
             : Success(Caller.Principal($"key:{key.KeyId}", key.Role, key.KeyId, key.Agents, runId: null));

@@ -42,7 +42,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, IAuditLog audit, Tim
             return;
         }
 
-        var actor = context.User.Actor();
+        var actor = AuditTarget.Actor(context);
         if (denied)
         {
             Log.Denied(logger, method, context.Request.Path, actor, status);

@@ -5,6 +5,16 @@ internal static class AuditTarget
 {
     private static readonly object TargetKey = new();
     private static readonly object DetailKey = new();
+    private static readonly object ActorKey = new();
+
+    /// <summary>Names the actor of a request whose credentials were refused but name a stored key.</summary>
+    public static void SetActor(HttpContext context, string actor) => context.Items[ActorKey] = actor;
+
+    /// <summary>The actor for the audit log: the authenticated caller, else the key a refused request named.</summary>
+    public static string Actor(HttpContext context) =>
+        context.User.Identity?.IsAuthenticated == true ? context.User.Actor()
+        : context.Items.TryGetValue(ActorKey, out var value) && value is string actor ? actor
+        : "unauthenticated";
 
     public static void Set(HttpContext context, string target) => context.Items[TargetKey] = target;
 

@@ -13,13 +13,14 @@ internal sealed class CredentialVerifier(IApiKeyStore keys, IServiceProvider ser
     private readonly ConcurrentDictionary<string, CachedKey> _cache = new(StringComparer.Ordinal);
     private readonly IRunStore? _runs = services.GetService<IRunStore>();
 
-    /// <summary>The key's record when <paramref name="key"/> is a known, active key; otherwise <c>null</c>.</summary>
-    public async Task<ApiKeyRecord?> VerifyKeyAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The key's record when <paramref name="key"/> is a known, active key; otherwise <c>null</c>, with the
+    /// key id when it names a stored key (revoked, expired, or the wrong secret) so the refusal can be attributed.</summary>
+    public async Task<(ApiKeyRecord? Key, string? StoredKeyId)> VerifyKeyAsync(string key, CancellationToken cancellationToken)
     {
         var keyId = ApiKeys.KeyIdOf(key);
         if (keyId is null)
         {
-            return null;
+            return (null, null);
         }
 
         var now = time.GetUtcNow();
@@ -28,14 +29,14 @@ internal sealed class CredentialVerifier(IApiKeyStore keys, IServiceProvider ser
             var found = await keys.FindAsync(keyId, cancellationToken);
             if (found is null)
             {
-                return null;
+                return (null, null);
             }
 
             cached = new CachedKey(found.Value.Key, found.Value.Hash, now);
             _cache[keyId] = cached;
         }
 
-        return ApiKeys.HashEquals(cached.Hash, ApiKeys.Hash(key)) && cached.Key.IsActive(now) ? cached.Key : null;
+        return (ApiKeys.HashEquals(cached.Hash, ApiKeys.Hash(key)) && cached.Key.IsActive(now) ? cached.Key : null, keyId);
     }
 
     /// <summary>Drops a key from the cache (after a revocation on this node).</summary>
