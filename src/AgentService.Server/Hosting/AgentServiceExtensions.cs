@@ -38,9 +38,6 @@ public static class AgentServiceExtensions
         // Authentication (API keys, run tokens), roles and per-agent grants, the audit log, rate limits.
         services.AddOptions<Security.AuthOptions>().Bind(configuration.GetSection(Security.AuthOptions.SectionName));
         services.AddOptions<Security.RateLimitOptions>().Bind(configuration.GetSection(Security.RateLimitOptions.SectionName));
-        services.TryAddSingleton<IApiKeyStore, SqliteApiKeyStore>();
-        services.TryAddSingleton<IAuditLog, SqliteAuditLog>();
-        services.TryAddSingleton<IAgentConfigStore, SqliteAgentConfigStore>();
         services.TryAddSingleton<AgentConfiguration>();
         services.TryAddSingleton<Security.CredentialVerifier>();
         services.AddAuthentication(Security.ApiKeyAuthenticationHandler.SchemeName)
@@ -62,6 +59,9 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<IStepStore, PostgresStepStore>();
             services.TryAddSingleton<IArtifactStore, PostgresArtifactStore>();
             services.TryAddSingleton<IBlobStore, PostgresBlobStore>();
+            services.TryAddSingleton<IApiKeyStore, PostgresApiKeyStore>();
+            services.TryAddSingleton<IAuditLog, PostgresAuditLog>();
+            services.TryAddSingleton<IAgentConfigStore, PostgresAgentConfigStore>();
         }
         else
         {
@@ -85,6 +85,11 @@ public static class AgentServiceExtensions
             services.AddHostedService(sp => sp.GetRequiredService<RuntimeLauncher>());
             services.TryAddSingleton<RuntimeStepExecutor>();
         }
+
+        // Keys, audit and admin-set config: PostgreSQL when configured (registered above), else the node's SQLite.
+        services.TryAddSingleton<IApiKeyStore, SqliteApiKeyStore>();
+        services.TryAddSingleton<IAuditLog, SqliteAuditLog>();
+        services.TryAddSingleton<IAgentConfigStore, SqliteAgentConfigStore>();
 
         services.TryAddSingleton<StepNotifier>();
         services.TryAddSingleton<BuiltInStepExecutor>();

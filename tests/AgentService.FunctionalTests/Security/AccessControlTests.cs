@@ -11,8 +11,8 @@ namespace AgentService.FunctionalTests.Security;
 
 /// <summary>API keys (lifecycle, expiry, revocation), the audit log, rate limits, the refusal to run without
 /// authentication on a network address, run tokens that end with their run, and the admin secret/config APIs as a
-/// runtime sees them — each through the real HTTP and WebSocket interfaces.</summary>
-[Trait("Storage", "SqliteOnly")]
+/// runtime sees them — each through the real HTTP and WebSocket interfaces. Keys and the audit log are tested on both
+/// stores; the tests with runtimes need SQLite (runs are not on PostgreSQL yet).</summary>
 public sealed class AccessControlTests
 {
     [Fact]
@@ -228,6 +228,7 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    [Trait("Storage", "SqliteOnly")]
     public async Task RunTokens_ReachOnlyTheirRun_AreAudited_AndStopWorkingWhenTheRunEnds()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
@@ -282,6 +283,7 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    [Trait("Storage", "SqliteOnly")]
     public async Task AdminSecretsAndConfig_ReachTheRuntime_AndSecretValuesAreNeverReturned()
     {
         await using var fixture = await RuntimeFixture.StartAsync();

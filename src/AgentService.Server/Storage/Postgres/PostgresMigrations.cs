@@ -71,5 +71,45 @@ internal static class PostgresMigrations
                 PRIMARY KEY (upload_id, n)
             );
             """),
+        (4, "api keys, agent config, append-only audit log", """
+            CREATE TABLE api_keys (
+                key_id     text PRIMARY KEY,
+                hash       text NOT NULL,
+                name       text NULL,
+                role       text NOT NULL,
+                agents     text NOT NULL,
+                created_at bigint NOT NULL,
+                expires_at bigint NULL,
+                revoked_at bigint NULL
+            );
+
+            CREATE TABLE agent_config (
+                agent_id   text PRIMARY KEY,
+                config     text NOT NULL,
+                version    bigint NOT NULL,
+                updated_at bigint NOT NULL
+            );
+
+            CREATE TABLE audit_log (
+                seq         bigserial PRIMARY KEY,
+                time        bigint NOT NULL,
+                actor       text NOT NULL,
+                action      text NOT NULL,
+                target      text NULL,
+                outcome     text NOT NULL,
+                status      integer NULL,
+                trace_id    text NULL,
+                remote_addr text NULL,
+                detail      text NULL
+            );
+            CREATE INDEX audit_log_time ON audit_log (time);
+            CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+            CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'the audit log is append-only';
+            END $$;
+            CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+            CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+            """),
     ];
 }
