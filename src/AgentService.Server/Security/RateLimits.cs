@@ -79,6 +79,12 @@ internal static class RateLimits
             return agent;
         }
 
+        // The unprefixed Agent Protocol routes serve the default agent.
+        if (context.Request.Path.StartsWithSegments("/ap"))
+        {
+            return context.RequestServices.GetRequiredService<Agents.AgentCatalog>().Default.Id;
+        }
+
         // An agent key's own agent (gateway calls carry the agent in the body).
         return context.User.IsInRole(Roles.Agent) ? context.User.FindFirst(Caller.AgentClaim)?.Value : null;
     }

@@ -206,6 +206,33 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task RateLimits_PerAgent_AreSharedByEveryKeyThatCallsTheAgent()
+    {
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey",
+            "--AgentService:RateLimits:PerAgent:TokensPerSecond=1", "--AgentService:RateLimits:PerAgent:Burst=4");
+        using var admin = AdminClient(host);
+        using var first = Client(host, await AuthMatrixTests.CreateKeyAsync(admin, "client", "echo"));
+        using var second = Client(host, await AuthMatrixTests.CreateKeyAsync(admin, "client", "echo"));
+
+        // Each key alone is well within its own bucket; together they exhaust the agent's (both route forms count).
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var a = await first.GetAsync("ap/v1/agent/tasks");
+            using var b = await second.GetAsync("agents/echo/ap/v1/agent/tasks");
+            statuses.Add(a.StatusCode);
+            statuses.Add(b.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.InRange(statuses.Count(s => s == HttpStatusCode.OK), 4, 6);
+
+        // The admin's calls to the gateway are not this agent's.
+        using var other = await admin.GetAsync("gateway/agents");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
     public async Task NoAuthentication_IsRefusedOnANetworkAddress_UnlessForced()
     {
         using var dir = new TempDirectory();
@@ -260,15 +287,24 @@ public sealed class AccessControlTests
             && e.GetProperty("target").GetString() == $"runId={claimB.RunId}" && e.GetProperty("detail").GetString()!.StartsWith("1040", StringComparison.Ordinal));
         Assert.Contains(refusals, e => e.GetProperty("action").GetString() == "POST /v1/runs/{runId}/artifacts" && e.GetProperty("status").GetInt32() == 403);
 
-        // A finishes its run: its token no longer opens a socket or uploads.
-        await using (var runtime = await RawRuntime.ConnectAsync(claimA.ServiceUrl, claimA.Token))
+        // Attached to its own run, A cannot read B's session KV or secrets through B's run id. Then A finishes its run.
+        await using (var own = await RawRuntime.ConnectAsync(claimA.ServiceUrl, claimA.Token))
         {
-            var attach = await runtime.AttachAsync(claimA.RunId, claimA.AttemptId);
+            var attach = await own.AttachAsync(claimA.RunId, claimA.AttemptId);
             var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
-            await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claimA,
+            var kv = await own.RequestAsync("runtime.connection.kv.get.command", new JsonObject { ["runtimeConnectionId"] = connectionId, ["runId"] = claimB.RunId, ["keys"] = new JsonArray("k") });
+            Assert.Equal(1021, kv.GetProperty("error").GetProperty("code").GetInt32());
+            var secrets = await own.RequestAsync("runtime.connection.secrets.get.command", new JsonObject { ["runtimeConnectionId"] = connectionId, ["runId"] = claimB.RunId });
+            Assert.Equal(1021, secrets.GetProperty("error").GetProperty("code").GetInt32());
+            await own.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claimA,
                 RuntimeFixture.Event("run.finished", claimA, 1, new JsonObject { ["status"] = "completed" })));
         }
 
+        var kvAudit = await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/audit?actor=run:{claimA.RunId}&action={Uri.EscapeDataString("runtime runtime.connection.kv.get.command")}"),
+            a => a.GetProperty("pagination").GetProperty("totalItems").GetInt32() >= 1, TimeSpan.FromSeconds(10), "the KV refusal to be audited");
+        Assert.Equal("denied", kvAudit.GetProperty("items")[0].GetProperty("outcome").GetString());
+
+        // Its run finished, A's token no longer opens a socket or uploads.
         await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{claimA.RunId}"), r => r.GetProperty("status").GetString() == "completed", TimeSpan.FromSeconds(10), "run A to complete");
         using var late = new MultipartFormDataContent { { new ByteArrayContent([1]), "file", "late.bin" } };
         using var lateRequest = new HttpRequestMessage(HttpMethod.Post, $"v1/runs/{claimA.RunId}/artifacts") { Content = late };
