@@ -98,6 +98,7 @@ public static class AgentServiceExtensions
         _ = app.Services.GetRequiredService<GatewayService>().HostedAgentCards();
         // The error edge wraps routing, so unknown routes and wrong methods get JSON bodies too.
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.Use(Observability.RequestTraceContext.InvokeAsync);
         app.UseRouting();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapHealth();

@@ -21,6 +21,7 @@ internal static class RunsApi
         group.MapGet("/{runId}/events", ListEventsAsync);
         group.MapPost("/{runId}/artifacts", UploadArtifactAsync);
         group.MapPost("/{runId}/cancel", CancelAsync);
+        group.MapGet("/{runId}/children", RunChildrenApi.ListChildrenAsync);
         return endpoints;
     }
 
@@ -29,6 +30,7 @@ internal static class RunsApi
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         var attempts = await runs.ListAttemptsAsync(runId, cancellationToken);
         var current = attempts.Count > 0 ? attempts[^1] : null;
+        var children = await runs.ListChildrenAsync(runId, null, 101, cancellationToken);
         return Json(w =>
         {
             w.WriteString("runId", run.RunId);
@@ -47,8 +49,27 @@ internal static class RunsApi
 
             w.WriteString("parentRunId", run.ParentRunId);
             w.WriteString("rootRunId", run.RootRunId);
+            if (run.Hosting is not null)
+            {
+                w.WriteString("hosting", run.Hosting);
+                w.WriteBoolean("await", run.Awaited);
+            }
+
+            if (run.ParentToolCallId is not null)
+            {
+                w.WriteString("parentToolCallId", run.ParentToolCallId);
+            }
+
+            // The first 100 children's ids; GET .../children pages through all of them with their status.
             w.WriteStartArray("children");
+            foreach (var child in children.Take(100))
+            {
+                w.WriteStringValue(child.RunId);
+            }
+
             w.WriteEndArray();
+            w.WriteBoolean("moreChildren", children.Count > 100);
+            w.WriteString("traceparent", run.Traceparent);
             w.WriteString("createdAt", RuntimeSession.Timestamp(run.CreatedAt));
             w.WriteString("updatedAt", RuntimeSession.Timestamp(run.UpdatedAt));
             w.WriteNumber("eventCount", run.EventCount);
@@ -131,9 +152,10 @@ internal static class RunsApi
     /// <c>reason</c>) is stored as the run's next input and pushed to its runtime, which stops its work and finishes
     /// the run as cancelled. 202 with the delivery; 409 when the run is already finished.
     /// </summary>
-    private static async Task<IResult> CancelAsync(string runId, HttpContext context, IRunStore runs, IDeliveryStore deliveries, RuntimeSignals signals,
+    private static async Task<IResult> CancelAsync(string runId, HttpContext context, IRunStore runs, RuntimeSignals signals, ILoggerFactory loggers,
         RuntimeLauncher launcher, Microsoft.Extensions.Options.IOptions<Hosting.AgentServiceOptions> options, CancellationToken cancellationToken)
     {
+        var logger = loggers.CreateLogger(typeof(RunsApi).FullName!);
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         if (RunStatus.IsTerminal(run.Status))
         {
@@ -176,11 +198,25 @@ internal static class RunsApi
             w.WriteEndObject();
         });
 
-        var delivery = await deliveries.EnqueueAsync(runId, TypeId.New("dlv"), "cancel", payload, RuntimeSession.NewTraceparent(), cancellationToken)
-            ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
-        signals.DeliveriesAvailable(runId);
-        signals.WorkAvailable(run.AgentId);
-        await launcher.EnsureRuntimeAsync(runId, cancellationToken);
+        // The run and every unfinished sub-run below it get a durable cancel delivery in one transaction (cascade).
+        var cancelled = await runs.CancelTreeAsync(runId, payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
+        if (cancelled.Count == 0 || cancelled[0].Run.RunId != runId)
+        {
+            throw new ServiceException(ErrorCode.Conflict, $"Run {runId} is already finished.");
+        }
+
+        var delivery = cancelled[0].Delivery;
+        foreach (var (target, _) in cancelled)
+        {
+            signals.DeliveriesAvailable(target.RunId);
+            signals.WorkAvailable(target.AgentId);
+            await launcher.EnsureRuntimeAsync(target.RunId, cancellationToken);
+        }
+
+        if (cancelled.Count > 1)
+        {
+            Observability.Log.CancelCascaded(logger, runId, cancelled.Count - 1);
+        }
         return TypedResults.Json(new Dictionary<string, string>
         {
             ["runId"] = runId,
@@ -201,7 +237,8 @@ internal static class RunsApi
             throw new ServiceException(ErrorCode.Unauthenticated, "A valid run token is required: Authorization: Bearer <run token>.");
         }
 
-        if (tokenRun != runId)
+        // A run token reaches its run and that run's sub-runs (PROTOCOL.md §1).
+        if (tokenRun != runId && !await runs.CoversAsync(tokenRun, runId, cancellationToken))
         {
             throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         }

@@ -17,6 +17,7 @@ internal sealed class RuntimeServices(
     AgentCatalog agents,
     RuntimeSignals signals,
     StepNotifier steps,
+    RuntimeLauncher launcher,
     TimeProvider time,
     IOptions<RuntimeOptions> options)
 {
@@ -39,6 +40,8 @@ internal sealed class RuntimeServices(
     public RuntimeSignals Signals => signals;
 
     public StepNotifier Steps => steps;
+
+    public RuntimeLauncher Launcher => launcher;
 
     public TimeProvider Time => time;
 

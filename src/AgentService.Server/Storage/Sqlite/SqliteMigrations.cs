@@ -184,5 +184,14 @@ internal static class SqliteMigrations
         (5, "claims find unclaimed runs through an index", """
             CREATE INDEX runs_agent_claim ON runs (agent_id, attempt_count, created_at);
             """),
+        (8, "sub-runs: how a child run is hosted and awaited, its spawn links, and the trace context of every run", """
+            ALTER TABLE runs ADD COLUMN hosting TEXT NULL;
+            ALTER TABLE runs ADD COLUMN host_attempt_id TEXT NULL;
+            ALTER TABLE runs ADD COLUMN relation TEXT NULL;
+            ALTER TABLE runs ADD COLUMN awaited INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE runs ADD COLUMN parent_tool_call_id TEXT NULL;
+            ALTER TABLE runs ADD COLUMN traceparent TEXT NULL;
+            CREATE INDEX runs_parent ON runs (parent_run_id, created_at, run_id) WHERE parent_run_id IS NOT NULL;
+            """),
     ];
 }
