@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using AgentService.Protocol.Runtime;
+using AgentService.Protocol.Runtime.Events;
+using AgentService.Protocol.Runtime.Values;
+using AgentService.Runtime;
+using AgentService.Runtime.Events;
+using AgentService.Runtime.Hosting;
+using AgentService.Runtime.Worker;
+using AgentService.Tests.Common;
+
+namespace AgentService.FunctionalTests.Runtime;
+
+/// <summary>The SDK's sub-runs and trace propagation against the real server: workers in this process run an agent
+/// that spawns a local sub-run and gives a task to another agent in one call each; a step's traceparent follows the
+/// step into the delivery, the stored events and the children.</summary>
+[Trait("Storage", "SqliteOnly")]
+public sealed class SdkSubRunTests
+{
+    private const string Workers = "agents/workers/ap/v1/agent";
+    private const string TaskTrace = "00-11111111111111111111111111111111-2222222222222222-01";
+    private const string StepTrace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    [Fact]
+    public async Task Sdk_SpawnsALocalSubRunAndAnAgentTask_BothWakeTheParent_AndTheStepsTraceFollows()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var wakes = new ConcurrentQueue<JsonElement>();
+        var stepTraces = new ConcurrentQueue<string>();
+        var worker = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-subruns", MaxConcurrentRuns = 4 });
+        var running = worker.RunAsync("workers", () => new DelegatingAgent(wakes, stepTraces), stop.Token);
+
+        using var create = new HttpRequestMessage(HttpMethod.Post, $"{Workers}/tasks") { Content = Api.Json("""{"input":"coordinate"}""") };
+        create.Headers.Add("traceparent", TaskTrace);
+        using var created = await fixture.Http.SendAsync(create);
+        var taskId = (await Api.ReadJsonAsync(created, HttpStatusCode.OK)).GetProperty("task_id").GetString()!;
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"{Workers}/tasks/{taskId}/steps") { Content = Api.Json("""{"input":"spawn"}""") };
+        post.Headers.Add("traceparent", StepTrace);
+        using var posted = await fixture.Http.SendAsync(post);
+        var step = await Api.ReadJsonAsync(posted, HttpStatusCode.OK);
+        Assert.Equal("completed", step.GetProperty("status").GetString());
+        var childIds = step.GetProperty("output").GetString()!.Split(' ');
+        var (local, remote) = (childIds[0], childIds[1]);
+
+        // Both children end (the local one in this process, the other on a runtime of its own) and wake the parent.
+        await Wait.UntilAsync(() => Task.FromResult(wakes.Count), n => n >= 2, TimeSpan.FromSeconds(30), "both children to wake the parent");
+        var results = wakes.ToDictionary(w => w.GetProperty("childRunId").GetString()!);
+        Assert.Equal("completed", results[local].GetProperty("status").GetString());
+        Assert.Equal("local did: count to 3", results[local].GetProperty("summary").GetString());
+        Assert.Equal("completed", results[remote].GetProperty("status").GetString());
+        Assert.Equal("remote did: check the build", results[remote].GetProperty("summary").GetString());
+
+        var children = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/children");
+        var listed = children.GetProperty("children").EnumerateArray().ToDictionary(c => c.GetProperty("runId").GetString()!);
+        Assert.Equal(new[] { local, remote }.Order(), listed.Keys.Order());
+        Assert.Equal("local", listed[local].GetProperty("hosting").GetString());
+        Assert.Equal("service", listed[remote].GetProperty("hosting").GetString());
+        Assert.All(listed.Values, c => Assert.Equal("completed", c.GetProperty("status").GetString()));
+        var parent = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        Assert.Equal("running", parent.GetProperty("status").GetString());
+
+        // Trace context: the run keeps the creating request's traceparent; the step's delivery and the events answering it
+        // carry the step request's, and so do the children spawned while handling it.
+        Assert.Equal(TaskTrace, parent.GetProperty("traceparent").GetString());
+        Assert.Equal(StepTrace, Assert.Single(stepTraces));
+        var traceId = StepTrace.Split('-')[1];
+        var events = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events?limit=100")).GetProperty("events").EnumerateArray().ToList();
+        var stepEvents = events.Where(e => e.GetProperty("type").GetString() is "step.started" or "step.finished" or "subrun.spawned").ToList();
+        Assert.Equal(4, stepEvents.Count);
+        Assert.All(stepEvents, e => Assert.Equal(traceId, e.GetProperty("traceparent").GetString()!.Split('-')[1]));
+        foreach (var child in new[] { local, remote })
+        {
+            Assert.Equal(StepTrace, (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}")).GetProperty("traceparent").GetString());
+            var childEvents = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}/events")).GetProperty("events").EnumerateArray().ToList();
+            Assert.Equal(["run.started", "run.finished"], childEvents.Select(e => e.GetProperty("type").GetString()));
+            Assert.All(childEvents, e => Assert.Equal(traceId, e.GetProperty("traceparent").GetString()!.Split('-')[1]));
+        }
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
+    public async Task Step_WithoutOrWithABadTraceparent_GetsAFreshValidOne()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "no trace", Workers);
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"{Workers}/tasks/{taskId}/steps") { Content = Api.Json("""{"input":"x"}""") };
+        post.Headers.Add("Prefer", "wait=0");
+        post.Headers.Add("traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01");
+        using var posted = await fixture.Http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+
+        var claim = await fixture.ClaimAsync("trace-worker");
+        await using var runtime = await RawRuntime.ConnectAsync(claim!.ServiceUrl, claim.Token);
+        await runtime.AttachAsync(claim.RunId, claim.AttemptId);
+        var (_, start) = await runtime.NextDeliveryAsync();
+        var (_, stepDelivery) = await runtime.NextDeliveryAsync();
+        var runTrace = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}")).GetProperty("traceparent").GetString()!;
+        Assert.Equal(runTrace, start.GetProperty("traceparent").GetString());
+        var stepTrace = stepDelivery.GetProperty("traceparent").GetString()!;
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-01$", stepTrace);
+        Assert.DoesNotContain("00000000000000000000000000000000", stepTrace, StringComparison.Ordinal);
+        Assert.NotEqual(runTrace, stepTrace);
+        Assert.Empty(runtime.SchemaErrors);
+    }
+
+    private sealed class DelegatingAgent(ConcurrentQueue<JsonElement> wakes, ConcurrentQueue<string> stepTraces) : IAgent
+    {
+        public async Task OnTaskStartAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            // A task given to this agent by another run: do it and finish the run.
+            if (context.Task?.ParentRunId is not null)
+            {
+                await context.PublishAsync(OutputEvents.RunCompleted("remote did: " + context.Task.Task.Instructions));
+            }
+        }
+
+        public async Task<StepResult> OnStepAsync(IRunContext context, StepInput input, CancellationToken cancellationToken)
+        {
+            stepTraces.Enqueue(input.Delivery!.Delivery.TraceParent);
+            var local = await context.SpawnSubRunAsync(new TaskSpec { Instructions = "count to 3" }, cancellationToken: cancellationToken);
+            var remote = await context.StartAgentTaskAsync("workers", new TaskSpec { Instructions = "check the build" }, cancellationToken: cancellationToken);
+            return new StepResult { Output = $"{local} {remote}" };
+        }
+
+        public Task<RunResult> OnSubRunAsync(IRunContext context, CancellationToken cancellationToken) =>
+            Task.FromResult(new RunResult { Summary = "local did: " + context.Task!.Task.Instructions });
+
+        public Task OnInputAsync(IRunContext context, InputDelivery delivery, CancellationToken cancellationToken)
+        {
+            if (delivery.Kind == InputKinds.Wake && delivery.GetWake().SubrunResults is { ValueKind: JsonValueKind.Array } results)
+            {
+                foreach (var result in results.EnumerateArray())
+                {
+                    wakes.Enqueue(result.Clone());
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
