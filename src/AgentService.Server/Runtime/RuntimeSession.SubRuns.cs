@@ -41,6 +41,7 @@ internal sealed partial class RuntimeSession
         {
             _services.Signals.UnbindSubRun(runId, this);
             binding.Stop.Cancel();
+            binding.Stop.Dispose();
         }
     }
 

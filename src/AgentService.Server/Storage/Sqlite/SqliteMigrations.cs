@@ -192,6 +192,7 @@ internal static class SqliteMigrations
             ALTER TABLE runs ADD COLUMN parent_tool_call_id TEXT NULL;
             ALTER TABLE runs ADD COLUMN traceparent TEXT NULL;
             CREATE INDEX runs_parent ON runs (parent_run_id, created_at, run_id) WHERE parent_run_id IS NOT NULL;
+            CREATE INDEX runs_host_attempt ON runs (host_attempt_id) WHERE host_attempt_id IS NOT NULL;
             """),
     ];
 }
