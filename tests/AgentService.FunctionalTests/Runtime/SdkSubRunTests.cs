@@ -9,6 +9,7 @@ using AgentService.Runtime.Events;
 using AgentService.Runtime.Hosting;
 using AgentService.Runtime.Worker;
 using AgentService.Tests.Common;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentService.FunctionalTests.Runtime;
 
@@ -109,7 +110,51 @@ public sealed class SdkSubRunTests
         Assert.Empty(runtime.SchemaErrors);
     }
 
-    private sealed class DelegatingAgent(ConcurrentQueue<JsonElement> wakes, ConcurrentQueue<string> stepTraces) : IAgent
+    [Fact]
+    public async Task Sdk_ReconnectWithALiveLocalSubRun_RecoversItAndItsEndStillWakesTheParent()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var wakes = new ConcurrentQueue<JsonElement>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-recover" });
+        var running = worker.RunAsync("workers", () => new DelegatingAgent(wakes, new ConcurrentQueue<string>(), gate.Task, localOnly: true), stop.Token);
+
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "coordinate", Workers);
+        var step = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"spawn"}""");
+        var child = step.GetProperty("output").GetString()!.Trim();
+        await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}"), r => r.GetProperty("status").GetString() == "running",
+            TimeSpan.FromSeconds(20), "the local child to start");
+        var before = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}")).GetProperty("connection").GetProperty("runtimeConnectionId").GetString()!;
+
+        // The service drops the socket (going away): the SDK re-attaches with reconnect:true and recovers the live child.
+        fixture.Host.Services.GetRequiredService<AgentService.Server.Runtime.RuntimeSignals>().Close(before, 1001, "going away (test)");
+        var after = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
+            r => r.GetProperty("connection") is { ValueKind: JsonValueKind.Object } c && c.GetProperty("runtimeConnectionId").GetString() != before,
+            TimeSpan.FromSeconds(30), "the parent to re-attach");
+        var connection = after.GetProperty("connection").GetProperty("runtimeConnectionId").GetString();
+        await Wait.UntilAsync(
+            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}"),
+            r => r.GetProperty("connection") is { ValueKind: JsonValueKind.Object } c && c.GetProperty("runtimeConnectionId").GetString() == connection,
+            TimeSpan.FromSeconds(30), "the child to be re-bound to the new connection");
+
+        gate.SetResult();
+        await Wait.UntilAsync(() => Task.FromResult(wakes.Count), n => n >= 1, TimeSpan.FromSeconds(30), "the child's end to wake the parent");
+        var result = Assert.Single(wakes);
+        Assert.Equal(child, result.GetProperty("childRunId").GetString());
+        Assert.Equal("completed", result.GetProperty("status").GetString());
+        var childRun = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}");
+        Assert.Equal("completed", childRun.GetProperty("status").GetString());
+        Assert.Equal("ended", Assert.Single(childRun.GetProperty("attempts").EnumerateArray()).GetProperty("status").GetString());
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    private sealed class DelegatingAgent(ConcurrentQueue<JsonElement> wakes, ConcurrentQueue<string> stepTraces, Task? childGate = null, bool localOnly = false) : IAgent
     {
         public async Task OnTaskStartAsync(IRunContext context, CancellationToken cancellationToken)
         {
@@ -124,12 +169,24 @@ public sealed class SdkSubRunTests
         {
             stepTraces.Enqueue(input.Delivery!.Delivery.TraceParent);
             var local = await context.SpawnSubRunAsync(new TaskSpec { Instructions = "count to 3" }, cancellationToken: cancellationToken);
+            if (localOnly)
+            {
+                return new StepResult { Output = local };
+            }
+
             var remote = await context.StartAgentTaskAsync("workers", new TaskSpec { Instructions = "check the build" }, cancellationToken: cancellationToken);
             return new StepResult { Output = $"{local} {remote}" };
         }
 
-        public Task<RunResult> OnSubRunAsync(IRunContext context, CancellationToken cancellationToken) =>
-            Task.FromResult(new RunResult { Summary = "local did: " + context.Task!.Task.Instructions });
+        public async Task<RunResult> OnSubRunAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            if (childGate is not null)
+            {
+                await childGate;
+            }
+
+            return new RunResult { Summary = "local did: " + context.Task!.Task.Instructions };
+        }
 
         public Task OnInputAsync(IRunContext context, InputDelivery delivery, CancellationToken cancellationToken)
         {
