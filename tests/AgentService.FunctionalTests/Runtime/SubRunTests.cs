@@ -268,6 +268,29 @@ public sealed class SubRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServiceHostedChildOfALaunchedAgent_GetsAProcessOfItsOwn_WithItsOwnToken()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var childRunId = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(childRunId, "service", agent: "manual")));
+
+        // The launcher starts a runtime for the child as for any run of the agent with work (its task.start).
+        var launched = await _fixture.WaitForLaunchAsync(childRunId);
+        Assert.NotEqual(parent.Launched.Token, launched.Token);
+        await using var child = await RawRuntime.ConnectAsync(launched.ServiceUrl, launched.Token);
+        Assert.Equal("ok", Code(await child.AttachAsync(childRunId, launched.AttemptId, "rti_child")));
+        var (_, start) = await child.NextDeliveryAsync();
+        Assert.Equal("task.start", start.GetProperty("kind").GetString());
+        Assert.Equal(childRunId, start.GetProperty("runId").GetString());
+
+        // The child's token does not reach its parent.
+        await using var up = await RawRuntime.ConnectAsync(launched.ServiceUrl, launched.Token);
+        Assert.StartsWith("1040", Code(await up.AttachAsync(parent.Launched.RunId, null, "rti_up")), StringComparison.Ordinal);
+        Assert.Empty(child.SchemaErrors);
+    }
+
+    [Fact]
     public async Task Recover_RebindsLiveLocalSubRuns_AllOrNone()
     {
         var parent = await StartParentAsync();
