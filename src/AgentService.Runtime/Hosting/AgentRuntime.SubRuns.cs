@@ -12,6 +12,20 @@ public static partial class AgentRuntime
     {
         private readonly Dictionary<string, RunContext> _subRuns = new(StringComparer.Ordinal);
 
+        /// <summary>A span of the SDK's ActivitySource around the handling of one delivery, a child of the delivery's
+        /// traceparent: what the agent does meanwhile (HTTP calls to a model, its own spans) joins the client's trace.
+        /// <c>null</c> when nobody listens.</summary>
+        private static System.Diagnostics.Activity? StartDeliveryActivity(InputDelivery delivery)
+        {
+            var wire = delivery.Delivery;
+            var parent = System.Diagnostics.ActivityContext.TryParse(wire.TraceParent, wire.TraceState, isRemote: true, out var context) ? context : default;
+            var activity = RuntimeDiagnostics.ActivitySource.StartActivity("agent " + wire.Kind, System.Diagnostics.ActivityKind.Consumer, parent);
+            activity?.SetTag("agentservice.run_id", wire.RunId);
+            activity?.SetTag("agentservice.delivery_id", wire.DeliveryId);
+            activity?.SetTag("agentservice.delivery_kind", wire.Kind);
+            return activity;
+        }
+
         /// <summary>A delivery of a local sub-run: its task.start runs <see cref="IAgent.OnSubRunAsync"/> between the
         /// child's run.started and run.finished; its cancel finishes it as cancelled; anything else goes to OnInputAsync.</summary>
         private async Task HandleSubRunAsync(InputDelivery delivery, CancellationToken work)

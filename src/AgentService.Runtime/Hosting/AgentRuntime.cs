@@ -64,6 +64,7 @@ public static partial class AgentRuntime
                 await foreach (var delivery in connection.ReadDeliveriesAsync(linked.Token).ConfigureAwait(false))
                 {
                     idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                    using var activity = StartDeliveryActivity(delivery);
                     try
                     {
                         await HandleAsync(delivery).ConfigureAwait(false);

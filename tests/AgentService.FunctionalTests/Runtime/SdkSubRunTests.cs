@@ -31,6 +31,14 @@ public sealed class SdkSubRunTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var wakes = new ConcurrentQueue<JsonElement>();
         var stepTraces = new ConcurrentQueue<string>();
+        var spans = new ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "AgentService.Runtime",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
         var worker = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-subruns", MaxConcurrentRuns = 4 });
         var running = worker.RunAsync("workers", () => new DelegatingAgent(wakes, stepTraces), stop.Token);
 
@@ -72,6 +80,11 @@ public sealed class SdkSubRunTests
         var stepEvents = events.Where(e => e.GetProperty("type").GetString() is "step.started" or "step.finished" or "subrun.spawned").ToList();
         Assert.Equal(4, stepEvents.Count);
         Assert.All(stepEvents, e => Assert.Equal(traceId, e.GetProperty("traceparent").GetString()!.Split('-')[1]));
+        // The SDK's span for the step is a child of the client's span.
+        var stepSpan = Assert.Single(spans, a => a.DisplayName == "agent step.input" && a.TraceId.ToHexString() == traceId);
+        Assert.Equal("00f067aa0ba902b7", stepSpan.ParentSpanId.ToHexString());
+        Assert.Equal(taskId, stepSpan.GetTagItem("agentservice.run_id"));
+        Assert.Contains(spans, a => a.DisplayName == "agent task.start" && a.TraceId.ToHexString() == traceId && (string?)a.GetTagItem("agentservice.run_id") == local);
         foreach (var child in new[] { local, remote })
         {
             Assert.Equal(StepTrace, (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}")).GetProperty("traceparent").GetString());
