@@ -309,6 +309,18 @@ public sealed class SubRunTests : IAsyncLifetime
             }
         }
 
+        // The live child spawns a local child of its own (nested: hosted by the same attempt).
+        var liveChild = parent.Launched with { RunId = live, AttemptId = attempts[live] };
+        var grandchild = TypeId.New("run");
+        Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, liveChild,
+            RuntimeFixture.Event("run.started", liveChild, 1, new JsonObject { ["attemptNumber"] = 1 }),
+            RuntimeFixture.Event("subrun.spawned", liveChild, 2, Spawn(grandchild, awaited: false))))));
+        var (grandchildRequest, grandchildStart) = await parent.Runtime.NextDeliveryAsync();
+        Assert.Equal(grandchild, grandchildStart.GetProperty("runId").GetString());
+        Assert.Equal(live, grandchildStart.GetProperty("payload").GetProperty("parentRunId").GetString());
+        Assert.Equal(parent.Launched.RunId, grandchildStart.GetProperty("payload").GetProperty("rootRunId").GetString());
+        await parent.Runtime.AcknowledgeAsync(grandchildRequest);
+
         var finished = parent.Launched with { RunId = done, AttemptId = attempts[done] };
         Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, finished,
             RuntimeFixture.Event("run.finished", finished, 1, new JsonObject { ["status"] = "completed" })))));
@@ -341,14 +353,17 @@ public sealed class SubRunTests : IAsyncLifetime
         // Re-binding the live one: its unacknowledged task.start comes again, and its events are accepted here.
         // The child the process no longer has is lost at once: its run fails, which wakes the parent that awaited it
         // (the wake and the live child's redelivery come on separate pumps, in either order).
-        Assert.Equal("ok", Code(await second.RequestAsync("runtime.connection.recover.command", Recover(live))));
+        Assert.Equal("ok", Code(await second.RequestAsync("runtime.connection.recover.command", Recover(live, grandchild))));
         var deliveries = new[] { (await second.NextDeliveryAsync()).Delivery, (await second.NextDeliveryAsync()).Delivery }.ToDictionary(d => d.GetProperty("kind").GetString()!);
         var again = deliveries["task.start"];
         Assert.Equal(live, again.GetProperty("runId").GetString());
         Assert.Equal(2, again.GetProperty("deliveryCount").GetInt32());
-        var child = parent.Launched with { RunId = live, AttemptId = attempts[live] };
-        Assert.Equal("ok", Code(await second.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, child,
-            RuntimeFixture.Event("run.started", child, 1, new JsonObject { ["attemptNumber"] = 1 })))));
+        Assert.Equal("ok", Code(await second.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, liveChild,
+            RuntimeFixture.Event("log.emitted", liveChild, 3, new JsonObject { ["level"] = "info", ["message"] = "still here" })))));
+        var grandchildRun = grandchildStart.GetProperty("attemptId").GetString()!;
+        var nested = parent.Launched with { RunId = grandchild, AttemptId = grandchildRun };
+        Assert.Equal("ok", Code(await second.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, nested,
+            RuntimeFixture.Event("run.started", nested, 1, new JsonObject { ["attemptNumber"] = 1 })))));
         Assert.Equal("running", (await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{live}")).GetProperty("status").GetString());
 
         var lost = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{dropped}");

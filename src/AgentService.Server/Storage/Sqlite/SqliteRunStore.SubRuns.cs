@@ -152,11 +152,14 @@ internal sealed partial class SqliteRunStore
     /// event before (the child id is new; a service-hosted child names a defined agent).</summary>
     internal static void Spawn(SqliteCommandCache commands, string parentRunId, string parentAttemptId, string traceparent, JsonElement data, DateTimeOffset now)
     {
-        string parentAgent, sessionId, rootRunId;
-        using (var reader = commands.Get("SELECT agent_id, session_id, root_run_id FROM runs WHERE run_id = $id").With("$id", parentRunId).ExecuteReader())
+        string parentAgent, sessionId, rootRunId, hostAttemptId;
+        using (var reader = commands.Get("SELECT agent_id, session_id, root_run_id, hosting, host_attempt_id FROM runs WHERE run_id = $id").With("$id", parentRunId).ExecuteReader())
         {
             reader.Read();
             (parentAgent, sessionId, rootRunId) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+
+            // A local child of a local child lives in the same process: the attempt that hosts them all is the top one's.
+            hostAttemptId = reader.GetNullableString(3) == "local" ? reader.GetString(4) : parentAttemptId;
         }
 
         var childRunId = data.GetProperty("childRunId").GetString()!;
@@ -173,7 +176,7 @@ internal sealed partial class SqliteRunStore
             """)
             .With("$id", childRunId).With("$agent", local ? parentAgent : agent.GetProperty("name").GetString()).With("$session", sessionId)
             .With("$parent", parentRunId).With("$root", rootRunId).With("$status", local ? RunStatus.Starting : RunStatus.Queued).With("$attempts", local ? 1 : 0)
-            .With("$hosting", hosting).With("$host", local ? parentAttemptId : null).With("$relation", data.GetProperty("relation").GetString())
+            .With("$hosting", hosting).With("$host", local ? hostAttemptId : null).With("$relation", data.GetProperty("relation").GetString())
             .With("$awaited", awaited).With("$tool", toolCall).With("$trace", traceparent).With("$at", now.ToUnixMs())
             .ExecuteNonQuery();
         if (inserted == 0)
@@ -202,7 +205,7 @@ internal sealed partial class SqliteRunStore
                 INSERT INTO attempts (attempt_id, run_id, number, status, instance_id, connection_id, connection_epoch, capabilities, created_at, updated_at)
                 SELECT $id, $run, 1, $active, instance_id, connection_id, connection_epoch, capabilities, $at, $at FROM attempts WHERE attempt_id = $host
                 """)
-                .With("$id", TypeId.New("att")).With("$run", childRunId).With("$active", AttemptStatus.Active).With("$at", now.ToUnixMs()).With("$host", parentAttemptId)
+                .With("$id", TypeId.New("att")).With("$run", childRunId).With("$active", AttemptStatus.Active).With("$at", now.ToUnixMs()).With("$host", hostAttemptId)
                 .ExecuteNonQuery();
         }
 
