@@ -338,10 +338,23 @@ internal sealed partial class SqliteRunStore
         {
             SetStatus(commands, parentRunId, RunStatus.Waiting, JsonText.Object(w => WriteSubrunReasonMembers(w, open)), now);
         }
-        else if (status == RunStatus.Waiting && waitingFor is not null && waitingFor.Contains("\"kind\":\"subrun\"", StringComparison.Ordinal))
+        else if (status == RunStatus.Waiting && IsSubrunWait(waitingFor))
         {
             SetStatus(commands, parentRunId, RunStatus.Running, null, now);
         }
+    }
+
+    /// <summary>Whether a stored waiting reason (the service's, or a runtime's <c>run.status.changed</c>) waits on sub-runs.</summary>
+    private static bool IsSubrunWait(string? waitingFor)
+    {
+        if (waitingFor is null)
+        {
+            return false;
+        }
+
+        using var reason = JsonDocument.Parse(waitingFor);
+        return reason.RootElement.ValueKind == JsonValueKind.Object && reason.RootElement.TryGetProperty("kind", out var kind)
+            && kind.ValueKind == JsonValueKind.String && kind.GetString() == "subrun";
     }
 
     private static void WriteSubrunReason(Utf8JsonWriter w, IReadOnlyList<string> runIds)
