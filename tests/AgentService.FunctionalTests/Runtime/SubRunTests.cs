@@ -375,6 +375,67 @@ public sealed class SubRunTests : IAsyncLifetime
         Assert.Empty(second.SchemaErrors);
     }
 
+    [Fact]
+    public async Task ParentProcessDies_ItsLocalChildrenAreLost_AndTheNextAttemptIsWokenByTheirFailure()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var childRunId = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(childRunId)));
+        await parent.Runtime.NextDeliveryAsync();
+
+        // The process dies: its socket drops, then the process is gone.
+        parent.Runtime.Abort();
+        await Wait.UntilAsync(() => Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}"),
+            r => r.GetProperty("connection") is not { ValueKind: JsonValueKind.Object } c || !c.GetProperty("attachedHere").GetBoolean(),
+            TimeSpan.FromSeconds(10), "the dropped socket to release the run");
+        KillRuntimeProcess(parent.Launched.AttemptId);
+
+        // The attempt's process is gone: the child it hosted fails with its attempt lost, which wakes the parent, whose
+        // pending wake gets a new attempt started.
+        var child = await Wait.UntilAsync(() => Api.GetJsonAsync(_fixture.Http, $"v1/runs/{childRunId}"), r => r.GetProperty("status").GetString() == "failed",
+            TimeSpan.FromSeconds(20), "the local child to fail with its host");
+        Assert.Equal("lost", child.GetProperty("attempts")[0].GetProperty("status").GetString());
+        Assert.StartsWith("host attempt over", child.GetProperty("attempts")[0].GetProperty("exitReason").GetString(), StringComparison.Ordinal);
+        var next = await _fixture.WaitForLaunchAsync(parent.Launched.RunId, attemptNumber: 2);
+        await using var again = await RawRuntime.ConnectAsync(next.ServiceUrl, next.Token);
+        Assert.Equal("ok", Code(await again.AttachAsync(next.RunId, next.AttemptId, "rti_next")));
+        var kinds = new List<string>();
+        while (kinds.Count < 4)
+        {
+            var (request, delivery) = await again.NextDeliveryAsync();
+            kinds.Add(delivery.GetProperty("kind").GetString()!);
+            if (delivery.GetProperty("kind").GetString() == "run.resume")
+            {
+                await again.AcknowledgeAsync(request);
+            }
+        }
+
+        Assert.Equal(["run.resume", "task.start", "step.input", "wake"], kinds);
+        Assert.Empty(again.SchemaErrors);
+    }
+
+    private static void KillRuntimeProcess(string attemptId)
+    {
+        foreach (var process in System.Diagnostics.Process.GetProcessesByName("sleep"))
+        {
+            try
+            {
+                if (File.ReadAllText($"/proc/{process.Id}/environ").Contains(attemptId, StringComparison.Ordinal))
+                {
+                    process.Kill();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+            }
+            finally
+            {
+                process.Dispose();
+            }
+        }
+    }
+
     private sealed class Parent(LaunchedRuntime launched, RawRuntime runtime, string connectionId)
     {
         public LaunchedRuntime Launched { get; } = launched;
