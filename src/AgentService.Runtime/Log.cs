@@ -53,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(402, LogLevel.Error, "Output batch of run {RunId} refused ({Reason}); its events are dropped.")]
     public static partial void OutputRefused(ILogger logger, string runId, string reason, Exception exception);
 
+    [LoggerMessage(5160, LogLevel.Error, "Local sub-run {RunId} failed.")]
+    public static partial void SubRunFailed(ILogger logger, string runId, Exception exception);
+
     [LoggerMessage(500, LogLevel.Error, "Step {StepId} failed.")]
     public static partial void StepFailed(ILogger logger, string stepId, Exception exception);
 

@@ -145,7 +145,8 @@ public sealed partial class RuntimeConnection
         }
 
         _deliveries.Writer.TryWrite(new InputDelivery(this, tracked));
-        if (tracked.Delivery.Kind == InputKinds.Cancel)
+        // A local sub-run's cancel is its own (the hosting helper finishes that child); the main run's stops all work.
+        if (tracked.Delivery.Kind == InputKinds.Cancel && run == _main)
         {
             _cancelRequested = true;
             return true;

@@ -15,7 +15,7 @@ namespace AgentService.Runtime.Hosting;
 /// and on a <c>cancel</c> input cancels the work and emits <c>run.finished(cancelled)</c>. Work stopped by fencing is
 /// not acknowledged, so the service redelivers it after the re-attach and it is done again.
 /// </summary>
-public static class AgentRuntime
+public static partial class AgentRuntime
 {
     /// <summary>Connects from the launcher's environment variables and runs the agent until the run finishes (or it is
     /// idle for the time the launcher asked for).</summary>
@@ -47,7 +47,7 @@ public static class AgentRuntime
         return await host.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed class Host(IAgent agent, IRuntimeConnection connection, AgentRuntimeOptions options, RuntimeConnectionOptions? connectionOptions, ILogger logger)
+    private sealed partial class Host(IAgent agent, IRuntimeConnection connection, AgentRuntimeOptions options, RuntimeConnectionOptions? connectionOptions, ILogger logger)
     {
         private readonly RunContext _context = new(connection);
         private readonly TimeProvider _time = connectionOptions?.TimeProvider ?? TimeProvider.System;
@@ -64,6 +64,7 @@ public static class AgentRuntime
                 await foreach (var delivery in connection.ReadDeliveriesAsync(linked.Token).ConfigureAwait(false))
                 {
                     idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                    using var activity = StartDeliveryActivity(delivery);
                     try
                     {
                         await HandleAsync(delivery).ConfigureAwait(false);
@@ -115,7 +116,7 @@ public static class AgentRuntime
             var work = _context.WorkToken;
             if (delivery.RunId != connection.RunId)
             {
-                await agent.OnInputAsync(_context, delivery, work).ConfigureAwait(false);
+                await HandleSubRunAsync(delivery, work).ConfigureAwait(false);
                 await delivery.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
                 return;
             }

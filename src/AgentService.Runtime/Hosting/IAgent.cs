@@ -20,6 +20,15 @@ public interface IAgent
     /// <summary>A new execution without in-memory state: restore from <paramref name="resumePayload"/>'s checkpoint, if any.</summary>
     Task OnResumeAsync(IRunContext context, RunResumePayload resumePayload, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// A local sub-run this process spawned got its task (<c>task.start</c> of the child):
+    /// <see cref="IRunContext.RunId"/> is the child's and <see cref="IRunContext.Task"/> its task. The host publishes the
+    /// child's <c>run.started</c> before and its <c>run.finished</c> after: completed with the returned result, failed
+    /// when this throws, cancelled when the child is cancelled. Runs inline, between the parent's inputs.
+    /// </summary>
+    Task<Protocol.Runtime.Events.RunResult> OnSubRunAsync(IRunContext context, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not run local sub-runs: implement IAgent.OnSubRunAsync.");
+
     /// <summary>Any other input (message, tool result, interaction response, wake, or a local sub-run's delivery).
     /// The host acknowledges it when this returns.</summary>
     Task OnInputAsync(IRunContext context, InputDelivery delivery, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -42,4 +42,18 @@ public interface IRunContext
 
     /// <summary>Publishes events of the run (see <see cref="PublishAsync(OutputEventDraft[])"/>).</summary>
     Task PublishAsync(IReadOnlyList<OutputEventDraft> events, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Spawns a local sub-run (an in-process subagent): publishes <c>subrun.spawned</c> with hosting <c>local</c> and a
+    /// fresh child run id, and returns that id once the service stored it. The child's <c>task.start</c> then comes to
+    /// this process (handled by <see cref="IAgent.OnSubRunAsync"/> under <see cref="AgentRuntime"/>); when
+    /// <see cref="SubRunOptions.Await"/> is true the run waits and a <c>wake</c> input brings the child's result.
+    /// </summary>
+    Task<string> SpawnSubRunAsync(Protocol.Runtime.Values.TaskSpec task, SubRunOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives a task to another agent: publishes <c>subrun.spawned</c> with hosting <c>service</c>; the service creates
+    /// the child run for <paramref name="agentName"/>, which runs on that agent's own runtime. Returns the child run id.
+    /// </summary>
+    Task<string> StartAgentTaskAsync(string agentName, Protocol.Runtime.Values.TaskSpec task, SubRunOptions? options = null, CancellationToken cancellationToken = default);
 }

@@ -4,12 +4,12 @@ using AgentService.Runtime.Events;
 
 namespace AgentService.Runtime.Hosting;
 
-/// <summary>The <see cref="IRunContext"/> of the main run under <see cref="AgentRuntime"/>.</summary>
-internal sealed class RunContext(IRuntimeConnection connection) : IRunContext
+/// <summary>The <see cref="IRunContext"/> of the main run (or of a local sub-run) under <see cref="AgentRuntime"/>.</summary>
+internal sealed partial class RunContext(IRuntimeConnection connection, string? subRunId = null, string? subRunAttemptId = null) : IRunContext
 {
-    public string RunId => connection.RunId;
+    public string RunId => subRunId ?? connection.RunId;
 
-    public string AttemptId => connection.AttemptId;
+    public string AttemptId => subRunAttemptId ?? connection.AttemptId;
 
     public string SessionId => connection.SessionId;
 

@@ -122,6 +122,7 @@ public static class AgentServiceExtensions
         // limiter (buckets are per key) and authorization (every endpoint has a policy; unmapped ones are admin-only).
         app.UseMiddleware<Security.AuditMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.Use(Observability.RequestTraceContext.InvokeAsync);
         app.UseRouting();
         app.UseAuthentication();
         app.UseRateLimiter();

@@ -21,6 +21,7 @@ internal static class RunsApi
         group.MapGet("/{runId}", GetRunAsync);
         group.MapGet("/{runId}/events", ListEventsAsync);
         group.MapPost("/{runId}/cancel", CancelAsync);
+        group.MapGet("/{runId}/children", RunChildrenApi.ListChildrenAsync);
         endpoints.MapPost("/v1/runs/{runId}/artifacts", UploadArtifactAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.RunToken);
         return endpoints;
     }
@@ -30,6 +31,7 @@ internal static class RunsApi
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         var attempts = await runs.ListAttemptsAsync(runId, cancellationToken);
         var current = attempts.Count > 0 ? attempts[^1] : null;
+        var children = await runs.ListChildrenAsync(runId, null, 101, cancellationToken);
         return Json(w =>
         {
             w.WriteString("runId", run.RunId);
@@ -48,8 +50,27 @@ internal static class RunsApi
 
             w.WriteString("parentRunId", run.ParentRunId);
             w.WriteString("rootRunId", run.RootRunId);
+            if (run.Hosting is not null)
+            {
+                w.WriteString("hosting", run.Hosting);
+                w.WriteBoolean("await", run.Awaited);
+            }
+
+            if (run.ParentToolCallId is not null)
+            {
+                w.WriteString("parentToolCallId", run.ParentToolCallId);
+            }
+
+            // The first 100 children's ids; GET .../children pages through all of them with their status.
             w.WriteStartArray("children");
+            foreach (var child in children.Take(100))
+            {
+                w.WriteStringValue(child.RunId);
+            }
+
             w.WriteEndArray();
+            w.WriteBoolean("moreChildren", children.Count > 100);
+            w.WriteString("traceparent", run.Traceparent);
             w.WriteString("createdAt", RuntimeSession.Timestamp(run.CreatedAt));
             w.WriteString("updatedAt", RuntimeSession.Timestamp(run.UpdatedAt));
             w.WriteNumber("eventCount", run.EventCount);
@@ -132,9 +153,10 @@ internal static class RunsApi
     /// <c>reason</c>) is stored as the run's next input and pushed to its runtime, which stops its work and finishes
     /// the run as cancelled. 202 with the delivery; 409 when the run is already finished.
     /// </summary>
-    private static async Task<IResult> CancelAsync(string runId, HttpContext context, IRunStore runs, IDeliveryStore deliveries, RuntimeSignals signals,
+    private static async Task<IResult> CancelAsync(string runId, HttpContext context, IRunStore runs, RuntimeSignals signals, ILoggerFactory loggers,
         RuntimeLauncher launcher, Microsoft.Extensions.Options.IOptions<Hosting.AgentServiceOptions> options, CancellationToken cancellationToken)
     {
+        var logger = loggers.CreateLogger(typeof(RunsApi).FullName!);
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         if (RunStatus.IsTerminal(run.Status))
         {
@@ -177,11 +199,25 @@ internal static class RunsApi
             w.WriteEndObject();
         });
 
-        var delivery = await deliveries.EnqueueAsync(runId, TypeId.New("dlv"), "cancel", payload, RuntimeSession.NewTraceparent(), cancellationToken)
-            ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
-        signals.DeliveriesAvailable(runId);
-        signals.WorkAvailable(run.AgentId);
-        await launcher.EnsureRuntimeAsync(runId, cancellationToken);
+        // The run and every unfinished sub-run below it get a durable cancel delivery in one transaction (cascade).
+        var cancelled = await runs.CancelTreeAsync(runId, payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
+        if (cancelled.Count == 0 || cancelled[0].Run.RunId != runId)
+        {
+            throw new ServiceException(ErrorCode.Conflict, $"Run {runId} is already finished.");
+        }
+
+        var delivery = cancelled[0].Delivery;
+        foreach (var (target, _) in cancelled)
+        {
+            signals.DeliveriesAvailable(target.RunId);
+            signals.WorkAvailable(target.AgentId);
+            await launcher.EnsureRuntimeAsync(target.RunId, cancellationToken);
+        }
+
+        if (cancelled.Count > 1)
+        {
+            Observability.Log.CancelCascaded(logger, runId, cancelled.Count - 1);
+        }
         return TypedResults.Json(new Dictionary<string, string>
         {
             ["runId"] = runId,
@@ -195,7 +231,7 @@ internal static class RunsApi
     /// <c>artifact.created</c> event then links it to the step that produced it.</summary>
     private static async Task<IResult> UploadArtifactAsync(string runId, HttpContext context, IRunStore runs, AgentProtocolService service, CancellationToken cancellationToken)
     {
-        // The RunToken policy let through only this run's token (or an admin).
+        // The RunToken policy let through only a token of this run or of one above it (or an admin).
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         var agent = service.ResolveAgent(run.AgentId);
         var artifact = await ArtifactUpload.ReceiveAsync(context, service, agent, run.RootRunId, agentCreated: true);

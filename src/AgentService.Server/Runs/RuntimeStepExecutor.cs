@@ -38,7 +38,7 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
 
             w.WriteEndObject();
         });
-        await deliveries.EnqueueAsync(work.Task.TaskId, TypeId.New("dlv"), "step.input", payload, RuntimeSession.NewTraceparent(), cancellationToken);
+        await deliveries.EnqueueAsync(work.Task.TaskId, TypeId.New("dlv"), "step.input", payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
         signals.DeliveriesAvailable(work.Task.TaskId);
         signals.WorkAvailable(work.Task.AgentId);
         await launcher.EnsureRuntimeAsync(work.Task.TaskId, cancellationToken);
@@ -72,7 +72,7 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
         });
         try
         {
-            await runs.CreateRunAsync(task.TaskId, task.AgentId, TypeId.New("ses"), payload, RuntimeSession.NewTraceparent(), cancellationToken);
+            await runs.CreateRunAsync(task.TaskId, task.AgentId, TypeId.New("ses"), payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 19)
         {

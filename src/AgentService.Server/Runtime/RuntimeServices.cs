@@ -18,6 +18,7 @@ internal sealed class RuntimeServices(
     AgentConfiguration configuration,
     RuntimeSignals signals,
     StepNotifier steps,
+    RuntimeLauncher launcher,
     TimeProvider time,
     IOptions<RuntimeOptions> options,
     IAuditLog audit,
@@ -44,6 +45,8 @@ internal sealed class RuntimeServices(
     public RuntimeSignals Signals => signals;
 
     public StepNotifier Steps => steps;
+
+    public RuntimeLauncher Launcher => launcher;
 
     public TimeProvider Time => time;
 

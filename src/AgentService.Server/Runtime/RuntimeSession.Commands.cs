@@ -50,7 +50,7 @@ internal sealed partial class RuntimeSession
         }
 
         var declared = ReadCapabilities(Params.RequiredArray(parameters, "sdkCapabilities"));
-        if (runId != _tokenRunId)
+        if (runId != _tokenRunId && !await _services.Runs.CoversAsync(_tokenRunId, runId, cancellationToken))
         {
             throw new RuntimeProtocolException(RuntimeErrorCodes.Forbidden, $"The run token does not cover run {runId}.", closeCode: 4000);
         }
@@ -182,26 +182,20 @@ internal sealed partial class RuntimeSession
             });
         }
 
-        if (parameters.TryGetProperty("subRunIds", out var subRuns) && subRuns.ValueKind == JsonValueKind.Array && subRuns.GetArrayLength() > 0)
-        {
-            // This attempt has no local sub-runs: none can be re-bound (all or none).
-            var unknown = subRuns.EnumerateArray().Select(s => s.ToString()).ToList();
-            throw new RuntimeProtocolException(RuntimeErrorCodes.UnknownRun, "The sub-runs are not live local sub-runs of this attempt.", w =>
-            {
-                w.WriteStartArray("runIds");
-                unknown.ForEach(w.WriteStringValue);
-                w.WriteEndArray();
-            });
-        }
-
         if (_recovered || _pump is not null)
         {
             throw new RuntimeProtocolException(RuntimeErrorCodes.InvalidRequest, "recover is the first request after a reconnect attach, once.");
         }
 
+        var subRunIds = parameters.TryGetProperty("subRunIds", out var subRuns) ? ReadStrings(subRuns, "/params/subRunIds") : [];
+        var bound = await RecoverSubRunsAsync(subRunIds, cancellationToken);
         _recovered = true;
         await SendResultAsync(id, w => w.WriteBoolean("accepted", true), cancellationToken);
         StartPump(needsResume: false);
+        foreach (var (subRun, subAttempt) in bound)
+        {
+            BindSubRun(subRun, subAttempt);
+        }
     }
 
     private async Task SecretsAsync(JsonElement id, JsonElement parameters, CancellationToken cancellationToken)
@@ -318,7 +312,7 @@ internal sealed partial class RuntimeSession
 
     private void RequireRun(string runId)
     {
-        if (runId != _run!.RunId)
+        if (runId != _run!.RunId && !_subRuns.ContainsKey(runId))
         {
             throw new RuntimeProtocolException(RuntimeErrorCodes.UnknownRun, $"Run {runId} is not bound to this connection.", w =>
             {

@@ -16,20 +16,21 @@ internal sealed partial class RuntimeSession
         RequireConnection(parameters);
         var runId = Params.RequiredId(parameters, "runId", IdPrefixes.Run);
         RequireRun(runId);
+        var attempt = AttemptOf(runId);
         var events = Params.RequiredArray(parameters, "events");
         if (events.GetArrayLength() > Options.MaxEventsPerBatch)
         {
             throw RuntimeProtocolException.InvalidParams("/params/events", $"at most {Options.MaxEventsPerBatch} events per batch");
         }
 
-        var source = $"/runs/{runId}/attempts/{_attempt!.AttemptId}";
+        var source = $"/runs/{runId}/attempts/{attempt.AttemptId}";
         var incoming = new List<IncomingEvent>(events.GetArrayLength());
         var seenIds = new HashSet<string>(StringComparer.Ordinal);
         var i = 0;
         foreach (var e in events.EnumerateArray())
         {
             var pointer = $"/params/events/{i++}";
-            var incomingEvent = ReadEvent(e, pointer, runId, source);
+            var incomingEvent = ReadEvent(e, pointer, runId, attempt.AttemptId, source);
             if (!seenIds.Add(incomingEvent.EventId))
             {
                 throw RuntimeProtocolException.InvalidParams(pointer + "/id", "an event id appears twice in the batch");
@@ -38,7 +39,8 @@ internal sealed partial class RuntimeSession
             incoming.Add(incomingEvent);
         }
 
-        var result = await _services.Events.AppendAsync(runId, _attempt.AttemptId, incoming, cancellationToken);
+        await CheckSubRunEventsAsync(runId, incoming, cancellationToken);
+        var result = await _services.Events.AppendAsync(runId, attempt.AttemptId, incoming, cancellationToken);
         if (result.ExpectedSeq is { } expected)
         {
             throw new RuntimeProtocolException(RuntimeErrorCodes.SequenceGap, $"The batch must continue at seq {expected}.", w => w.WriteNumber("expectedSeq", expected));
@@ -51,6 +53,7 @@ internal sealed partial class RuntimeSession
 
         await SendResultAsync(id, w => w.WriteBoolean("accepted", true), cancellationToken);
         _services.Signals.EventsAppended(runId);
+        await AfterSubRunEventsAsync(runId, incoming, result.RunStatus, cancellationToken);
         foreach (var completed in result.CompletedSteps)
         {
             var artifacts = await _services.Artifacts.ListByStepsAsync([completed.Step.StepId], cancellationToken);
@@ -58,7 +61,7 @@ internal sealed partial class RuntimeSession
         }
     }
 
-    private IncomingEvent ReadEvent(JsonElement e, string pointer, string runId, string source)
+    private IncomingEvent ReadEvent(JsonElement e, string pointer, string runId, string attemptId, string source)
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
@@ -87,9 +90,9 @@ internal sealed partial class RuntimeSession
             throw RuntimeProtocolException.InvalidParams(pointer + "/runid", $"must be {runId}");
         }
 
-        if (Params.RequiredString(e, "attemptid", pointer) != _attempt!.AttemptId)
+        if (Params.RequiredString(e, "attemptid", pointer) != attemptId)
         {
-            throw RuntimeProtocolException.InvalidParams(pointer + "/attemptid", $"must be {_attempt.AttemptId}");
+            throw RuntimeProtocolException.InvalidParams(pointer + "/attemptid", $"must be {attemptId}");
         }
 
         var time = Params.RequiredString(e, "time", pointer);
@@ -201,12 +204,16 @@ internal sealed partial class RuntimeSession
 
     private void StartPump(bool needsResume)
     {
-        var token = _closing.Token;
-        _pump = Task.Run(async () =>
+        _pump = StartPump(_run!, _attempt!, _deliverySignal, needsResume, _closing.Token);
+    }
+
+    private Task StartPump(RunRecord run, AttemptRecord attempt, SemaphoreSlim signal, bool needsResume, CancellationToken token)
+    {
+        return Task.Run(async () =>
         {
             try
             {
-                await PumpAsync(needsResume, token);
+                await PumpAsync(run, attempt, signal, needsResume, token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -217,7 +224,7 @@ internal sealed partial class RuntimeSession
             }
             catch (Exception ex)
             {
-                Log.DeliveryPumpFailed(_logger, _run!.RunId, ex);
+                Log.DeliveryPumpFailed(_logger, run.RunId, ex);
                 RequestClose(1011, "internal error");
             }
         }, CancellationToken.None);
@@ -227,10 +234,8 @@ internal sealed partial class RuntimeSession
     /// Sends the run's deliveries in sequence order, each once per connection. After a lost attempt or a restart
     /// without state it first sends run.resume, waits for its acknowledgement and then replays from the beginning.
     /// </summary>
-    private async Task PumpAsync(bool needsResume, CancellationToken cancellationToken)
+    private async Task PumpAsync(RunRecord run, AttemptRecord attempt, SemaphoreSlim signal, bool needsResume, CancellationToken cancellationToken)
     {
-        var run = _run!;
-        var attempt = _attempt!;
         if (needsResume)
         {
             await SendRequestAsync(ResumeKey, w =>
@@ -248,7 +253,7 @@ internal sealed partial class RuntimeSession
                 w.WriteEndObject();
                 w.WriteNumber("deliveryCount", 1);
                 w.WriteString("createdAt", Timestamp(_services.Time.GetUtcNow()));
-                w.WriteString("traceparent", NewTraceparent());
+                w.WriteString("traceparent", run.Traceparent ?? NewTraceparent());
             }, cancellationToken);
             await _resumeAcknowledged.Task.WaitAsync(cancellationToken);
         }
@@ -270,7 +275,7 @@ internal sealed partial class RuntimeSession
             if (batch.Count < 100)
             {
                 needsResume = false; // The replay is done; from here on only new deliveries are pending.
-                await _deliverySignal.WaitAsync(cancellationToken);
+                await signal.WaitAsync(cancellationToken);
             }
         }
     }

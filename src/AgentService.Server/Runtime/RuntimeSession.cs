@@ -141,6 +141,7 @@ internal sealed partial class RuntimeSession : IDisposable
                 _services.Signals.Unbind(_run.RunId, _connectionId, this);
             }
 
+            UnbindSubRuns();
             await CloseAsync((WebSocketCloseStatus)_closeCode, _closeReason);
         }
     }
@@ -159,6 +160,7 @@ internal sealed partial class RuntimeSession : IDisposable
             _services.Signals.Unbind(_run.RunId, _connectionId, this);
         }
 
+        UnbindSubRuns();
         try
         {
             _closing.Cancel();
@@ -187,8 +189,18 @@ internal sealed partial class RuntimeSession : IDisposable
         _sendLock.Dispose();
     }
 
-    /// <summary>Wakes the delivery pump.</summary>
-    public void WakeDeliveries() => _deliverySignal.Release();
+    /// <summary>Wakes the delivery pump of the run (the main run, or a local sub-run bound here).</summary>
+    public void WakeDeliveries(string runId)
+    {
+        if (_subRuns.TryGetValue(runId, out var subRun))
+        {
+            subRun.Signal.Release();
+        }
+        else
+        {
+            _deliverySignal.Release();
+        }
+    }
 
     private async Task HandleFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {

@@ -23,12 +23,17 @@ internal sealed class RuntimeSignals
         _byConnection.TryRemove(new KeyValuePair<string, RuntimeSession>(connectionId, session));
     }
 
+    /// <summary>A local sub-run is held by its parent's session (its deliveries go over that connection).</summary>
+    public void BindSubRun(string runId, RuntimeSession session) => _byRun[runId] = session;
+
+    public void UnbindSubRun(string runId, RuntimeSession session) => _byRun.TryRemove(new KeyValuePair<string, RuntimeSession>(runId, session));
+
     /// <summary>Wakes the session that holds the run, if any, to send its pending deliveries.</summary>
     public void DeliveriesAvailable(string runId)
     {
         if (_byRun.TryGetValue(runId, out var session))
         {
-            session.WakeDeliveries();
+            session.WakeDeliveries(runId);
         }
     }
 

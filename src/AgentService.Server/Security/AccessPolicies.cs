@@ -118,21 +118,26 @@ internal sealed class AgentScopeHandler(AgentCatalog agents, IServiceProvider se
     }
 }
 
-/// <summary>A run token reaches its own run (the <c>runId</c> route value); admins reach every run.</summary>
-internal sealed class RunScopeHandler : AuthorizationHandler<RunScopeRequirement>
+/// <summary>A run token reaches its own run and that run's sub-runs (the <c>runId</c> route value); admins reach every run.</summary>
+internal sealed class RunScopeHandler(IServiceProvider services) : AuthorizationHandler<RunScopeRequirement>
 {
-    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, RunScopeRequirement requirement)
+    private readonly IRunStore? _runs = services.GetService<IRunStore>();
+
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, RunScopeRequirement requirement)
     {
-        if (context.User.IsAdmin()
-            || (context.Resource is HttpContext http && http.Request.RouteValues["runId"] is string runId && runId == context.User.RunId()))
+        if (context.User.IsAdmin())
         {
             context.Succeed(requirement);
-        }
-        else
-        {
-            context.Fail(new AuthorizationFailureReason(this, "The run token does not cover this run."));
+            return;
         }
 
-        return Task.CompletedTask;
+        if (context.Resource is HttpContext http && http.Request.RouteValues["runId"] is string runId && context.User.RunId() is { } tokenRun
+            && (runId == tokenRun || (_runs is not null && await _runs.CoversAsync(tokenRun, runId, http.RequestAborted))))
+        {
+            context.Succeed(requirement);
+            return;
+        }
+
+        context.Fail(new AuthorizationFailureReason(this, "The run token does not cover this run."));
     }
 }

@@ -1,7 +1,7 @@
 namespace AgentService.Server.Storage;
 
 /// <summary>Runs, their attempts and run tokens. Every write is committed before its task completes.</summary>
-internal interface IRunStore
+internal partial interface IRunStore
 {
     /// <summary>Creates a main run for a task, with its <c>task.start</c> delivery (sequence 1), in one transaction.</summary>
     Task<RunRecord> CreateRunAsync(string runId, string agentId, string sessionId, string taskStartPayload, string traceparent, CancellationToken cancellationToken);

@@ -101,6 +101,7 @@ public sealed class AuthMatrixTests
             new("GET", "/v1/runs/{runId}", "v1/runs/{run}", null, "client", "client-other", 200),
             new("GET", "/v1/runs/{runId}/events", "v1/runs/{run}/events", null, "client", "client-other", 200),
             new("GET", "/v1/runs/{runId}/stream", "v1/runs/{run}/stream", null, "client", "client-other", 200),
+            new("GET", "/v1/runs/{runId}/children", "v1/runs/{run}/children", null, "client", "client-other", 200),
             new("POST", "/v1/runs/{runId}/artifacts", "v1/runs/{run}/artifacts", FileBody, "run", "client", 200),
             new("POST", "/v1/agents/{agentId}/claims", "v1/agents/workers/claims?waitSeconds=0", Json("""{"workerId":"w2"}"""), "agent-workers", "client", 204),
 

@@ -34,7 +34,11 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, TimeProvider 
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1 FROM deliveries WHERE run_id = $run AND status = 'pending' AND kind <> 'task.start' LIMIT 1";
+        // A service-hosted sub-run's task.start is work (nobody asks for it with a step); a local sub-run's runtime is its parent's.
+        command.CommandText = """
+            SELECT 1 FROM deliveries d JOIN runs r ON r.run_id = d.run_id
+            WHERE d.run_id = $run AND d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service') AND r.hosting IS NOT 'local' LIMIT 1
+            """;
         command.With("$run", runId);
         return Task.FromResult(command.ExecuteScalar() is not null);
     }
@@ -43,7 +47,11 @@ internal sealed class SqliteDeliveryStore(SqliteDatabase database, TimeProvider 
     {
         using var connection = database.OpenRead();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT run_id FROM deliveries WHERE status = 'pending' AND kind <> 'task.start' GROUP BY run_id ORDER BY MIN(created_at) LIMIT $limit";
+        command.CommandText = """
+            SELECT d.run_id FROM deliveries d JOIN runs r ON r.run_id = d.run_id
+            WHERE d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service') AND r.hosting IS NOT 'local'
+            GROUP BY d.run_id ORDER BY MIN(d.created_at) LIMIT $limit
+            """;
         command.With("$limit", limit);
         using var reader = command.ExecuteReader();
         var runs = new List<string>();

@@ -51,6 +51,10 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
                     .With("$type", e.Type).With("$time", e.Time).With("$body", e.Body)
                     .ExecuteNonQuery();
                 runStatus = Project(commands, runId, e, now, completed) ?? runStatus;
+                if (e.Type == "subrun.spawned")
+                {
+                    SqliteRunStore.Spawn(commands, runId, attemptId, TraceparentOf(e), e.Data, now);
+                }
             }
 
             if (fresh.Count > 0)
@@ -97,7 +101,7 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
                 return status;
             case "run.finished":
                 var final = data.GetProperty("status").GetString()!;
-                SqliteRunStore.SetStatus(commands, runId, final, null, now);
+                SqliteRunStore.SetStatus(commands, runId, final, null, now, data);
                 return final;
             case "step.started":
                 StartStep(commands, runId, data, now);
@@ -120,6 +124,12 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
         }
     }
 
+    private static string TraceparentOf(IncomingEvent e)
+    {
+        using var body = JsonDocument.Parse(e.Body);
+        return body.RootElement.GetProperty("traceparent").GetString()!;
+    }
+
     private static void StartStep(SqliteCommandCache commands, string runId, JsonElement data, DateTimeOffset now)
     {
         var stepId = data.GetProperty("stepId").GetString()!;
@@ -127,7 +137,8 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
         var updated = commands.Get("UPDATE steps SET status = $running, name = COALESCE($name, name), updated_at = $at WHERE step_id = $id AND status = $created")
             .With("$running", StepStatus.Running).With("$name", name).With("$at", now.ToUnixMs()).With("$id", stepId).With("$created", StepStatus.Created)
             .ExecuteNonQuery();
-        if (updated == 0 && commands.Get("SELECT 1 FROM steps WHERE step_id = $id").With("$id", stepId).ExecuteScalar() is null)
+        if (updated == 0 && commands.Get("SELECT 1 FROM steps WHERE step_id = $id").With("$id", stepId).ExecuteScalar() is null
+            && commands.Get("SELECT 1 FROM tasks WHERE task_id = $id").With("$id", runId).ExecuteScalar() is not null)
         {
             // A step the runtime started on its own is an Agent Protocol step of the task too (PROTOCOL.md §13).
             SqliteStepStore.Insert(commands, stepId, runId, null, null, name, StepStatus.Running, now);

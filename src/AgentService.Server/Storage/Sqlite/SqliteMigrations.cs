@@ -220,5 +220,15 @@ internal static class SqliteMigrations
             CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
             """),
+        (8, "sub-runs: how a child run is hosted and awaited, its spawn links, and the trace context of every run", """
+            ALTER TABLE runs ADD COLUMN hosting TEXT NULL;
+            ALTER TABLE runs ADD COLUMN host_attempt_id TEXT NULL;
+            ALTER TABLE runs ADD COLUMN relation TEXT NULL;
+            ALTER TABLE runs ADD COLUMN awaited INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE runs ADD COLUMN parent_tool_call_id TEXT NULL;
+            ALTER TABLE runs ADD COLUMN traceparent TEXT NULL;
+            CREATE INDEX runs_parent ON runs (parent_run_id, created_at, run_id) WHERE parent_run_id IS NOT NULL;
+            CREATE INDEX runs_host_attempt ON runs (host_attempt_id) WHERE host_attempt_id IS NOT NULL;
+            """),
     ];
 }

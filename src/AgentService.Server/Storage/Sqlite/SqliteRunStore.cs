@@ -6,9 +6,9 @@ using Microsoft.Data.Sqlite;
 
 namespace AgentService.Server.Storage.Sqlite;
 
-internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider time) : IRunStore
+internal sealed partial class SqliteRunStore(SqliteDatabase database, TimeProvider time) : IRunStore
 {
-    private const string RunColumns = "run_id, agent_id, session_id, parent_run_id, root_run_id, status, waiting_for, attempt_count, event_count, created_at, updated_at";
+    private const string RunColumns = "run_id, agent_id, session_id, parent_run_id, root_run_id, status, waiting_for, attempt_count, event_count, created_at, updated_at, hosting, host_attempt_id, relation, awaited, parent_tool_call_id, traceparent";
     private const string AttemptColumns = "attempt_id, run_id, number, status, instance_id, connection_id, connection_epoch, capabilities, lease_expires_at, output_seq, exit_reason, created_at";
 
     public Task<RunRecord> CreateRunAsync(string runId, string agentId, string sessionId, string taskStartPayload, string traceparent, CancellationToken cancellationToken)
@@ -17,13 +17,13 @@ internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider time)
         return database.Writer.WriteAsync(commands =>
         {
             commands.Get("""
-                INSERT INTO runs (run_id, agent_id, session_id, root_run_id, status, next_sequence, created_at, updated_at)
-                VALUES ($id, $agent, $session, $id, $status, 1, $at, $at)
+                INSERT INTO runs (run_id, agent_id, session_id, root_run_id, status, next_sequence, traceparent, created_at, updated_at)
+                VALUES ($id, $agent, $session, $id, $status, 1, $trace, $at, $at)
                 """)
-                .With("$id", runId).With("$agent", agentId).With("$session", sessionId).With("$status", RunStatus.Queued).With("$at", now.ToUnixMs())
+                .With("$id", runId).With("$agent", agentId).With("$session", sessionId).With("$status", RunStatus.Queued).With("$trace", traceparent).With("$at", now.ToUnixMs())
                 .ExecuteNonQuery();
             SqliteDeliveryStore.Insert(commands, TypeId.New("dlv"), runId, 1, "task.start", taskStartPayload, traceparent, now);
-            return new RunRecord(runId, agentId, sessionId, null, runId, RunStatus.Queued, null, 0, 0, now, now);
+            return new RunRecord(runId, agentId, sessionId, null, runId, RunStatus.Queued, null, 0, 0, now, now, Traceparent: traceparent);
         }, cancellationToken);
     }
 
@@ -171,10 +171,20 @@ internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider time)
     {
         var now = time.GetUtcNow();
         return database.Writer.WriteAsync(
-            commands => commands.Get("UPDATE attempts SET status = $status, exit_reason = $reason, connection_id = NULL, updated_at = $at WHERE attempt_id = $id AND status IN ($pending, $active)")
-                .With("$status", status).With("$reason", reason).With("$at", now.ToUnixMs()).With("$id", attemptId)
-                .With("$pending", AttemptStatus.Pending).With("$active", AttemptStatus.Active)
-                .ExecuteNonQuery() == 1,
+            commands =>
+            {
+                var ended = commands.Get("UPDATE attempts SET status = $status, exit_reason = $reason, connection_id = NULL, updated_at = $at WHERE attempt_id = $id AND status IN ($pending, $active)")
+                    .With("$status", status).With("$reason", reason).With("$at", now.ToUnixMs()).With("$id", attemptId)
+                    .With("$pending", AttemptStatus.Pending).With("$active", AttemptStatus.Active)
+                    .ExecuteNonQuery() == 1;
+                if (ended)
+                {
+                    // The local sub-runs of an attempt live in its process: they end with it (PROTOCOL.md §5).
+                    EndLocalSubRuns(commands, attemptId, "host attempt over: " + reason, [], now);
+                }
+
+                return ended;
+            },
             cancellationToken);
     }
 
@@ -191,7 +201,8 @@ internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider time)
             var runId = commands.Get("""
                 SELECT r.run_id FROM runs r
                 WHERE r.agent_id = $agent AND r.status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
-                  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = r.run_id AND d.status = 'pending' AND d.kind <> 'task.start')
+                  AND r.hosting IS NOT 'local'
+                  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = r.run_id AND d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service'))
                   AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = r.run_id AND a.status IN ('pending', 'active')
                                   AND (a.lease_expires_at IS NULL OR a.lease_expires_at > $now))
                 ORDER BY r.attempt_count, r.created_at
@@ -219,7 +230,7 @@ internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider time)
 
     public Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
         database.Writer.WriteAsync(
-            commands => commands.Get("UPDATE attempts SET lease_expires_at = $lease, connection_id = NULL WHERE status = $active")
+            commands => commands.Get("UPDATE attempts SET lease_expires_at = $lease, connection_id = NULL WHERE status = $active AND lease_expires_at IS NOT NULL")
                 .With("$lease", (now + lease).ToUnixMs()).With("$active", AttemptStatus.Active).ExecuteNonQuery(),
             cancellationToken);
 
@@ -230,10 +241,17 @@ internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider time)
     }
 
     /// <summary>Sets a run's status inside a write operation (a terminal status also records when it finished).</summary>
-    internal static int SetStatus(SqliteCommandCache commands, string runId, string status, string? waitingFor, DateTimeOffset now) =>
-        commands.Get("UPDATE runs SET status = $status, waiting_for = $waiting, updated_at = $at, finished_at = CASE WHEN $terminal THEN $at ELSE finished_at END WHERE run_id = $id")
+    internal static int SetStatus(SqliteCommandCache commands, string runId, string status, string? waitingFor, DateTimeOffset now, System.Text.Json.JsonElement? finished = null)
+    {
+        if (RunStatus.IsTerminal(status))
+        {
+            OnRunFinishing(commands, runId, status, finished, now);
+        }
+
+        return commands.Get("UPDATE runs SET status = $status, waiting_for = $waiting, updated_at = $at, finished_at = CASE WHEN $terminal THEN $at ELSE finished_at END WHERE run_id = $id")
             .With("$status", status).With("$waiting", waitingFor).With("$at", now.ToUnixMs()).With("$terminal", RunStatus.IsTerminal(status)).With("$id", runId)
             .ExecuteNonQuery();
+    }
 
     private static AttachOutcome Refused(int code, string message) => new(null, null, code, message, null);
 
@@ -257,7 +275,8 @@ internal sealed class SqliteRunStore(SqliteDatabase database, TimeProvider time)
 
     internal static RunRecord ReadRun(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetNullableString(3), r.GetString(4), r.GetString(5), r.GetNullableString(6),
-        r.GetInt32(7), r.GetInt64(8), r.GetTimestamp(9), r.GetTimestamp(10));
+        r.GetInt32(7), r.GetInt64(8), r.GetTimestamp(9), r.GetTimestamp(10), r.GetNullableString(11), r.GetNullableString(12), r.GetNullableString(13),
+        r.GetInt64(14) != 0, r.GetNullableString(15), r.GetNullableString(16));
 
     private static AttemptRecord ReadAttempt(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetNullableString(4), r.GetNullableString(5),

@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using AgentService.Protocol.Ids;
+using AgentService.Protocol.Runtime;
+using AgentService.Server.Observability;
+using AgentService.Server.Runs;
+using AgentService.Server.Storage;
+
+namespace AgentService.Server.Runtime;
+
+/// <summary>
+/// Local sub-runs on this connection (PROTOCOL.md §6): a <c>subrun.spawned</c> with hosting <c>local</c> binds the
+/// child here once it is stored; the child's deliveries go out over this socket with runId = child (a pump of its own,
+/// in its sequence order), and its events come in with runId = child and the child's attempt. A <c>recover</c> binds
+/// them again after a reconnect; a finished child is released.
+/// </summary>
+internal sealed partial class RuntimeSession
+{
+    private readonly ConcurrentDictionary<string, SubRunBinding> _subRuns = new(StringComparer.Ordinal);
+
+    /// <summary>The attempt that events of <paramref name="runId"/> (already checked by RequireRun) belong to.</summary>
+    private AttemptRecord AttemptOf(string runId) => _subRuns.TryGetValue(runId, out var subRun) ? subRun.Attempt : _attempt!;
+
+    private void BindSubRun(RunRecord run, AttemptRecord attempt)
+    {
+        var binding = new SubRunBinding(run, attempt, CancellationTokenSource.CreateLinkedTokenSource(_closing.Token));
+        if (!_subRuns.TryAdd(run.RunId, binding))
+        {
+            binding.Dispose();
+            return;
+        }
+
+        _services.Signals.BindSubRun(run.RunId, this);
+        Log.SubRunBound(_logger, run.RunId, _connectionId!);
+        StartPump(run, attempt, binding.Signal, needsResume: false, binding.Stop.Token);
+    }
+
+    private void UnbindSubRun(string runId)
+    {
+        if (_subRuns.TryRemove(runId, out var binding))
+        {
+            _services.Signals.UnbindSubRun(runId, this);
+            binding.Stop.Cancel();
+            binding.Stop.Dispose();
+        }
+    }
+
+    private void UnbindSubRuns()
+    {
+        foreach (var runId in _subRuns.Keys)
+        {
+            UnbindSubRun(runId);
+        }
+    }
+
+    /// <summary>recover: all or none of the named sub-runs are re-bound (1021 / 1022 with <c>details.runIds</c>).</summary>
+    private async Task<IReadOnlyList<(RunRecord Run, AttemptRecord Attempt)>> RecoverSubRunsAsync(IReadOnlyList<string> subRunIds, CancellationToken cancellationToken)
+    {
+        var outcome = await _services.Runs.RecoverSubRunsAsync(_attempt!.AttemptId, _connectionId!, subRunIds, cancellationToken);
+        if (outcome.ErrorCode != 0)
+        {
+            var runIds = outcome.ErrorRunIds;
+            throw new RuntimeProtocolException(outcome.ErrorCode, outcome.ErrorCode == RuntimeErrorCodes.RunFinished
+                ? $"Sub-run(s) {string.Join(", ", runIds)} already finished; nothing was re-bound."
+                : $"Run(s) {string.Join(", ", runIds)} are not live local sub-runs of attempt {_attempt.AttemptId}; nothing was re-bound.", w =>
+                {
+                    w.WriteStartArray("runIds");
+                    foreach (var runId in runIds)
+                    {
+                        w.WriteStringValue(runId);
+                    }
+
+                    w.WriteEndArray();
+                });
+        }
+
+        foreach (var lost in outcome.LostRunIds)
+        {
+            Log.SubRunNotRecovered(_logger, lost);
+        }
+
+        if (outcome.LostRunIds.Count > 0)
+        {
+            // A lost child fails; an awaited one woke its parent (this run, or another lost child's parent).
+            _services.Signals.DeliveriesAvailable(_run!.RunId);
+        }
+
+        return outcome.Bound;
+    }
+
+    /// <summary>Checks what the sub-run projections need before the batch is stored: a spawned child id is new and a
+    /// service-hosted child names a defined agent that has a runtime; a linked run exists.</summary>
+    private async Task CheckSubRunEventsAsync(string runId, List<IncomingEvent> events, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (e.Type is not ("subrun.spawned" or "subrun.linked"))
+            {
+                continue;
+            }
+
+            var pointer = $"/params/events/{i}/data";
+            var childRunId = Params.RequiredId(e.Data, "childRunId", IdPrefixes.Run, pointer);
+            var existing = await _services.Runs.GetRunAsync(childRunId, cancellationToken);
+            if (e.Type == "subrun.linked")
+            {
+                if (existing is null)
+                {
+                    throw new RuntimeProtocolException(RuntimeErrorCodes.NotFound, $"Run {childRunId} does not exist; subrun.linked names an existing run.");
+                }
+
+                continue;
+            }
+
+            if (existing is not null)
+            {
+                // A resent batch (same event ids) is accepted and ignored by the log: the child is this run's already.
+                // An id that belongs to any other run is refused.
+                if (existing.ParentRunId == runId)
+                {
+                    continue;
+                }
+
+                throw RuntimeProtocolException.InvalidParams(pointer + "/childRunId", $"run {childRunId} already exists: mint a new id for each sub-run");
+            }
+
+            if (Params.RequiredString(e.Data, "hosting", pointer) == "service")
+            {
+                var agentName = Params.RequiredString(Params.RequiredObject(e.Data, "agent", pointer), "name", pointer + "/agent");
+                if (!_services.Agents.TryGet(agentName, out var agent) || agent.Runtime is null)
+                {
+                    throw RuntimeProtocolException.InvalidParams(pointer + "/agent/name", $"no agent '{agentName}' with a runtime is defined to run a service-hosted sub-run");
+                }
+            }
+        }
+    }
+
+    /// <summary>After a batch is stored: binds new local children here, gets service-hosted children a runtime, and
+    /// when a sub-run finished, wakes its parent's runtime (its <c>wake</c> delivery was stored with the event).</summary>
+    private async Task AfterSubRunEventsAsync(string runId, List<IncomingEvent> events, string? runStatus, CancellationToken cancellationToken)
+    {
+        foreach (var e in events)
+        {
+            if (e.Type != "subrun.spawned")
+            {
+                continue;
+            }
+
+            var childRunId = e.Data.GetProperty("childRunId").GetString()!;
+            if (_subRuns.ContainsKey(childRunId) || await _services.Runs.GetRunAsync(childRunId, cancellationToken) is not { } child || child.ParentRunId != runId)
+            {
+                continue;
+            }
+
+            if (child.Hosting == "local")
+            {
+                Log.SubRunSpawned(_logger, runId, childRunId, "local", child.AgentId);
+                if (!RunStatus.IsTerminal(child.Status) && await _services.Runs.GetCurrentAttemptAsync(childRunId, cancellationToken) is { Status: AttemptStatus.Active } attempt)
+                {
+                    BindSubRun(child, attempt);
+                }
+            }
+            else
+            {
+                Log.SubRunSpawned(_logger, runId, childRunId, "service", child.AgentId);
+                _services.Signals.DeliveriesAvailable(childRunId);
+                _services.Signals.WorkAvailable(child.AgentId);
+                await _services.Launcher.EnsureRuntimeAsync(childRunId, cancellationToken);
+            }
+        }
+
+        if (runStatus is not null && RunStatus.IsTerminal(runStatus))
+        {
+            var run = _subRuns.TryGetValue(runId, out var bound) ? bound.Run : _run!;
+            if (bound is not null)
+            {
+                UnbindSubRun(runId);
+            }
+
+            if (run.ParentRunId is { } parent)
+            {
+                _services.Signals.DeliveriesAvailable(parent);
+                await _services.Launcher.EnsureRuntimeAsync(parent, cancellationToken);
+            }
+        }
+    }
+
+    private sealed class SubRunBinding(RunRecord run, AttemptRecord attempt, CancellationTokenSource stop) : IDisposable
+    {
+        public RunRecord Run { get; } = run;
+
+        public AttemptRecord Attempt { get; } = attempt;
+
+        public CancellationTokenSource Stop { get; } = stop;
+
+        public SemaphoreSlim Signal { get; } = new(0, int.MaxValue);
+
+        public void Dispose()
+        {
+            Stop.Dispose();
+            Signal.Dispose();
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using AgentService.Protocol.Runtime;
+using AgentService.Protocol.Runtime.Events;
+using AgentService.Protocol.Runtime.Values;
+using AgentService.Runtime;
+using AgentService.Runtime.Events;
+using AgentService.Runtime.Hosting;
+using AgentService.Runtime.Worker;
+using AgentService.Tests.Common;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentService.FunctionalTests.Runtime;
+
+/// <summary>The SDK's sub-runs and trace propagation against the real server: workers in this process run an agent
+/// that spawns a local sub-run and gives a task to another agent in one call each; a step's traceparent follows the
+/// step into the delivery, the stored events and the children.</summary>
+[Trait("Storage", "SqliteOnly")]
+public sealed class SdkSubRunTests
+{
+    private const string Workers = "agents/workers/ap/v1/agent";
+    private const string TaskTrace = "00-11111111111111111111111111111111-2222222222222222-01";
+    private const string StepTrace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    [Fact]
+    public async Task Sdk_SpawnsALocalSubRunAndAnAgentTask_BothWakeTheParent_AndTheStepsTraceFollows()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var wakes = new ConcurrentQueue<JsonElement>();
+        var stepTraces = new ConcurrentQueue<string>();
+        var spans = new ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "AgentService.Runtime",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var worker = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-subruns", MaxConcurrentRuns = 4 });
+        var running = worker.RunAsync("workers", () => new DelegatingAgent(wakes, stepTraces), stop.Token);
+
+        using var create = new HttpRequestMessage(HttpMethod.Post, $"{Workers}/tasks") { Content = Api.Json("""{"input":"coordinate"}""") };
+        create.Headers.Add("traceparent", TaskTrace);
+        using var created = await fixture.Http.SendAsync(create);
+        var taskId = (await Api.ReadJsonAsync(created, HttpStatusCode.OK)).GetProperty("task_id").GetString()!;
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"{Workers}/tasks/{taskId}/steps") { Content = Api.Json("""{"input":"spawn"}""") };
+        post.Headers.Add("traceparent", StepTrace);
+        using var posted = await fixture.Http.SendAsync(post);
+        var step = await Api.ReadJsonAsync(posted, HttpStatusCode.OK);
+        Assert.Equal("completed", step.GetProperty("status").GetString());
+        var childIds = step.GetProperty("output").GetString()!.Split(' ');
+        var (local, remote) = (childIds[0], childIds[1]);
+
+        // Both children end (the local one in this process, the other on a runtime of its own) and wake the parent.
+        await Wait.UntilAsync(() => Task.FromResult(wakes.Count), n => n >= 2, TimeSpan.FromSeconds(30), "both children to wake the parent");
+        var results = wakes.ToDictionary(w => w.GetProperty("childRunId").GetString()!);
+        Assert.Equal("completed", results[local].GetProperty("status").GetString());
+        Assert.Equal("local did: count to 3", results[local].GetProperty("summary").GetString());
+        Assert.Equal("completed", results[remote].GetProperty("status").GetString());
+        Assert.Equal("remote did: check the build", results[remote].GetProperty("summary").GetString());
+
+        var children = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/children");
+        var listed = children.GetProperty("children").EnumerateArray().ToDictionary(c => c.GetProperty("runId").GetString()!);
+        Assert.Equal(new[] { local, remote }.Order(), listed.Keys.Order());
+        Assert.Equal("local", listed[local].GetProperty("hosting").GetString());
+        Assert.Equal("service", listed[remote].GetProperty("hosting").GetString());
+        Assert.All(listed.Values, c => Assert.Equal("completed", c.GetProperty("status").GetString()));
+        var parent = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        Assert.Equal("running", parent.GetProperty("status").GetString());
+
+        // Trace context: the run keeps the creating request's traceparent; the step's delivery and the events answering it
+        // carry the step request's, and so do the children spawned while handling it.
+        Assert.Equal(TaskTrace, parent.GetProperty("traceparent").GetString());
+        Assert.Equal(StepTrace, Assert.Single(stepTraces));
+        var traceId = StepTrace.Split('-')[1];
+        var events = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events?limit=100")).GetProperty("events").EnumerateArray().ToList();
+        var stepEvents = events.Where(e => e.GetProperty("type").GetString() is "step.started" or "step.finished" or "subrun.spawned").ToList();
+        Assert.Equal(4, stepEvents.Count);
+        Assert.All(stepEvents, e => Assert.Equal(traceId, e.GetProperty("traceparent").GetString()!.Split('-')[1]));
+        // The SDK's span for the step is a child of the client's span.
+        var stepSpan = Assert.Single(spans, a => a.DisplayName == "agent step.input" && a.TraceId.ToHexString() == traceId);
+        Assert.Equal("00f067aa0ba902b7", stepSpan.ParentSpanId.ToHexString());
+        Assert.Equal(taskId, stepSpan.GetTagItem("agentservice.run_id"));
+        Assert.Contains(spans, a => a.DisplayName == "agent task.start" && a.TraceId.ToHexString() == traceId && (string?)a.GetTagItem("agentservice.run_id") == local);
+        foreach (var child in new[] { local, remote })
+        {
+            Assert.Equal(StepTrace, (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}")).GetProperty("traceparent").GetString());
+            var childEvents = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}/events")).GetProperty("events").EnumerateArray().ToList();
+            Assert.Equal(["run.started", "run.finished"], childEvents.Select(e => e.GetProperty("type").GetString()));
+            Assert.All(childEvents, e => Assert.Equal(traceId, e.GetProperty("traceparent").GetString()!.Split('-')[1]));
+        }
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
+    public async Task Step_WithoutOrWithABadTraceparent_GetsAFreshValidOne()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "no trace", Workers);
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"{Workers}/tasks/{taskId}/steps") { Content = Api.Json("""{"input":"x"}""") };
+        post.Headers.Add("Prefer", "wait=0");
+        post.Headers.Add("traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01");
+        using var posted = await fixture.Http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+
+        var claim = await fixture.ClaimAsync("trace-worker");
+        await using var runtime = await RawRuntime.ConnectAsync(claim!.ServiceUrl, claim.Token);
+        await runtime.AttachAsync(claim.RunId, claim.AttemptId);
+        var (_, start) = await runtime.NextDeliveryAsync();
+        var (_, stepDelivery) = await runtime.NextDeliveryAsync();
+        var runTrace = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}")).GetProperty("traceparent").GetString()!;
+        Assert.Equal(runTrace, start.GetProperty("traceparent").GetString());
+        var stepTrace = stepDelivery.GetProperty("traceparent").GetString()!;
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-01$", stepTrace);
+        Assert.DoesNotContain("00000000000000000000000000000000", stepTrace, StringComparison.Ordinal);
+        Assert.NotEqual(runTrace, stepTrace);
+        Assert.Empty(runtime.SchemaErrors);
+    }
+
+    [Fact]
+    public async Task Sdk_ReconnectWithALiveLocalSubRun_RecoversItAndItsEndStillWakesTheParent()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var wakes = new ConcurrentQueue<JsonElement>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-recover" });
+        var running = worker.RunAsync("workers", () => new DelegatingAgent(wakes, new ConcurrentQueue<string>(), gate.Task, localOnly: true), stop.Token);
+
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "coordinate", Workers);
+        var step = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"spawn"}""");
+        var child = step.GetProperty("output").GetString()!.Trim();
+        await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}"), r => r.GetProperty("status").GetString() == "running",
+            TimeSpan.FromSeconds(20), "the local child to start");
+        var before = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}")).GetProperty("connection").GetProperty("runtimeConnectionId").GetString()!;
+
+        // The service drops the socket (going away): the SDK re-attaches with reconnect:true and recovers the live child.
+        fixture.Host.Services.GetRequiredService<AgentService.Server.Runtime.RuntimeSignals>().Close(before, 1001, "going away (test)");
+        var after = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
+            r => r.GetProperty("connection") is { ValueKind: JsonValueKind.Object } c && c.GetProperty("runtimeConnectionId").GetString() != before,
+            TimeSpan.FromSeconds(30), "the parent to re-attach");
+        var connection = after.GetProperty("connection").GetProperty("runtimeConnectionId").GetString();
+        await Wait.UntilAsync(
+            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}"),
+            r => r.GetProperty("connection") is { ValueKind: JsonValueKind.Object } c && c.GetProperty("runtimeConnectionId").GetString() == connection,
+            TimeSpan.FromSeconds(30), "the child to be re-bound to the new connection");
+
+        gate.SetResult();
+        await Wait.UntilAsync(() => Task.FromResult(wakes.Count), n => n >= 1, TimeSpan.FromSeconds(30), "the child's end to wake the parent");
+        var result = Assert.Single(wakes);
+        Assert.Equal(child, result.GetProperty("childRunId").GetString());
+        Assert.Equal("completed", result.GetProperty("status").GetString());
+        var childRun = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{child}");
+        Assert.Equal("completed", childRun.GetProperty("status").GetString());
+        Assert.Equal("ended", Assert.Single(childRun.GetProperty("attempts").EnumerateArray()).GetProperty("status").GetString());
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    private sealed class DelegatingAgent(ConcurrentQueue<JsonElement> wakes, ConcurrentQueue<string> stepTraces, Task? childGate = null, bool localOnly = false) : IAgent
+    {
+        public async Task OnTaskStartAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            // A task given to this agent by another run: do it and finish the run.
+            if (context.Task?.ParentRunId is not null)
+            {
+                await context.PublishAsync(OutputEvents.RunCompleted("remote did: " + context.Task.Task.Instructions));
+            }
+        }
+
+        public async Task<StepResult> OnStepAsync(IRunContext context, StepInput input, CancellationToken cancellationToken)
+        {
+            stepTraces.Enqueue(input.Delivery!.Delivery.TraceParent);
+            var local = await context.SpawnSubRunAsync(new TaskSpec { Instructions = "count to 3" }, cancellationToken: cancellationToken);
+            if (localOnly)
+            {
+                return new StepResult { Output = local };
+            }
+
+            var remote = await context.StartAgentTaskAsync("workers", new TaskSpec { Instructions = "check the build" }, cancellationToken: cancellationToken);
+            return new StepResult { Output = $"{local} {remote}" };
+        }
+
+        public async Task<RunResult> OnSubRunAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            if (childGate is not null)
+            {
+                await childGate;
+            }
+
+            return new RunResult { Summary = "local did: " + context.Task!.Task.Instructions };
+        }
+
+        public Task OnInputAsync(IRunContext context, InputDelivery delivery, CancellationToken cancellationToken)
+        {
+            if (delivery.Kind == InputKinds.Wake && delivery.GetWake().SubrunResults is { ValueKind: JsonValueKind.Array } results)
+            {
+                foreach (var result in results.EnumerateArray())
+                {
+                    wakes.Enqueue(result.Clone());
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,457 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentService.Protocol.Ids;
+using AgentService.Tests.Common;
+
+namespace AgentService.FunctionalTests.Runtime;
+
+/// <summary>Sub-runs (PROTOCOL.md §6) over a real WebSocket against the real server: spawning local and
+/// service-hosted children, their deliveries and events on the parent's connection, waiting and waking, the children
+/// listing, cascading cancel, and recover after a reconnect.</summary>
+[Trait("Storage", "SqliteOnly")]
+public sealed class SubRunTests : IAsyncLifetime
+{
+    private RuntimeFixture _fixture = null!;
+
+    public async Task InitializeAsync() => _fixture = await RuntimeFixture.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        Assert.Empty(_fixture.Host.Errors);
+        await _fixture.DisposeAsync();
+    }
+
+    private static string Code(JsonElement reply) => reply.TryGetProperty("error", out var e)
+        ? $"{e.GetProperty("code").GetInt32()} {e.GetProperty("data").GetProperty("reason").GetString()}"
+        : "ok";
+
+    /// <summary>A task of the manual agent with its runtime attached, task.start and the step acknowledged, run.started published.</summary>
+    private async Task<Parent> StartParentAsync(string instanceId = "rti_parent")
+    {
+        var (taskId, _) = await _fixture.CreateTaskWithStepAsync();
+        var launched = await _fixture.WaitForLaunchAsync(taskId);
+        var runtime = await RawRuntime.ConnectAsync(launched.ServiceUrl, launched.Token);
+        var attach = await runtime.AttachAsync(launched.RunId, launched.AttemptId, instanceId);
+        Assert.Equal("ok", Code(attach));
+        var parent = new Parent(launched, runtime, attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!);
+        for (var i = 0; i < 2; i++)
+        {
+            var (request, _) = await runtime.NextDeliveryAsync();
+            await runtime.AcknowledgeAsync(request);
+        }
+
+        await parent.PublishAsync(RuntimeFixture.Event("run.started", launched, parent.NextSeq(), new JsonObject { ["attemptNumber"] = 1 }));
+        return parent;
+    }
+
+    private static JsonObject Spawn(string childRunId, string hosting = "local", bool awaited = true, string agent = "reviewer") => new()
+    {
+        ["childRunId"] = childRunId,
+        ["relation"] = "delegate",
+        ["agent"] = new JsonObject { ["name"] = agent },
+        ["await"] = awaited,
+        ["hosting"] = hosting,
+        ["task"] = new JsonObject { ["title"] = "Review", ["instructions"] = "Review the diff." },
+        ["parentToolCallId"] = TypeId.New("toolcall"),
+    };
+
+    [Fact]
+    public async Task LocalSubRun_RunsOverTheParentsConnection_ParentWaitsAndIsWokenByItsEnd()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var childRunId = TypeId.New("run");
+        var spawn = RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(childRunId));
+        spawn["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        await parent.PublishAsync(spawn);
+
+        // The child's task.start comes over the parent's socket, with the child's run id and its own attempt.
+        var (startRequest, start) = await parent.Runtime.NextDeliveryAsync();
+        Assert.Equal(childRunId, start.GetProperty("runId").GetString());
+        Assert.Equal("task.start", start.GetProperty("kind").GetString());
+        Assert.Equal(1, start.GetProperty("sequence").GetInt64());
+        var childAttempt = start.GetProperty("attemptId").GetString()!;
+        Assert.NotEqual(parent.Launched.AttemptId, childAttempt);
+        Assert.Equal(parent.Launched.RunId, start.GetProperty("payload").GetProperty("parentRunId").GetString());
+        Assert.Equal(parent.Launched.RunId, start.GetProperty("payload").GetProperty("rootRunId").GetString());
+        Assert.Equal("Review the diff.", start.GetProperty("payload").GetProperty("task").GetProperty("instructions").GetString());
+        Assert.Equal("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", start.GetProperty("traceparent").GetString());
+        await parent.Runtime.AcknowledgeAsync(startRequest);
+
+        // The parent waits on the child; both are visible with their links.
+        var parentRun = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}");
+        Assert.Equal("waiting", parentRun.GetProperty("status").GetString());
+        Assert.Equal("subrun", parentRun.GetProperty("waitingFor").GetProperty("kind").GetString());
+        Assert.Equal(childRunId, parentRun.GetProperty("waitingFor").GetProperty("refs")[0].GetProperty("id").GetString());
+        Assert.Equal(childRunId, Assert.Single(parentRun.GetProperty("children").EnumerateArray()).GetString());
+        var childRun = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{childRunId}");
+        Assert.Equal(parent.Launched.RunId, childRun.GetProperty("parentRunId").GetString());
+        Assert.Equal(parent.Launched.RunId, childRun.GetProperty("rootRunId").GetString());
+        Assert.Equal(parentRun.GetProperty("sessionId").GetString(), childRun.GetProperty("sessionId").GetString());
+        Assert.Equal("manual", childRun.GetProperty("agentId").GetString());
+        Assert.Equal("local", childRun.GetProperty("hosting").GetString());
+
+        // The child's events go over the same connection with runId = child and the child's attempt.
+        var child = parent.Launched with { RunId = childRunId, AttemptId = childAttempt };
+        var wrongAttempt = await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, child with { AttemptId = parent.Launched.AttemptId },
+            RuntimeFixture.Event("run.started", child with { AttemptId = parent.Launched.AttemptId }, 1, new JsonObject { ["attemptNumber"] = 1 })));
+        Assert.StartsWith("-32602", Code(wrongAttempt), StringComparison.Ordinal);
+        var published = await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, child,
+            RuntimeFixture.Event("run.started", child, 1, new JsonObject { ["attemptNumber"] = 1, ["parentRunId"] = parent.Launched.RunId }),
+            RuntimeFixture.Event("run.finished", child, 2, new JsonObject { ["status"] = "completed", ["result"] = new JsonObject { ["summary"] = "LGTM" } })));
+        Assert.Equal("ok", Code(published));
+
+        // Its end wakes the parent with the child's result, and the parent runs again.
+        var (_, wake) = await parent.Runtime.NextDeliveryAsync();
+        Assert.Equal(parent.Launched.RunId, wake.GetProperty("runId").GetString());
+        Assert.Equal("wake", wake.GetProperty("kind").GetString());
+        Assert.Equal(3, wake.GetProperty("sequence").GetInt64());
+        Assert.Equal("subrun_finished", wake.GetProperty("payload").GetProperty("reason").GetString());
+        var result = wake.GetProperty("payload").GetProperty("subrunResults")[0];
+        Assert.Equal(childRunId, result.GetProperty("childRunId").GetString());
+        Assert.Equal("completed", result.GetProperty("status").GetString());
+        Assert.Equal("LGTM", result.GetProperty("summary").GetString());
+        parentRun = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}");
+        Assert.Equal("running", parentRun.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, parentRun.GetProperty("waitingFor").ValueKind);
+        childRun = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{childRunId}");
+        Assert.Equal("completed", childRun.GetProperty("status").GetString());
+        Assert.Equal(2, childRun.GetProperty("eventCount").GetInt64());
+
+        // A finished child is released from the connection: its events are refused (1021).
+        var late = await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, child,
+            RuntimeFixture.Event("log.emitted", child, 3, new JsonObject { ["level"] = "info", ["message"] = "late" })));
+        Assert.StartsWith("1021", Code(late), StringComparison.Ordinal);
+        Assert.Empty(parent.Runtime.SchemaErrors);
+    }
+
+    [Fact]
+    public async Task Spawn_WithAReusedIdOrAnUnknownServiceAgent_IsRefusedAndCreatesNothing()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var unknownAgent = TypeId.New("run");
+        var refused = await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, parent.Launched,
+            RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.Seq + 1, Spawn(unknownAgent, "service", agent: "nobody"))));
+        Assert.StartsWith("-32602", Code(refused), StringComparison.Ordinal);
+        Assert.Contains("/agent/name", refused.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{unknownAgent}", HttpStatusCode.NotFound);
+
+        // A child id that is another run's (here: the parent itself) is refused too.
+        var reused = await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, parent.Launched,
+            RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.Seq + 1, Spawn(parent.Launched.RunId))));
+        Assert.StartsWith("-32602", Code(reused), StringComparison.Ordinal);
+        var run = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}");
+        Assert.Equal(1, run.GetProperty("eventCount").GetInt64());
+        Assert.Equal(0, run.GetProperty("children").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Children_ArePagedInSpawnOrder_UnknownRunIs404_BadCursorIs400()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(TypeId.New("run"));
+            await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(ids[^1], awaited: false)));
+        }
+
+        var first = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/children?limit=2");
+        Assert.Equal(ids.Take(2), first.GetProperty("children").EnumerateArray().Select(c => c.GetProperty("runId").GetString()));
+        Assert.True(first.GetProperty("more").GetBoolean());
+        Assert.False(first.GetProperty("children")[0].GetProperty("await").GetBoolean());
+        var second = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/children?limit=2&after={first.GetProperty("after").GetString()}");
+        Assert.Equal(ids[2], Assert.Single(second.GetProperty("children").EnumerateArray()).GetProperty("runId").GetString());
+        Assert.False(second.GetProperty("more").GetBoolean());
+
+        // Not awaited: the parent keeps running.
+        Assert.Equal("running", (await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}")).GetProperty("status").GetString());
+
+        var missing = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{TypeId.New("run")}/children", HttpStatusCode.NotFound);
+        Assert.True(missing.TryGetProperty("message", out var _));
+        using var badAfter = await _fixture.Http.GetAsync($"v1/runs/{parent.Launched.RunId}/children?after={parent.Launched.RunId}");
+        await Api.AssertInvalidAsync(badAfter, "after");
+        using var badLimit = await _fixture.Http.GetAsync($"v1/runs/{parent.Launched.RunId}/children?limit=0");
+        await Api.AssertInvalidAsync(badLimit, "limit");
+    }
+
+    [Fact]
+    public async Task CancellingTheParent_CancelsItsChildrenWithDurableDeliveries()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var local = TypeId.New("run");
+        var remote = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(local)));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(remote, "service", agent: "workers")));
+        var (startRequest, _) = await parent.Runtime.NextDeliveryAsync();
+        await parent.Runtime.AcknowledgeAsync(startRequest);
+        var waiting = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}");
+        Assert.Equal(2, waiting.GetProperty("waitingFor").GetProperty("refs").GetArrayLength());
+        var remoteRun = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{remote}");
+        Assert.Equal("workers", remoteRun.GetProperty("agentId").GetString());
+        Assert.Equal("service", remoteRun.GetProperty("hosting").GetString());
+
+        await Api.PostJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/cancel", """{"reason":"stop all"}""", HttpStatusCode.Accepted);
+
+        // The parent's and the local child's cancel come over the connection, each for its run.
+        var cancels = new Dictionary<string, JsonElement>();
+        for (var i = 0; i < 2; i++)
+        {
+            var (request, delivery) = await parent.Runtime.NextDeliveryAsync();
+            Assert.Equal("cancel", delivery.GetProperty("kind").GetString());
+            cancels[delivery.GetProperty("runId").GetString()!] = delivery;
+            await parent.Runtime.AcknowledgeAsync(request);
+        }
+
+        Assert.Equal(new[] { local, parent.Launched.RunId }.Order(), cancels.Keys.Order());
+        Assert.Equal(2, cancels[local].GetProperty("sequence").GetInt64());
+
+        // The service-hosted child's cancel is stored for its own runtime (a worker claims it with its task.start).
+        var stored = await _fixture.Host.ExecuteSqlAsync("SELECT COUNT(*) FROM deliveries WHERE run_id = @run AND kind = 'cancel' AND status = 'pending'",
+            new Dictionary<string, object?> { ["run"] = remote });
+        Assert.Equal(1L, stored);
+        var claim = await _fixture.ClaimAsync("w-cancel");
+        Assert.Equal(remote, claim!.RunId);
+        await using var worker = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        Assert.Equal("ok", Code(await worker.AttachAsync(claim.RunId, claim.AttemptId, "rti_worker")));
+        var (_, workerStart) = await worker.NextDeliveryAsync();
+        Assert.Equal("task.start", workerStart.GetProperty("kind").GetString());
+        Assert.Equal(parent.Launched.RunId, workerStart.GetProperty("payload").GetProperty("parentRunId").GetString());
+        var (_, workerCancel) = await worker.NextDeliveryAsync();
+        Assert.Equal("cancel", workerCancel.GetProperty("kind").GetString());
+        Assert.Empty(worker.SchemaErrors);
+    }
+
+    [Fact]
+    public async Task ServiceHostedChild_GetsItsOwnRuntime_AndItsEndWakesTheParent_TokenScopeCoversSubRuns()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var childRunId = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(childRunId, "service", agent: "workers")));
+
+        // A worker of the child's agent claims the child like any run, and gets its task.start.
+        var claim = await _fixture.ClaimAsync("w-child", waitSeconds: 5);
+        Assert.Equal(childRunId, claim!.RunId);
+        await using var worker = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        var attach = await worker.AttachAsync(claim.RunId, claim.AttemptId, "rti_worker");
+        Assert.Equal("ok", Code(attach));
+        var workerConnection = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+        var (startRequest, start) = await worker.NextDeliveryAsync();
+        Assert.Equal("task.start", start.GetProperty("kind").GetString());
+        Assert.Equal("workers", start.GetProperty("payload").GetProperty("agent").GetProperty("name").GetString());
+        await worker.AcknowledgeAsync(startRequest);
+        var published = await worker.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(workerConnection, claim,
+            RuntimeFixture.Event("run.started", claim, 1, new JsonObject { ["attemptNumber"] = 1 }),
+            RuntimeFixture.Event("run.finished", claim, 2, new JsonObject { ["status"] = "failed", ["error"] = new JsonObject { ["code"] = "boom", ["message"] = "it broke" } })));
+        Assert.Equal("ok", Code(published));
+
+        var (_, wake) = await parent.Runtime.NextDeliveryAsync();
+        Assert.Equal("wake", wake.GetProperty("kind").GetString());
+        var result = wake.GetProperty("payload").GetProperty("subrunResults")[0];
+        Assert.Equal("failed", result.GetProperty("status").GetString());
+        Assert.Equal("boom", result.GetProperty("error").GetProperty("code").GetString());
+
+        // The parent's run token reaches its sub-run (past the token check, refused only because a worker holds it);
+        // an unrelated run is forbidden.
+        await using var scoped = await RawRuntime.ConnectAsync(parent.Launched.ServiceUrl, parent.Launched.Token);
+        Assert.StartsWith("1022", Code(await scoped.AttachAsync(childRunId, null, "rti_scope")), StringComparison.Ordinal);
+        var (otherTask, _) = await _fixture.CreateTaskWithStepAsync();
+        await using var other = await RawRuntime.ConnectAsync(parent.Launched.ServiceUrl, parent.Launched.Token);
+        Assert.StartsWith("1040", Code(await other.AttachAsync(otherTask, null, "rti_scope")), StringComparison.Ordinal);
+        Assert.Empty(worker.SchemaErrors);
+        Assert.Empty(parent.Runtime.SchemaErrors);
+    }
+
+    [Fact]
+    public async Task ServiceHostedChildOfALaunchedAgent_GetsAProcessOfItsOwn_WithItsOwnToken()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var childRunId = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(childRunId, "service", agent: "manual")));
+
+        // The launcher starts a runtime for the child as for any run of the agent with work (its task.start).
+        var launched = await _fixture.WaitForLaunchAsync(childRunId);
+        Assert.NotEqual(parent.Launched.Token, launched.Token);
+        await using var child = await RawRuntime.ConnectAsync(launched.ServiceUrl, launched.Token);
+        Assert.Equal("ok", Code(await child.AttachAsync(childRunId, launched.AttemptId, "rti_child")));
+        var (_, start) = await child.NextDeliveryAsync();
+        Assert.Equal("task.start", start.GetProperty("kind").GetString());
+        Assert.Equal(childRunId, start.GetProperty("runId").GetString());
+
+        // The child's token does not reach its parent.
+        await using var up = await RawRuntime.ConnectAsync(launched.ServiceUrl, launched.Token);
+        Assert.StartsWith("1040", Code(await up.AttachAsync(parent.Launched.RunId, null, "rti_up")), StringComparison.Ordinal);
+        Assert.Empty(child.SchemaErrors);
+    }
+
+    [Fact]
+    public async Task Recover_RebindsLiveLocalSubRuns_AllOrNone()
+    {
+        var parent = await StartParentAsync();
+        var live = TypeId.New("run");
+        var done = TypeId.New("run");
+        var dropped = TypeId.New("run");
+        var attempts = new Dictionary<string, string>();
+        foreach (var id in new[] { live, done, dropped })
+        {
+            await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(id)));
+            var (request, start) = await parent.Runtime.NextDeliveryAsync();
+            attempts[start.GetProperty("runId").GetString()!] = start.GetProperty("attemptId").GetString()!;
+            if (id != live)
+            {
+                await parent.Runtime.AcknowledgeAsync(request); // the live child's task.start stays unacknowledged
+            }
+        }
+
+        // The live child spawns a local child of its own (nested: hosted by the same attempt).
+        var liveChild = parent.Launched with { RunId = live, AttemptId = attempts[live] };
+        var grandchild = TypeId.New("run");
+        Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, liveChild,
+            RuntimeFixture.Event("run.started", liveChild, 1, new JsonObject { ["attemptNumber"] = 1 }),
+            RuntimeFixture.Event("subrun.spawned", liveChild, 2, Spawn(grandchild, awaited: false))))));
+        var (grandchildRequest, grandchildStart) = await parent.Runtime.NextDeliveryAsync();
+        Assert.Equal(grandchild, grandchildStart.GetProperty("runId").GetString());
+        Assert.Equal(live, grandchildStart.GetProperty("payload").GetProperty("parentRunId").GetString());
+        Assert.Equal(parent.Launched.RunId, grandchildStart.GetProperty("payload").GetProperty("rootRunId").GetString());
+        await parent.Runtime.AcknowledgeAsync(grandchildRequest);
+
+        var finished = parent.Launched with { RunId = done, AttemptId = attempts[done] };
+        Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, finished,
+            RuntimeFixture.Event("run.finished", finished, 1, new JsonObject { ["status"] = "completed" })))));
+        var (wakeRequest, _) = await parent.Runtime.NextDeliveryAsync();
+        await parent.Runtime.AcknowledgeAsync(wakeRequest);
+        parent.Runtime.Abort();
+        await parent.Runtime.DisposeAsync();
+
+        await using var second = await RawRuntime.ConnectAsync(parent.Launched.ServiceUrl, parent.Launched.Token);
+        var attach = await second.AttachAsync(parent.Launched.RunId, parent.Launched.AttemptId, "rti_parent", epoch: 1, reconnect: true);
+        var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+        JsonObject Recover(params string[] subRuns) => new()
+        {
+            ["runtimeConnectionId"] = connectionId,
+            ["mainRunId"] = parent.Launched.RunId,
+            ["subRunIds"] = new JsonArray([.. subRuns.Select(s => (JsonNode)s)]),
+            ["connectionEpoch"] = 1,
+        };
+
+        // A run that is not a local sub-run of this attempt: 1021 naming it; a finished one: 1022; nothing is bound.
+        var stranger = TypeId.New("run");
+        var unknown = await second.RequestAsync("runtime.connection.recover.command", Recover(live, stranger));
+        Assert.StartsWith("1021", Code(unknown), StringComparison.Ordinal);
+        Assert.Equal(stranger, Assert.Single(unknown.GetProperty("error").GetProperty("data").GetProperty("details").GetProperty("runIds").EnumerateArray()).GetString());
+        var over = await second.RequestAsync("runtime.connection.recover.command", Recover(live, done));
+        Assert.StartsWith("1022", Code(over), StringComparison.Ordinal);
+        Assert.Equal(done, Assert.Single(over.GetProperty("error").GetProperty("data").GetProperty("details").GetProperty("runIds").EnumerateArray()).GetString());
+        Assert.False(second.TryNextDelivery(out _));
+
+        // Re-binding the live one: its unacknowledged task.start comes again, and its events are accepted here.
+        // The child the process no longer has is lost at once: its run fails, which wakes the parent that awaited it
+        // (the wake and the live child's redelivery come on separate pumps, in either order).
+        Assert.Equal("ok", Code(await second.RequestAsync("runtime.connection.recover.command", Recover(live, grandchild))));
+        var deliveries = new[] { (await second.NextDeliveryAsync()).Delivery, (await second.NextDeliveryAsync()).Delivery }.ToDictionary(d => d.GetProperty("kind").GetString()!);
+        var again = deliveries["task.start"];
+        Assert.Equal(live, again.GetProperty("runId").GetString());
+        Assert.Equal(2, again.GetProperty("deliveryCount").GetInt32());
+        Assert.Equal("ok", Code(await second.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, liveChild,
+            RuntimeFixture.Event("log.emitted", liveChild, 3, new JsonObject { ["level"] = "info", ["message"] = "still here" })))));
+        var grandchildRun = grandchildStart.GetProperty("attemptId").GetString()!;
+        var nested = parent.Launched with { RunId = grandchild, AttemptId = grandchildRun };
+        Assert.Equal("ok", Code(await second.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, nested,
+            RuntimeFixture.Event("run.started", nested, 1, new JsonObject { ["attemptNumber"] = 1 })))));
+        Assert.Equal("running", (await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{live}")).GetProperty("status").GetString());
+
+        var lost = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{dropped}");
+        Assert.Equal("failed", lost.GetProperty("status").GetString());
+        Assert.Equal("lost", lost.GetProperty("attempts")[0].GetProperty("status").GetString());
+        var wake = deliveries["wake"];
+        Assert.Equal(parent.Launched.RunId, wake.GetProperty("runId").GetString());
+        Assert.Equal(dropped, wake.GetProperty("payload").GetProperty("subrunResults")[0].GetProperty("childRunId").GetString());
+        Assert.Empty(second.SchemaErrors);
+    }
+
+    [Fact]
+    public async Task ParentProcessDies_ItsLocalChildrenAreLost_AndTheNextAttemptIsWokenByTheirFailure()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var childRunId = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(childRunId)));
+        await parent.Runtime.NextDeliveryAsync();
+
+        // The process dies: its socket drops, then the process is gone.
+        parent.Runtime.Abort();
+        await Wait.UntilAsync(() => Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}"),
+            r => r.GetProperty("connection") is not { ValueKind: JsonValueKind.Object } c || !c.GetProperty("attachedHere").GetBoolean(),
+            TimeSpan.FromSeconds(10), "the dropped socket to release the run");
+        KillRuntimeProcess(parent.Launched.AttemptId);
+
+        // The attempt's process is gone: the child it hosted fails with its attempt lost, which wakes the parent, whose
+        // pending wake gets a new attempt started.
+        var child = await Wait.UntilAsync(() => Api.GetJsonAsync(_fixture.Http, $"v1/runs/{childRunId}"), r => r.GetProperty("status").GetString() == "failed",
+            TimeSpan.FromSeconds(20), "the local child to fail with its host");
+        Assert.Equal("lost", child.GetProperty("attempts")[0].GetProperty("status").GetString());
+        Assert.StartsWith("host attempt over", child.GetProperty("attempts")[0].GetProperty("exitReason").GetString(), StringComparison.Ordinal);
+        var next = await _fixture.WaitForLaunchAsync(parent.Launched.RunId, attemptNumber: 2);
+        await using var again = await RawRuntime.ConnectAsync(next.ServiceUrl, next.Token);
+        Assert.Equal("ok", Code(await again.AttachAsync(next.RunId, next.AttemptId, "rti_next")));
+        var kinds = new List<string>();
+        while (kinds.Count < 4)
+        {
+            var (request, delivery) = await again.NextDeliveryAsync();
+            kinds.Add(delivery.GetProperty("kind").GetString()!);
+            if (delivery.GetProperty("kind").GetString() == "run.resume")
+            {
+                await again.AcknowledgeAsync(request);
+            }
+        }
+
+        Assert.Equal(["run.resume", "task.start", "step.input", "wake"], kinds);
+        Assert.Empty(again.SchemaErrors);
+    }
+
+    private static void KillRuntimeProcess(string attemptId)
+    {
+        foreach (var process in System.Diagnostics.Process.GetProcessesByName("sleep"))
+        {
+            try
+            {
+                if (File.ReadAllText($"/proc/{process.Id}/environ").Contains(attemptId, StringComparison.Ordinal))
+                {
+                    process.Kill();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+            }
+            finally
+            {
+                process.Dispose();
+            }
+        }
+    }
+
+    private sealed class Parent(LaunchedRuntime launched, RawRuntime runtime, string connectionId)
+    {
+        public LaunchedRuntime Launched { get; } = launched;
+
+        public RawRuntime Runtime { get; } = runtime;
+
+        public string ConnectionId { get; } = connectionId;
+
+        public long Seq { get; private set; }
+
+        public long NextSeq() => ++Seq;
+
+        public async Task PublishAsync(JsonObject e)
+        {
+            var reply = await Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(ConnectionId, Launched, e));
+            Assert.Equal("ok", Code(reply));
+        }
+    }
+}
