@@ -68,6 +68,11 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<RuntimeLauncher>();
             services.AddHostedService(sp => sp.GetRequiredService<RuntimeLauncher>());
             services.TryAddSingleton<RuntimeStepExecutor>();
+
+            // The run event model: tool calls, interactions (answered over HTTP, expired by a sweeper), checkpoints.
+            services.TryAddSingleton<IRunModelStore, SqliteRunModelStore>();
+            services.TryAddSingleton<Interactions.InteractionService>();
+            services.AddHostedService<Interactions.InteractionExpirySweeper>();
         }
 
         services.TryAddSingleton<StepNotifier>();
@@ -108,6 +113,7 @@ public static class AgentServiceExtensions
             app.MapRuns();
             app.MapClaims();
             app.MapRunStreams();
+            app.MapRunModel();
         }
         app.MapGateway();
         return app;

@@ -225,7 +225,7 @@ internal static class RunsApi
         });
     }
 
-    private static long QueryLong(HttpRequest request, string name, long fallback, long min, long max)
+    internal static long QueryLong(HttpRequest request, string name, long fallback, long min, long max)
     {
         var text = request.Query[name].ToString();
         if (text.Length == 0)
