@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using AgentService.FunctionalTests.Runtime;
+using AgentService.Protocol.Ids;
+using AgentService.Tests.Common;
+
+namespace AgentService.FunctionalTests.RunModel;
+
+/// <summary>Checkpoints: a new execution starts with run.resume carrying the latest checkpoint and its input cursor,
+/// and only the deliveries after that cursor are replayed.</summary>
+[Trait("Storage", "SqliteOnly")]
+public sealed class CheckpointTests
+{
+    private static JsonObject Checkpoint(string id, int cursor, int n) => new()
+    {
+        ["checkpointId"] = id, ["stateSchemaVersion"] = "1", ["state"] = new JsonObject { ["n"] = n }, ["inputCursor"] = cursor, ["reason"] = "step_boundary",
+    };
+
+    [Fact]
+    public async Task RuntimeDies_NextExecutionResumesFromTheLatestCheckpoint_AndGetsOnlyTheLaterInputs()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var runtime = await ModelRuntime.StartAsync(fixture, "first");
+        var latest = TypeId.New("ckpt");
+        await runtime.PublishAsync(("checkpoint.saved", Checkpoint(TypeId.New("ckpt"), 1, 0)));
+        await runtime.PublishAsync(("checkpoint.saved", Checkpoint(latest, 2, 1)));
+        var later = await fixture.PostStepAsync(runtime.RunId, "second", ModelRuntime.Workers);
+        var (_, third) = await runtime.Socket.NextDeliveryAsync();
+        Assert.Equal(3, third.GetProperty("sequence").GetInt64());
+
+        // The process dies before acknowledging the third input; its next execution has no in-memory state.
+        runtime.Socket.Abort();
+        await runtime.DisposeAsync();
+        await using var next = await RawRuntime.ConnectAsync(runtime.Claim.ServiceUrl, runtime.Claim.Token);
+        var attach = await next.AttachAsync(runtime.RunId, runtime.Claim.AttemptId, epoch: 1, capabilities: ModelRuntime.Capabilities);
+        Assert.True(attach.TryGetProperty("result", out _), attach.ToString());
+
+        var (resumeId, resume) = await next.NextDeliveryAsync();
+        Assert.Equal("run.resume", resume.GetProperty("kind").GetString());
+        var payload = resume.GetProperty("payload");
+        Assert.Equal(2, payload.GetProperty("inputCursor").GetInt64());
+        Assert.Equal(latest, payload.GetProperty("checkpoint").GetProperty("checkpointId").GetString());
+        Assert.Equal(1, payload.GetProperty("checkpoint").GetProperty("state").GetProperty("n").GetInt32());
+        Assert.Equal(4, payload.GetProperty("nextOutputSeq").GetInt64());
+        await next.AcknowledgeAsync(resumeId);
+
+        var (_, replayed) = await next.NextDeliveryAsync();
+        Assert.Equal(3, replayed.GetProperty("sequence").GetInt64());
+        Assert.Equal(later, replayed.GetProperty("payload").GetProperty("stepId").GetString());
+        await Task.Delay(300);
+        Assert.False(next.TryNextDelivery(out var extra), extra.ToString());
+
+        var snapshot = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/snapshot");
+        Assert.Equal(latest, snapshot.GetProperty("checkpoint").GetProperty("checkpointId").GetString());
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
+    public async Task WithoutCheckpointLoad_TheNextExecutionReplaysEveryInput()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var runtime = await ModelRuntime.StartAsync(fixture);
+        await runtime.PublishAsync(("checkpoint.saved", Checkpoint(TypeId.New("ckpt"), 2, 1)));
+        runtime.Socket.Abort();
+        await runtime.DisposeAsync();
+
+        await using var next = await RawRuntime.ConnectAsync(runtime.Claim.ServiceUrl, runtime.Claim.Token);
+        await next.AttachAsync(runtime.RunId, runtime.Claim.AttemptId, epoch: 1, capabilities: ["input.receive", "output.publish", "checkpoint.save"]);
+        var (resumeId, resume) = await next.NextDeliveryAsync();
+        Assert.Equal(0, resume.GetProperty("payload").GetProperty("inputCursor").GetInt64());
+        Assert.False(resume.GetProperty("payload").TryGetProperty("checkpoint", out _));
+        await next.AcknowledgeAsync(resumeId);
+        Assert.Equal(1, (await next.NextDeliveryAsync()).Delivery.GetProperty("sequence").GetInt64());
+        Assert.Equal(2, (await next.NextDeliveryAsync()).Delivery.GetProperty("sequence").GetInt64());
+    }
+
+    [Fact]
+    public async Task ACheckpointWithBothOrNeitherStateForms_IsRefused()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        await using var runtime = await ModelRuntime.StartAsync(fixture);
+        var neither = Checkpoint(TypeId.New("ckpt"), 1, 1);
+        neither.Remove("state");
+        Assert.Equal(-32602, (await runtime.PublishRefusedAsync("checkpoint.saved", neither)).GetProperty("code").GetInt32());
+        Assert.Equal(JsonValueKindNull, (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/snapshot")).GetProperty("checkpoint").ValueKind);
+    }
+
+    private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;
+}
