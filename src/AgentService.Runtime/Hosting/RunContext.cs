@@ -1,5 +1,11 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using AgentService.Protocol.Ids;
 using AgentService.Protocol.Runtime;
+using AgentService.Protocol.Runtime.Events;
 using AgentService.Protocol.Runtime.Inputs;
+using AgentService.Protocol.Runtime.Values;
 using AgentService.Runtime.Events;
 
 namespace AgentService.Runtime.Hosting;
@@ -26,6 +32,103 @@ internal sealed class RunContext(IRuntimeConnection connection) : IRunContext
     public CancellationToken WorkToken { get; set; }
 
     public IRuntimeConnection Connection => connection;
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<InteractionResponsePayload>> _interactions = new(StringComparer.Ordinal);
+
+    /// <summary>Highest sequence of a run input whose handling ended (or the resume cursor).</summary>
+    public long HandledSequence { get; set; }
+
+    public long InputCursor => Math.Max(HandledSequence, CurrentDelivery is { Sequence: { } sequence } delivery && delivery.RunId == RunId ? sequence : 0);
+
+    public async Task<Checkpoint> SaveCheckpointAsync(JsonElement state, string reason = "step_boundary", string stateSchemaVersion = "1", CancellationToken cancellationToken = default)
+    {
+        var checkpoint = new Checkpoint
+        {
+            CheckpointId = TypeId.New("ckpt"),
+            StateSchemaVersion = stateSchemaVersion,
+            State = state.Clone(),
+            InputCursor = checked((int)InputCursor),
+            Reason = reason,
+        };
+        await PublishAsync([OutputEvents.CheckpointSaved(checkpoint)], cancellationToken).ConfigureAwait(false);
+        return checkpoint;
+    }
+
+    public JsonElement? LoadCheckpoint() => ResumePayload?.Checkpoint?.State;
+
+    public async Task<InteractionResponsePayload> RequestInteractionAsync(InteractionRequestedData request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var waiter = new TaskCompletionSource<InteractionResponsePayload>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_interactions.TryAdd(request.InteractionId, waiter))
+        {
+            throw new InvalidOperationException($"Interaction {request.InteractionId} is already awaited.");
+        }
+
+        try
+        {
+            await PublishAsync([OutputEvents.InteractionRequested(request)], cancellationToken).ConfigureAwait(false);
+            return await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _interactions.TryRemove(request.InteractionId, out _);
+        }
+    }
+
+    /// <summary>Hands an <c>interaction.response</c> of the run to its waiter; false when nobody awaits it.</summary>
+    public bool TryCompleteInteraction(InputDelivery delivery)
+    {
+        if (delivery.Kind != InputKinds.InteractionResponse || delivery.RunId != RunId)
+        {
+            return false;
+        }
+
+        var response = delivery.GetInteractionResponse();
+        return _interactions.TryGetValue(response.InteractionId, out var waiter) && waiter.TrySetResult(response);
+    }
+
+    public async Task<JsonElement> CallToolAsync(string toolName, JsonElement arguments, Func<CancellationToken, Task<JsonElement>> execute, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(toolName);
+        ArgumentNullException.ThrowIfNull(execute);
+        var id = TypeId.New("toolcall");
+        await PublishAsync(
+            [
+                OutputEvents.ToolCallRequested(new ToolCallRequestedData
+                {
+                    ToolCallId = id, ToolName = toolName, Arguments = arguments.Clone(), Executor = "runtime", RequiresApproval = false, IdempotencyKey = idempotencyKey,
+                }),
+                OutputEvents.ToolCallStarted(new ToolCallStartedData { ToolCallId = id, ExecutionAttempt = 1 }),
+            ],
+            cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        JsonElement result;
+        try
+        {
+            result = await execute(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var cancelled = ex is OperationCanceledException;
+            await PublishAsync(
+                [
+                    OutputEvents.ToolCallFailed(new ToolCallFailedData
+                    {
+                        ToolCallId = id,
+                        Reason = cancelled ? "cancelled" : "execution_error",
+                        Error = new ErrorInfo { Code = cancelled ? "cancelled" : "tool_failed", Message = ex.Message },
+                    }),
+                ],
+                CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        await PublishAsync(
+            [OutputEvents.ToolCallCompleted(new ToolCallCompletedData { ToolCallId = id, Output = result, DurationMs = clock.ElapsedMilliseconds })],
+            cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
     /// <summary>True once the agent or the host published run.finished.</summary>
     public bool RunFinished { get; private set; }
