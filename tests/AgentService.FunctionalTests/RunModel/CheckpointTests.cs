@@ -55,6 +55,48 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public async Task LostAttempt_TheNewAttemptResumesFromTheCheckpoint_WithOnlyTheLaterInput()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync("", "--AgentService:Runtime:HeartbeatIntervalMs=1000", "--AgentService:Runtime:LeaseGraceSeconds=0");
+        var (taskId, firstStep) = await fixture.CreateTaskWithStepAsync("one");
+        var first = await fixture.WaitForLaunchAsync(taskId);
+        var secondStep = "";
+        var checkpointId = TypeId.New("ckpt");
+        await using (var silent = await RawRuntime.ConnectAsync(first.ServiceUrl, first.Token))
+        {
+            var connectionId = (await silent.AttachAsync(first.RunId, first.AttemptId, capabilities: ModelRuntime.Capabilities))
+                .GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+            for (var i = 0; i < 2; i++)
+            {
+                await silent.AcknowledgeAsync((await silent.NextDeliveryAsync()).RequestId);
+            }
+
+            await silent.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, first,
+                RuntimeFixture.Event("step.finished", first, 1, new JsonObject { ["stepId"] = firstStep, ["status"] = "completed", ["output"] = "one done" }),
+                RuntimeFixture.Event("checkpoint.saved", first, 2, Checkpoint(checkpointId, 2, 1))));
+            secondStep = await fixture.PostStepAsync(taskId, "two");
+            await silent.NextDeliveryAsync(); // step two arrives; then no heartbeats: the lease lapses and attempt 2 starts
+            await silent.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        var second = await fixture.WaitForLaunchAsync(taskId, attemptNumber: 2);
+        await using var runtime = await RawRuntime.ConnectAsync(second.ServiceUrl, second.Token);
+        await runtime.AttachAsync(second.RunId, second.AttemptId, capabilities: ModelRuntime.Capabilities);
+        var (resumeId, resume) = await runtime.NextDeliveryAsync();
+        var payload = resume.GetProperty("payload");
+        Assert.Equal("new_attempt", payload.GetProperty("reason").GetString());
+        Assert.Equal(checkpointId, payload.GetProperty("checkpoint").GetProperty("checkpointId").GetString());
+        Assert.Equal(2, payload.GetProperty("inputCursor").GetInt64());
+        Assert.Equal(1, payload.GetProperty("nextOutputSeq").GetInt64());
+        await runtime.AcknowledgeAsync(resumeId);
+        var (_, step) = await runtime.NextDeliveryAsync();
+        Assert.Equal(3, step.GetProperty("sequence").GetInt64());
+        Assert.Equal(secondStep, step.GetProperty("payload").GetProperty("stepId").GetString());
+        await Task.Delay(300);
+        Assert.False(runtime.TryNextDelivery(out var extra), extra.ToString());
+    }
+
+    [Fact]
     public async Task WithoutCheckpointLoad_TheNextExecutionReplaysEveryInput()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
