@@ -97,6 +97,39 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public async Task LargeState_IsAnArtifactReferencedByStateRef_AndComesBackOnResume()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var runtime = await ModelRuntime.StartAsync(fixture);
+        var state = System.Text.Encoding.UTF8.GetBytes("{\"blob\":\"" + new string('x', 300 * 1024) + "\"}");
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(state);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "file", "state.json");
+        using var upload = new HttpRequestMessage(HttpMethod.Post, $"v1/runs/{runtime.RunId}/artifacts") { Content = form };
+        upload.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", runtime.Claim.Token);
+        var stateRef = await Api.ReadJsonAsync(await fixture.Http.SendAsync(upload), System.Net.HttpStatusCode.OK);
+
+        var checkpoint = Checkpoint(TypeId.New("ckpt"), 2, 0);
+        checkpoint.Remove("state");
+        checkpoint["stateRef"] = JsonNode.Parse(stateRef.GetRawText());
+        await runtime.PublishAsync(("checkpoint.saved", checkpoint));
+        runtime.Socket.Abort();
+        await runtime.DisposeAsync();
+
+        await using var next = await RawRuntime.ConnectAsync(runtime.Claim.ServiceUrl, runtime.Claim.Token);
+        await next.AttachAsync(runtime.RunId, runtime.Claim.AttemptId, epoch: 1, capabilities: ModelRuntime.Capabilities);
+        var (_, resume) = await next.NextDeliveryAsync();
+        var resumed = resume.GetProperty("payload").GetProperty("checkpoint");
+        Assert.False(resumed.TryGetProperty("state", out _));
+        var artifactId = resumed.GetProperty("stateRef").GetProperty("artifactId").GetString();
+        Assert.Equal(stateRef.GetProperty("artifactId").GetString(), artifactId);
+        Assert.Equal(state.Length, resumed.GetProperty("stateRef").GetProperty("sizeBytes").GetInt64());
+        var bytes = await fixture.Http.GetByteArrayAsync($"{ModelRuntime.Workers}/tasks/{runtime.RunId}/artifacts/{artifactId}");
+        Assert.Equal(state, bytes);
+    }
+
+    [Fact]
     public async Task WithoutCheckpointLoad_TheNextExecutionReplaysEveryInput()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
