@@ -44,6 +44,11 @@ internal sealed partial class RuntimeSession
             throw new RuntimeProtocolException(RuntimeErrorCodes.SequenceGap, $"The batch must continue at seq {expected}.", w => w.WriteNumber("expectedSeq", expected));
         }
 
+        if (result.Refusal is { } refusal)
+        {
+            throw RuntimeProtocolException.InvalidParams("/params/events", refusal);
+        }
+
         if (result.ReusedSeqEventId is { } reused)
         {
             throw RuntimeProtocolException.InvalidParams("/params/events", $"event {reused} reuses a seq already stored for another event");

@@ -149,15 +149,19 @@ public sealed class CheckpointTests
     }
 
     [Fact]
-    public async Task ACheckpointWithBothOrNeitherStateForms_IsRefused()
+    public async Task ACheckpointWithoutStateOrAheadOfTheInputs_IsRefusedAndNotStored()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
         await using var runtime = await ModelRuntime.StartAsync(fixture);
         var neither = Checkpoint(TypeId.New("ckpt"), 1, 1);
         neither.Remove("state");
         Assert.Equal(-32602, (await runtime.PublishRefusedAsync("checkpoint.saved", neither)).GetProperty("code").GetInt32());
-        Assert.Equal(JsonValueKindNull, (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/snapshot")).GetProperty("checkpoint").ValueKind);
+        var ahead = await runtime.PublishRefusedAsync("checkpoint.saved", Checkpoint(TypeId.New("ckpt"), 3, 1)); // the run has inputs 1 and 2 only
+        Assert.Equal(-32602, ahead.GetProperty("code").GetInt32());
+        Assert.Contains("inputCursor 3", ahead.GetProperty("message").GetString());
+        await runtime.PublishAsync(("checkpoint.saved", Checkpoint(TypeId.New("ckpt"), 2, 1)));
+        var snapshot = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/snapshot");
+        Assert.Equal(2, snapshot.GetProperty("checkpoint").GetProperty("inputCursor").GetInt64());
+        Assert.Single(await runtime.EventsAsync(), e => e.GetProperty("type").GetString() == "checkpoint.saved");
     }
-
-    private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;
 }

@@ -131,6 +131,29 @@ internal sealed partial class SqliteEventLog
         }
     }
 
+    /// <summary>A checkpoint cannot reflect inputs the run never had: its inputCursor is at most the last delivery's
+    /// sequence (else a resume would skip inputs that arrive later). Returns the refusal, if any.</summary>
+    private static string? RefuseCheckpoint(SqliteCommandCache commands, string runId, List<IncomingEvent> events)
+    {
+        long? last = null;
+        foreach (var e in events)
+        {
+            if (e.Type != "checkpoint.saved")
+            {
+                continue;
+            }
+
+            last ??= (long)commands.Get("SELECT next_sequence FROM runs WHERE run_id = $id").With("$id", runId).ExecuteScalar()!;
+            var cursor = e.Data.GetProperty("inputCursor").GetInt64();
+            if (cursor > last)
+            {
+                return $"event {e.EventId}: inputCursor {cursor} is beyond the run's last input (sequence {last})";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A finished run answers no more questions: its pending interactions end as cancelled.</summary>
     private static void CloseOpenInteractions(SqliteCommandCache commands, string runId, string time) =>
         commands.Get("""

@@ -42,6 +42,11 @@ internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvid
                 fresh.Add(e);
             }
 
+            if (RefuseCheckpoint(commands, runId, fresh) is { } refusal)
+            {
+                return new AppendResult(null, null, [], null, refusal);
+            }
+
             var completed = new List<CompletedStep>();
             var log = new RunLogWriter(commands, runId, position, now);
             foreach (var e in fresh)
