@@ -12,7 +12,11 @@ public sealed class CheckpointTests
 {
     private static JsonObject Checkpoint(string id, int cursor, int n) => new()
     {
-        ["checkpointId"] = id, ["stateSchemaVersion"] = "1", ["state"] = new JsonObject { ["n"] = n }, ["inputCursor"] = cursor, ["reason"] = "step_boundary",
+        ["checkpointId"] = id,
+        ["stateSchemaVersion"] = "1",
+        ["state"] = new JsonObject { ["n"] = n },
+        ["inputCursor"] = cursor,
+        ["reason"] = "step_boundary",
     };
 
     [Fact]

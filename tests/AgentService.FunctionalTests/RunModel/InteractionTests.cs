@@ -140,7 +140,10 @@ public sealed class InteractionTests
         var choice = TypeId.New("ixn");
         await runtime.PublishAsync(("interaction.requested", new JsonObject
         {
-            ["interactionId"] = choice, ["kind"] = "choice", ["prompt"] = "Which?", ["blocking"] = false,
+            ["interactionId"] = choice,
+            ["kind"] = "choice",
+            ["prompt"] = "Which?",
+            ["blocking"] = false,
             ["choices"] = new JsonArray(new JsonObject { ["id"] = "a", ["label"] = "A" }, new JsonObject { ["id"] = "b", ["label"] = "B" }),
         }));
         Assert.Equal("running", (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}")).GetProperty("status").GetString());

@@ -26,7 +26,9 @@ public sealed class RunModelCliTests
         var ixn = TypeId.New("ixn");
         await runtime.PublishAsync(("interaction.requested", new JsonObject
         {
-            ["interactionId"] = ixn, ["kind"] = "input", ["prompt"] = "Your name?",
+            ["interactionId"] = ixn,
+            ["kind"] = "input",
+            ["prompt"] = "Your name?",
             ["responseSchema"] = JsonNode.Parse("""{"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}"""),
         }));
 

@@ -14,19 +14,27 @@ public sealed class SnapshotTests
 {
     private static JsonObject Message(string text) => new()
     {
-        ["messageId"] = TypeId.New("msg"), ["role"] = "assistant", ["status"] = "completed",
+        ["messageId"] = TypeId.New("msg"),
+        ["role"] = "assistant",
+        ["status"] = "completed",
         ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = text }),
     };
 
     private static JsonObject Todo(string listId, int revision) => new()
     {
-        ["listId"] = listId, ["revision"] = revision, ["title"] = "plan",
+        ["listId"] = listId,
+        ["revision"] = revision,
+        ["title"] = "plan",
         ["items"] = new JsonArray(new JsonObject { ["itemId"] = "a", ["title"] = $"item at {revision}", ["status"] = revision > 1 ? "completed" : "pending" }),
     };
 
     private static JsonObject ToolCall() => new()
     {
-        ["toolCallId"] = TypeId.New("toolcall"), ["toolName"] = "t", ["arguments"] = new JsonObject(), ["executor"] = "runtime", ["requiresApproval"] = false,
+        ["toolCallId"] = TypeId.New("toolcall"),
+        ["toolName"] = "t",
+        ["arguments"] = new JsonObject(),
+        ["executor"] = "runtime",
+        ["requiresApproval"] = false,
     };
 
     [Fact]

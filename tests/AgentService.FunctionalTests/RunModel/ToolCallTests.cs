@@ -27,8 +27,12 @@ public sealed class ToolCallTests
         await runtime.PublishAsync(
             ("tool.call.requested", new JsonObject
             {
-                ["toolCallId"] = done, ["toolName"] = "search", ["arguments"] = new JsonObject { ["q"] = "x" }, ["executor"] = "runtime",
-                ["requiresApproval"] = false, ["idempotencyKey"] = "search-1",
+                ["toolCallId"] = done,
+                ["toolName"] = "search",
+                ["arguments"] = new JsonObject { ["q"] = "x" },
+                ["executor"] = "runtime",
+                ["requiresApproval"] = false,
+                ["idempotencyKey"] = "search-1",
                 ["providerRef"] = new JsonObject { ["provider"] = "openai.responses", ["callId"] = "call_abc" },
             }),
             ("tool.call.started", new JsonObject { ["toolCallId"] = done, ["executionAttempt"] = 1 }),
