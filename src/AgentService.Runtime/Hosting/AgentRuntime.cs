@@ -31,7 +31,8 @@ public static class AgentRuntime
         var connection = await RuntimeConnection.ConnectAsync(connectionOptions, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return await RunAsync(agent, connection, options, cancellationToken).ConfigureAwait(false);
+            var effective = new AgentRuntimeOptions { Connection = connectionOptions, IdleTimeout = options.IdleTimeout, StepKind = options.StepKind };
+            return await RunAsync(agent, connection, effective, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -49,7 +50,10 @@ public static class AgentRuntime
 
     private sealed class Host(IAgent agent, IRuntimeConnection connection, AgentRuntimeOptions options, RuntimeConnectionOptions? connectionOptions, ILogger logger)
     {
-        private readonly RunContext _context = new(connection);
+        private readonly RunContext _context = new(connection)
+        {
+            Artifacts = connectionOptions is null ? null : new RunArtifacts(connectionOptions.ServiceUrl, connectionOptions.RunToken),
+        };
         private readonly TimeProvider _time = connectionOptions?.TimeProvider ?? TimeProvider.System;
         private bool _started;
         private int _stepIndex;

@@ -51,15 +51,17 @@ public interface IRunContext
     long InputCursor { get; }
 
     /// <summary>
-    /// Saves a checkpoint in one call: <c>checkpoint.saved</c> with <paramref name="state"/> inline (at most
-    /// <see cref="OutputEvents.MaxInlineStateBytes"/>) and <see cref="InputCursor"/>; returns once the service stored
-    /// it. A later execution gets it back in <c>run.resume</c> (<see cref="LoadCheckpoint"/>) with only the inputs after it.
+    /// Saves a checkpoint in one call: <c>checkpoint.saved</c> with <paramref name="state"/> and
+    /// <see cref="InputCursor"/>; returns once the service stored it. State up to
+    /// <see cref="OutputEvents.MaxInlineStateBytes"/> travels inline; larger state is uploaded first as an artifact of
+    /// the run and referenced by <c>stateRef</c>. A later execution gets it back with <see cref="LoadCheckpointAsync"/>
+    /// and receives only the inputs after it.
     /// </summary>
     Task<Checkpoint> SaveCheckpointAsync(JsonElement state, string reason = "step_boundary", string stateSchemaVersion = "1", CancellationToken cancellationToken = default);
 
-    /// <summary>The state of the checkpoint this execution resumed from (<c>run.resume</c>), or <c>null</c> when it
-    /// started fresh or the service had no checkpoint.</summary>
-    JsonElement? LoadCheckpoint();
+    /// <summary>The state of the checkpoint this execution resumed from (<c>run.resume</c>) — inline, or downloaded
+    /// from its <c>stateRef</c> artifact — or <c>null</c> when it started fresh or the service had no checkpoint.</summary>
+    Task<JsonElement?> LoadCheckpointAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Asks a human: publishes <c>interaction.requested</c> (the service puts the run in <c>waiting(interaction)</c>)

@@ -40,13 +40,27 @@ internal sealed class RunContext(IRuntimeConnection connection) : IRunContext
 
     public long InputCursor => Math.Max(HandledSequence, CurrentDelivery is { Sequence: { } sequence } delivery && delivery.RunId == RunId ? sequence : 0);
 
+    /// <summary>Uploads and downloads the run's artifacts (large checkpoint state); null without connection options.</summary>
+    public RunArtifacts? Artifacts { get; init; }
+
     public async Task<Checkpoint> SaveCheckpointAsync(JsonElement state, string reason = "step_boundary", string stateSchemaVersion = "1", CancellationToken cancellationToken = default)
     {
+        var checkpointId = TypeId.New("ckpt");
+        var bytes = System.Text.Encoding.UTF8.GetBytes(state.GetRawText());
+        ArtifactRef? stateRef = null;
+        if (bytes.Length > OutputEvents.MaxInlineStateBytes)
+        {
+            var artifacts = Artifacts ?? throw new InvalidOperationException(
+                $"State over {OutputEvents.MaxInlineStateBytes} bytes is stored as an artifact, which needs the service URL and run token of the connection options.");
+            stateRef = await artifacts.UploadAsync(RunId, bytes, $"{checkpointId}.json", cancellationToken).ConfigureAwait(false);
+        }
+
         var checkpoint = new Checkpoint
         {
-            CheckpointId = TypeId.New("ckpt"),
+            CheckpointId = checkpointId,
             StateSchemaVersion = stateSchemaVersion,
-            State = state.Clone(),
+            State = stateRef is null ? state.Clone() : null,
+            StateRef = stateRef,
             InputCursor = checked((int)InputCursor),
             Reason = reason,
         };
@@ -54,7 +68,24 @@ internal sealed class RunContext(IRuntimeConnection connection) : IRunContext
         return checkpoint;
     }
 
-    public JsonElement? LoadCheckpoint() => ResumePayload?.Checkpoint?.State;
+    public async Task<JsonElement?> LoadCheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        switch (ResumePayload?.Checkpoint)
+        {
+            case { State: { } state }:
+                return state;
+            case { StateRef: { } stateRef }:
+                var artifacts = Artifacts ?? throw new InvalidOperationException("The checkpoint's state is an artifact, which needs the service URL and run token of the connection options.");
+                var bytes = await artifacts.DownloadAsync(RunId, stateRef.ArtifactId, cancellationToken).ConfigureAwait(false);
+                using (var document = JsonDocument.Parse(bytes))
+                {
+                    return document.RootElement.Clone();
+                }
+
+            default:
+                return null;
+        }
+    }
 
     public async Task<InteractionResponsePayload> RequestInteractionAsync(InteractionRequestedData request, CancellationToken cancellationToken = default)
     {

@@ -20,6 +20,7 @@ internal static class RunsApi
         group.MapGet("/{runId}", GetRunAsync);
         group.MapGet("/{runId}/events", ListEventsAsync);
         group.MapPost("/{runId}/artifacts", UploadArtifactAsync);
+        group.MapGet("/{runId}/artifacts/{artifactId}", DownloadArtifactAsync);
         group.MapPost("/{runId}/cancel", CancelAsync);
         return endpoints;
     }
@@ -192,6 +193,26 @@ internal static class RunsApi
 
     /// <summary>A runtime stores bytes for its run (run token). The artifact is agent-created; an
     /// <c>artifact.created</c> event then links it to the step that produced it.</summary>
+    /// <summary>A runtime reads back bytes of its run (run token), e.g. the state of a checkpoint saved as a stateRef.</summary>
+    private static async Task<IResult> DownloadArtifactAsync(string runId, string artifactId, HttpContext context, IRunStore runs, AgentProtocolService service, CancellationToken cancellationToken)
+    {
+        var token = RunTokens.FromHeader(context.Request.Headers.Authorization);
+        var tokenRun = token is null ? null : await runs.FindRunByTokenAsync(RunTokens.Hash(token), cancellationToken);
+        if (tokenRun is null)
+        {
+            throw new ServiceException(ErrorCode.Unauthenticated, "A valid run token is required: Authorization: Bearer <run token>.");
+        }
+
+        if (tokenRun != runId)
+        {
+            throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        }
+
+        var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        var (artifact, content) = await service.OpenArtifactAsync(service.ResolveAgent(run.AgentId), run.RootRunId, artifactId, cancellationToken);
+        return TypedResults.Stream(content, "application/octet-stream", artifact.FileName, artifact.CreatedAt);
+    }
+
     private static async Task<IResult> UploadArtifactAsync(string runId, HttpContext context, IRunStore runs, AgentProtocolService service, CancellationToken cancellationToken)
     {
         var token = RunTokens.FromHeader(context.Request.Headers.Authorization);

@@ -131,6 +131,14 @@ public sealed class CheckpointTests
         Assert.Equal(state.Length, resumed.GetProperty("stateRef").GetProperty("sizeBytes").GetInt64());
         var bytes = await fixture.Http.GetByteArrayAsync($"{ModelRuntime.Workers}/tasks/{runtime.RunId}/artifacts/{artifactId}");
         Assert.Equal(state, bytes);
+
+        // The runtime reads it back with its run token; without one it is 401.
+        using var download = new HttpRequestMessage(HttpMethod.Get, $"v1/runs/{runtime.RunId}/artifacts/{artifactId}");
+        download.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", runtime.Claim.Token);
+        using var downloaded = await fixture.Http.SendAsync(download);
+        Assert.Equal(state, await downloaded.Content.ReadAsByteArrayAsync());
+        using var anonymous = await fixture.Http.GetAsync($"v1/runs/{runtime.RunId}/artifacts/{artifactId}");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
     [Fact]

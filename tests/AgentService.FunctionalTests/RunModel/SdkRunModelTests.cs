@@ -29,6 +29,65 @@ public sealed class SdkRunModelTests
         }
     }
 
+    /// <summary>Counts steps in its state; saves a large checkpoint (over the inline limit) after each step.</summary>
+    private sealed class CountingAgent(System.Collections.Concurrent.ConcurrentQueue<string> seen) : IAgent
+    {
+        private int _count;
+
+        public async Task OnResumeAsync(IRunContext context, Protocol.Runtime.Inputs.RunResumePayload resumePayload, CancellationToken cancellationToken)
+        {
+            if (await context.LoadCheckpointAsync(cancellationToken) is { } state)
+            {
+                _count = state.GetProperty("count").GetInt32();
+                seen.Enqueue($"resumed at {_count} with {state.GetProperty("padding").GetString()!.Length} chars");
+            }
+        }
+
+        public async Task<StepResult> OnStepAsync(IRunContext context, StepInput input, CancellationToken cancellationToken)
+        {
+            seen.Enqueue($"step {input.Input}");
+            _count++;
+            var state = JsonSerializer.SerializeToElement(new Dictionary<string, object> { ["count"] = _count, ["padding"] = new string('p', 300 * 1024) });
+            await context.SaveCheckpointAsync(state, cancellationToken: cancellationToken);
+            return new StepResult { Output = $"count {_count}" };
+        }
+    }
+
+    [Fact]
+    public async Task SdkAgent_SavesALargeCheckpoint_AndTheNextAttemptLoadsItAndGetsOnlyTheLaterStep()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync("", "--AgentService:Runtime:HeartbeatIntervalMs=1000", "--AgentService:Runtime:LeaseGraceSeconds=0");
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "count", ModelRuntime.Workers);
+
+        using (var stopFirst = new CancellationTokenSource())
+        {
+            var first = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 2, WorkerId = "first", LeaseSeconds = 5 });
+            var running = first.RunAsync("workers", () => new CountingAgent(seen), stopFirst.Token);
+            var one = await Api.PostJsonAsync(fixture.Http, $"{ModelRuntime.Workers}/tasks/{taskId}/steps", """{"input": "one"}""");
+            Assert.Equal("count 1", one.GetProperty("output").GetString());
+            await stopFirst.CancelAsync(); // the process goes away; its attempt is lost when the lease lapses
+            await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+
+        var checkpoint = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events?limit=1000")).GetProperty("events").EnumerateArray()
+            .Single(e => e.GetProperty("type").GetString() == "checkpoint.saved");
+        Assert.True(checkpoint.GetProperty("data").TryGetProperty("stateRef", out _), "state over 256 KiB is an artifact");
+
+        using var stopSecond = new CancellationTokenSource();
+        var second = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 2, WorkerId = "second" });
+        var secondRunning = second.RunAsync("workers", () => new CountingAgent(seen), stopSecond.Token);
+        var two = await Api.PostJsonAsync(fixture.Http, $"{ModelRuntime.Workers}/tasks/{taskId}/steps", """{"input": "two"}""");
+        Assert.Equal("count 2", two.GetProperty("output").GetString());
+        Assert.Equal(["step one", $"resumed at 1 with {300 * 1024} chars", "step two"], seen);
+        var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        Assert.Equal(2, run.GetProperty("attempts").GetArrayLength());
+        await stopSecond.CancelAsync();
+        await secondRunning.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
     [Fact]
     public async Task SdkAgent_CallsATool_AwaitsAnApprovalAnsweredOverHttp_AndSavesACheckpoint()
     {
