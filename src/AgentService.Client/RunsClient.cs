@@ -37,6 +37,55 @@ public sealed class RunsClient
         return await ReadAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The run's interactions (pending and resolved), in the order they were requested.</summary>
+    public Task<JsonElement> ListInteractionsAsync(string runId, long afterPosition = 0, int limit = 100, CancellationToken cancellationToken = default) =>
+        GetPathAsync($"v1/runs/{Uri.EscapeDataString(runId)}/interactions?after={afterPosition}&limit={limit}", cancellationToken);
+
+    /// <summary>The run's tool calls with their lifecycle, in the order they were first seen.</summary>
+    public Task<JsonElement> ListToolCallsAsync(string runId, long afterPosition = 0, int limit = 100, CancellationToken cancellationToken = default) =>
+        GetPathAsync($"v1/runs/{Uri.EscapeDataString(runId)}/tool-calls?after={afterPosition}&limit={limit}", cancellationToken);
+
+    /// <summary>The run's projection and the log position it reflects (<c>watermark</c>): follow with
+    /// <see cref="FollowAsync"/> from that position to miss nothing.</summary>
+    public Task<JsonElement> GetSnapshotAsync(string runId, CancellationToken cancellationToken = default) =>
+        GetPathAsync($"v1/runs/{Uri.EscapeDataString(runId)}/snapshot", cancellationToken);
+
+    /// <summary>Answers an interaction: <paramref name="action"/> is <c>approve</c>, <c>deny</c> or <c>answer</c> (with
+    /// <paramref name="response"/>, validated by the service against the interaction's schema or choices).</summary>
+    public async Task<JsonElement> RespondAsync(string runId, string interactionId, string action, JsonElement? response = null, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(action);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("action", action);
+            if (response is { } value)
+            {
+                writer.WritePropertyName("response");
+                value.WriteTo(writer);
+            }
+
+            if (reason is not null)
+            {
+                writer.WriteString("reason", reason);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var answer = await _http.PostAsync($"v1/runs/{Uri.EscapeDataString(runId)}/interactions/{Uri.EscapeDataString(interactionId)}", content, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(answer, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<JsonElement> GetPathAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(path, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The run's events as they are stored, from after <paramref name="afterPosition"/>; ends when the run is
     /// finished and every event was read.</summary>
     public async IAsyncEnumerable<RunEvent> FollowAsync(string runId, long afterPosition = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace AgentService.Cli.Commands;
 
-/// <summary><c>agentsvc runs get|follow|cancel</c>: runs of agents with a runtime.</summary>
+/// <summary><c>agentsvc runs get|follow|cancel|interactions|respond</c>: runs of agents with a runtime.</summary>
 internal static class RunCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -34,11 +34,7 @@ internal static class RunCommands
         var follow = new Command("follow", "Print the run's events as they happen, until the run is finished.") { followId, after };
         follow.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
-            await foreach (var e in context.Runs().FollowAsync(parseResult.GetValue(followId)!, parseResult.GetValue(after), cancellationToken))
-            {
-                context.Output.WriteLine(context.Json ? e.Event.GetRawText() : $"{e.Position,6}  {e.Type,-22} {Summary(e.Event)}");
-                await context.Output.FlushAsync(cancellationToken);
-            }
+            await FollowAsync(context, parseResult.GetValue(followId)!, parseResult.GetValue(after), cancellationToken);
         }));
 
         var cancelId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
@@ -51,10 +47,75 @@ internal static class RunCommands
             context.Output.WriteLine(context.Json ? accepted.GetRawText() : $"cancel requested ({accepted.GetProperty("mode").GetString()}), input #{accepted.GetProperty("sequence").GetString()}");
         }));
 
+        var interactionsId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
+        var interactions = new Command("interactions", "List a run's interactions (questions to a human), pending and resolved.") { interactionsId };
+        interactions.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
+        {
+            var list = await context.Runs().ListInteractionsAsync(parseResult.GetValue(interactionsId)!, cancellationToken: cancellationToken);
+            if (context.Json)
+            {
+                context.Output.WriteLine(list.GetRawText());
+                return;
+            }
+
+            foreach (var i in list.GetProperty("interactions").EnumerateArray())
+            {
+                var state = i.GetProperty("status").GetString() == "pending" ? "pending" : $"resolved: {i.GetProperty("outcome").GetString()}";
+                context.Output.WriteLine($"{i.GetProperty("interactionId").GetString()}  {i.GetProperty("kind").GetString(),-12} {state,-20} {i.GetProperty("request").GetProperty("prompt").GetString()}");
+            }
+        }));
+
+        var respondRun = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
+        var respondId = new Argument<string>("INTERACTION_ID") { Description = "The interaction id (ixn_...)." };
+        var approve = new Option<bool>("--approve") { Description = "Approve (approval and confirmation interactions)." };
+        var deny = new Option<bool>("--deny") { Description = "Deny (any interaction)." };
+        var answer = new Option<string?>("--answer") { Description = "Answer with this JSON value (input: checked against its schema; choice: a choice id as a JSON string)." };
+        var respondReason = new Option<string?>("--reason") { Description = "Why (recorded with the resolution)." };
+        var respond = new Command("respond", "Answer a run's interaction: exactly one of --approve, --deny, --answer JSON.") { respondRun, respondId, approve, deny, answer, respondReason };
+        respond.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
+        {
+            var answerText = parseResult.GetValue(answer);
+            var chosen = (parseResult.GetValue(approve) ? 1 : 0) + (parseResult.GetValue(deny) ? 1 : 0) + (answerText is null ? 0 : 1);
+            if (chosen != 1)
+            {
+                throw new IOException("Give exactly one of --approve, --deny, --answer JSON.");
+            }
+
+            JsonElement? value = null;
+            if (answerText is not null)
+            {
+                try
+                {
+                    using var document = JsonDocument.Parse(answerText);
+                    value = document.RootElement.Clone();
+                }
+                catch (JsonException ex)
+                {
+                    throw new IOException($"--answer is not valid JSON: {ex.Message}", ex);
+                }
+            }
+
+            var action = parseResult.GetValue(approve) ? "approve" : parseResult.GetValue(deny) ? "deny" : "answer";
+            var resolved = await context.Runs().RespondAsync(parseResult.GetValue(respondRun)!, parseResult.GetValue(respondId)!, action, value, parseResult.GetValue(respondReason), cancellationToken);
+            context.Output.WriteLine(context.Json ? resolved.GetRawText() : $"{resolved.GetProperty("interaction").GetProperty("interactionId").GetString()} {resolved.GetProperty("interaction").GetProperty("outcome").GetString()}, input #{resolved.GetProperty("sequence").GetInt64()}");
+        }));
+
         runs.Subcommands.Add(get);
         runs.Subcommands.Add(follow);
         runs.Subcommands.Add(cancel);
+        runs.Subcommands.Add(interactions);
+        runs.Subcommands.Add(respond);
         return runs;
+    }
+
+    /// <summary>Prints a run's events as they happen until the run is finished (shared by <c>runs follow</c> and <c>tasks create --follow</c>).</summary>
+    internal static async Task FollowAsync(CliContext context, string runId, long after, CancellationToken cancellationToken)
+    {
+        await foreach (var e in context.Runs().FollowAsync(runId, after, cancellationToken))
+        {
+            context.Output.WriteLine(context.Json ? e.Event.GetRawText() : $"{e.Position,6}  {e.Type,-22} {Summary(e.Event)}");
+            await context.Output.FlushAsync(cancellationToken);
+        }
     }
 
     /// <summary>A short human line for an event: the data's most telling member.</summary>

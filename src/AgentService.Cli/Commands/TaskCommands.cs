@@ -14,7 +14,8 @@ internal static class TaskCommands
         var text = new Argument<string?>("TEXT") { Description = "The task's input.", Arity = ArgumentArity.ZeroOrOne };
         var additional = new Option<string?>("--additional-input") { Description = "A JSON object passed as additional_input." };
         var agent = CommonOptions.Agent();
-        var create = new Command("create", "Create a task.") { text, additional, agent };
+        var followOption = new Option<bool>("--follow") { Description = "Then print the task's event stream live until its run is finished (agents with a runtime)." };
+        var create = new Command("create", "Create a task.") { text, additional, agent, followOption };
         create.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
             var extra = ParseObject(parseResult.GetValue(additional), "--additional-input");
@@ -26,6 +27,12 @@ internal static class TaskCommands
             else
             {
                 Render.Task(context, task);
+            }
+
+            if (parseResult.GetValue(followOption))
+            {
+                await context.Output.FlushAsync(cancellationToken);
+                await RunCommands.FollowAsync(context, task.TaskId, 0, cancellationToken);
             }
         }));
 

@@ -31,7 +31,8 @@ public static partial class AgentRuntime
         var connection = await RuntimeConnection.ConnectAsync(connectionOptions, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            return await RunAsync(agent, connection, options, cancellationToken).ConfigureAwait(false);
+            var effective = new AgentRuntimeOptions { Connection = connectionOptions, IdleTimeout = options.IdleTimeout, StepKind = options.StepKind };
+            return await RunAsync(agent, connection, effective, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -49,7 +50,10 @@ public static partial class AgentRuntime
 
     private sealed partial class Host(IAgent agent, IRuntimeConnection connection, AgentRuntimeOptions options, RuntimeConnectionOptions? connectionOptions, ILogger logger)
     {
-        private readonly RunContext _context = new(connection);
+        private readonly RunContext _context = new(connection)
+        {
+            Artifacts = connectionOptions is null ? null : new RunArtifacts(connectionOptions.ServiceUrl, connectionOptions.RunToken),
+        };
         private readonly TimeProvider _time = connectionOptions?.TimeProvider ?? TimeProvider.System;
         private bool _started;
         private int _stepIndex;
@@ -59,30 +63,70 @@ public static partial class AgentRuntime
             using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
             ArmIdle(idle);
+            var deliveries = connection.ReadDeliveriesAsync(linked.Token).GetAsyncEnumerator(linked.Token);
+            var held = new Queue<InputDelivery>();
+            Task<bool>? next = null;
             try
             {
-                await foreach (var delivery in connection.ReadDeliveriesAsync(linked.Token).ConfigureAwait(false))
+                while (true)
                 {
-                    idle.CancelAfter(Timeout.InfiniteTimeSpan);
-                    using var activity = StartDeliveryActivity(delivery);
-                    try
+                    InputDelivery delivery;
+                    if (held.Count > 0)
                     {
-                        await HandleAsync(delivery).ConfigureAwait(false);
+                        delivery = held.Dequeue();
                     }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !connection.IsCancellationRequested)
+                    else
                     {
-                        // Fenced: the delivery was not acknowledged and comes again after the re-attach.
-                        Log.WorkFenced(logger, delivery.DeliveryId);
-                    }
-                    finally
-                    {
-                        _context.CurrentDelivery = null;
-                        _context.CurrentStepId = null;
+                        next ??= deliveries.MoveNextAsync().AsTask();
+                        if (!await next.ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        next = null;
+                        delivery = deliveries.Current;
                     }
 
+                    idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                    using var activity = StartDeliveryActivity(delivery);
+                    var handling = HandleOneAsync(delivery, cancellationToken);
+
+                    // While a handler runs (it may await an interaction's response), keep reading: a response to an
+                    // awaited interaction goes to its waiter, anything else is held until the handler returns.
+                    while (!handling.IsCompleted)
+                    {
+                        next ??= deliveries.MoveNextAsync().AsTask();
+                        if (await Task.WhenAny(handling, next).ConfigureAwait(false) != next)
+                        {
+                            break;
+                        }
+
+                        if (!await next.ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        next = null;
+                        var arrived = deliveries.Current;
+                        if (_context.TryCompleteInteraction(arrived))
+                        {
+                            await arrived.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            held.Enqueue(arrived);
+                        }
+                    }
+
+                    await handling.ConfigureAwait(false);
                     if (_context.RunFinished)
                     {
                         return AgentRunOutcome.RunFinished;
+                    }
+
+                    if (next is { IsCompleted: true } && !await next.ConfigureAwait(false))
+                    {
+                        break;
                     }
 
                     ArmIdle(idle);
@@ -97,6 +141,16 @@ public static partial class AgentRuntime
             {
                 return AgentRunOutcome.Stopped;
             }
+            finally
+            {
+                if (next is { IsCompleted: false })
+                {
+                    await linked.CancelAsync().ConfigureAwait(false);
+                    await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                await deliveries.DisposeAsync().ConfigureAwait(false);
+            }
 
             return AgentRunOutcome.Stopped;
         }
@@ -106,6 +160,29 @@ public static partial class AgentRuntime
             if (options.IdleTimeout is { } timeout)
             {
                 idle.CancelAfter(timeout);
+            }
+        }
+
+        /// <summary>Handles one delivery; work stopped by fencing is left unacknowledged (it comes again).</summary>
+        private async Task HandleOneAsync(InputDelivery delivery, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await HandleAsync(delivery).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !connection.IsCancellationRequested)
+            {
+                // Fenced: the delivery was not acknowledged and comes again after the re-attach.
+                Log.WorkFenced(logger, delivery.DeliveryId);
+            }
+            finally
+            {
+                _context.CurrentDelivery = null;
+                _context.CurrentStepId = null;
+                if (delivery.Sequence is { } sequence && delivery.RunId == connection.RunId)
+                {
+                    _context.HandledSequence = Math.Max(_context.HandledSequence, sequence);
+                }
             }
         }
 
@@ -126,6 +203,7 @@ public static partial class AgentRuntime
                 case InputKinds.RunResume:
                     var resume = delivery.GetRunResume();
                     _context.ResumePayload = resume;
+                    _context.HandledSequence = resume.InputCursor;
                     await agent.OnResumeAsync(_context, resume, work).ConfigureAwait(false);
                     await PublishRunStartedAsync(delivery, resume.AttemptNumber, null, resume.Checkpoint?.CheckpointId).ConfigureAwait(false);
                     break;

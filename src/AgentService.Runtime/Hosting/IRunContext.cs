@@ -1,4 +1,7 @@
+using System.Text.Json;
+using AgentService.Protocol.Runtime.Events;
 using AgentService.Protocol.Runtime.Inputs;
+using AgentService.Protocol.Runtime.Values;
 using AgentService.Runtime.Events;
 
 namespace AgentService.Runtime.Hosting;
@@ -56,4 +59,36 @@ public interface IRunContext
     /// the child run for <paramref name="agentName"/>, which runs on that agent's own runtime. Returns the child run id.
     /// </summary>
     Task<string> StartAgentTaskAsync(string agentName, Protocol.Runtime.Values.TaskSpec task, SubRunOptions? options = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The highest input sequence of the run this execution handled, the current delivery included (after a
+    /// resume without newer input: the checkpoint's cursor). A checkpoint saved now reflects it.</summary>
+    long InputCursor { get; }
+
+    /// <summary>
+    /// Saves a checkpoint in one call: <c>checkpoint.saved</c> with <paramref name="state"/> and
+    /// <see cref="InputCursor"/>; returns once the service stored it. State up to
+    /// <see cref="OutputEvents.MaxInlineStateBytes"/> travels inline; larger state is uploaded first as an artifact of
+    /// the run and referenced by <c>stateRef</c>. A later execution gets it back with <see cref="LoadCheckpointAsync"/>
+    /// and receives only the inputs after it.
+    /// </summary>
+    Task<Checkpoint> SaveCheckpointAsync(JsonElement state, string reason = "step_boundary", string stateSchemaVersion = "1", CancellationToken cancellationToken = default);
+
+    /// <summary>The state of the checkpoint this execution resumed from (<c>run.resume</c>) — inline, or downloaded
+    /// from its <c>stateRef</c> artifact — or <c>null</c> when it started fresh or the service had no checkpoint.</summary>
+    Task<JsonElement?> LoadCheckpointAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Asks a human: publishes <c>interaction.requested</c> (the service puts the run in <c>waiting(interaction)</c>)
+    /// and completes with the <c>interaction.response</c> delivery for it — an answer over
+    /// <c>POST /v1/runs/{runId}/interactions/{interactionId}</c>, or the default outcome at expiry. Several may be
+    /// awaited at once; each keeps its own id.
+    /// </summary>
+    Task<InteractionResponsePayload> RequestInteractionAsync(InteractionRequestedData request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs a tool with its lifecycle recorded: <c>tool.call.requested</c> and <c>tool.call.started</c>, then
+    /// <c>tool.call.completed</c> with the result and duration, or <c>tool.call.failed</c> (execution_error, or
+    /// cancelled) when <paramref name="execute"/> throws — the exception is rethrown. Returns the result.
+    /// </summary>
+    Task<JsonElement> CallToolAsync(string toolName, JsonElement arguments, Func<CancellationToken, Task<JsonElement>> execute, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 }

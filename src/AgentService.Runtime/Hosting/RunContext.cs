@@ -1,5 +1,11 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using AgentService.Protocol.Ids;
 using AgentService.Protocol.Runtime;
+using AgentService.Protocol.Runtime.Events;
 using AgentService.Protocol.Runtime.Inputs;
+using AgentService.Protocol.Runtime.Values;
 using AgentService.Runtime.Events;
 
 namespace AgentService.Runtime.Hosting;
@@ -26,6 +32,134 @@ internal sealed partial class RunContext(IRuntimeConnection connection, string? 
     public CancellationToken WorkToken { get; set; }
 
     public IRuntimeConnection Connection => connection;
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<InteractionResponsePayload>> _interactions = new(StringComparer.Ordinal);
+
+    /// <summary>Highest sequence of a run input whose handling ended (or the resume cursor).</summary>
+    public long HandledSequence { get; set; }
+
+    public long InputCursor => Math.Max(HandledSequence, CurrentDelivery is { Sequence: { } sequence } delivery && delivery.RunId == RunId ? sequence : 0);
+
+    /// <summary>Uploads and downloads the run's artifacts (large checkpoint state); null without connection options.</summary>
+    public RunArtifacts? Artifacts { get; init; }
+
+    public async Task<Checkpoint> SaveCheckpointAsync(JsonElement state, string reason = "step_boundary", string stateSchemaVersion = "1", CancellationToken cancellationToken = default)
+    {
+        var checkpointId = TypeId.New("ckpt");
+        var bytes = System.Text.Encoding.UTF8.GetBytes(state.GetRawText());
+        ArtifactRef? stateRef = null;
+        if (bytes.Length > OutputEvents.MaxInlineStateBytes)
+        {
+            var artifacts = Artifacts ?? throw new InvalidOperationException(
+                $"State over {OutputEvents.MaxInlineStateBytes} bytes is stored as an artifact, which needs the service URL and run token of the connection options.");
+            stateRef = await artifacts.UploadAsync(RunId, bytes, $"{checkpointId}.json", cancellationToken).ConfigureAwait(false);
+        }
+
+        var checkpoint = new Checkpoint
+        {
+            CheckpointId = checkpointId,
+            StateSchemaVersion = stateSchemaVersion,
+            State = stateRef is null ? state.Clone() : null,
+            StateRef = stateRef,
+            InputCursor = checked((int)InputCursor),
+            Reason = reason,
+        };
+        await PublishAsync([OutputEvents.CheckpointSaved(checkpoint)], cancellationToken).ConfigureAwait(false);
+        return checkpoint;
+    }
+
+    public async Task<JsonElement?> LoadCheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        switch (ResumePayload?.Checkpoint)
+        {
+            case { State: { } state }:
+                return state;
+            case { StateRef: { } stateRef }:
+                var artifacts = Artifacts ?? throw new InvalidOperationException("The checkpoint's state is an artifact, which needs the service URL and run token of the connection options.");
+                var bytes = await artifacts.DownloadAsync(RunId, stateRef.ArtifactId, cancellationToken).ConfigureAwait(false);
+                using (var document = JsonDocument.Parse(bytes))
+                {
+                    return document.RootElement.Clone();
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    public async Task<InteractionResponsePayload> RequestInteractionAsync(InteractionRequestedData request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var waiter = new TaskCompletionSource<InteractionResponsePayload>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_interactions.TryAdd(request.InteractionId, waiter))
+        {
+            throw new InvalidOperationException($"Interaction {request.InteractionId} is already awaited.");
+        }
+
+        try
+        {
+            await PublishAsync([OutputEvents.InteractionRequested(request)], cancellationToken).ConfigureAwait(false);
+            return await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _interactions.TryRemove(request.InteractionId, out _);
+        }
+    }
+
+    /// <summary>Hands an <c>interaction.response</c> of the run to its waiter; false when nobody awaits it.</summary>
+    public bool TryCompleteInteraction(InputDelivery delivery)
+    {
+        if (delivery.Kind != InputKinds.InteractionResponse || delivery.RunId != RunId)
+        {
+            return false;
+        }
+
+        var response = delivery.GetInteractionResponse();
+        return _interactions.TryGetValue(response.InteractionId, out var waiter) && waiter.TrySetResult(response);
+    }
+
+    public async Task<JsonElement> CallToolAsync(string toolName, JsonElement arguments, Func<CancellationToken, Task<JsonElement>> execute, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(toolName);
+        ArgumentNullException.ThrowIfNull(execute);
+        var id = TypeId.New("toolcall");
+        await PublishAsync(
+            [
+                OutputEvents.ToolCallRequested(new ToolCallRequestedData
+                {
+                    ToolCallId = id, ToolName = toolName, Arguments = arguments.Clone(), Executor = "runtime", RequiresApproval = false, IdempotencyKey = idempotencyKey,
+                }),
+                OutputEvents.ToolCallStarted(new ToolCallStartedData { ToolCallId = id, ExecutionAttempt = 1 }),
+            ],
+            cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        JsonElement result;
+        try
+        {
+            result = await execute(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var cancelled = ex is OperationCanceledException;
+            await PublishAsync(
+                [
+                    OutputEvents.ToolCallFailed(new ToolCallFailedData
+                    {
+                        ToolCallId = id,
+                        Reason = cancelled ? "cancelled" : "execution_error",
+                        Error = new ErrorInfo { Code = cancelled ? "cancelled" : "tool_failed", Message = ex.Message },
+                    }),
+                ],
+                CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        await PublishAsync(
+            [OutputEvents.ToolCallCompleted(new ToolCallCompletedData { ToolCallId = id, Output = result, DurationMs = clock.ElapsedMilliseconds })],
+            cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
     /// <summary>True once the agent or the host published run.finished.</summary>
     public bool RunFinished { get; private set; }

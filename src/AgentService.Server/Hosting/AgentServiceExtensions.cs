@@ -84,6 +84,11 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<RuntimeLauncher>();
             services.AddHostedService(sp => sp.GetRequiredService<RuntimeLauncher>());
             services.TryAddSingleton<RuntimeStepExecutor>();
+
+            // The run event model: tool calls, interactions (answered over HTTP, expired by a sweeper), checkpoints.
+            services.TryAddSingleton<IRunModelStore, SqliteRunModelStore>();
+            services.TryAddSingleton<Interactions.InteractionService>();
+            services.AddHostedService<Interactions.InteractionExpirySweeper>();
         }
 
         // Keys, audit and admin-set config: PostgreSQL when configured (registered above), else the node's SQLite.
@@ -137,6 +142,7 @@ public static class AgentServiceExtensions
             app.MapRuns();
             app.MapClaims();
             app.MapRunStreams();
+            app.MapRunModel();
         }
         app.MapGateway();
         return app;

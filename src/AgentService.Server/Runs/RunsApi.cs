@@ -23,6 +23,7 @@ internal static class RunsApi
         group.MapPost("/{runId}/cancel", CancelAsync);
         group.MapGet("/{runId}/children", RunChildrenApi.ListChildrenAsync);
         endpoints.MapPost("/v1/runs/{runId}/artifacts", UploadArtifactAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.RunToken);
+        endpoints.MapGet("/v1/runs/{runId}/artifacts/{artifactId}", DownloadArtifactAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.RunToken);
         return endpoints;
     }
 
@@ -227,6 +228,15 @@ internal static class RunsApi
         }, Agents.AgentsJsonContext.Default.DictionaryStringString, statusCode: StatusCodes.Status202Accepted);
     }
 
+    /// <summary>A runtime reads back bytes of its run (run token), e.g. the state of a checkpoint saved as a stateRef.
+    /// The RunToken policy let through only a token of this run or of one above it (or an admin).</summary>
+    private static async Task<IResult> DownloadArtifactAsync(string runId, string artifactId, IRunStore runs, AgentProtocolService service, CancellationToken cancellationToken)
+    {
+        var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        var (artifact, content) = await service.OpenArtifactAsync(service.ResolveAgent(run.AgentId), run.RootRunId, artifactId, cancellationToken);
+        return TypedResults.Stream(content, "application/octet-stream", artifact.FileName, artifact.CreatedAt);
+    }
+
     /// <summary>A runtime stores bytes for its run (run token). The artifact is agent-created; an
     /// <c>artifact.created</c> event then links it to the step that produced it.</summary>
     private static async Task<IResult> UploadArtifactAsync(string runId, HttpContext context, IRunStore runs, AgentProtocolService service, CancellationToken cancellationToken)
@@ -251,7 +261,7 @@ internal static class RunsApi
         });
     }
 
-    private static long QueryLong(HttpRequest request, string name, long fallback, long min, long max)
+    internal static long QueryLong(HttpRequest request, string name, long fallback, long min, long max)
     {
         var text = request.Query[name].ToString();
         if (text.Length == 0)

@@ -10,6 +10,7 @@ internal sealed class RuntimeServices(
     IRunStore runs,
     IDeliveryStore deliveries,
     IEventLog events,
+    IRunModelStore model,
     ISessionKvStore kv,
     IArtifactStore artifacts,
     IAgentSecretStore secrets,
@@ -29,6 +30,8 @@ internal sealed class RuntimeServices(
     public IDeliveryStore Deliveries => deliveries;
 
     public IEventLog Events => events;
+
+    public IRunModelStore Model => model;
 
     public ISessionKvStore Kv => kv;
 

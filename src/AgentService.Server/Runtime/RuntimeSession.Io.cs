@@ -46,6 +46,11 @@ internal sealed partial class RuntimeSession
             throw new RuntimeProtocolException(RuntimeErrorCodes.SequenceGap, $"The batch must continue at seq {expected}.", w => w.WriteNumber("expectedSeq", expected));
         }
 
+        if (result.Refusal is { } refusal)
+        {
+            throw RuntimeProtocolException.InvalidParams("/params/events", refusal);
+        }
+
         if (result.ReusedSeqEventId is { } reused)
         {
             throw RuntimeProtocolException.InvalidParams("/params/events", $"event {reused} reuses a seq already stored for another event");
@@ -147,6 +152,48 @@ internal sealed partial class RuntimeSession
             case "artifact.created":
                 Params.RequiredId(Params.RequiredObject(data, "artifact", pointer), "artifactId", "art", pointer + "/artifact");
                 break;
+            case "tool.call.requested" or "tool.call.arguments.delta" or "tool.call.started" or "tool.call.progress" or "tool.call.completed" or "tool.call.failed":
+                Params.RequiredId(data, "toolCallId", "toolcall", pointer);
+                break;
+            case "interaction.requested":
+                var interactionId = Params.RequiredId(data, "interactionId", "ixn", pointer);
+                if (data.TryGetProperty("responseSchema", out var responseSchema))
+                {
+                    try
+                    {
+                        Interactions.ResponseSchema.Compile(interactionId, responseSchema);
+                    }
+                    catch (Protocol.Schema.JsonSchemaException ex)
+                    {
+                        throw RuntimeProtocolException.InvalidParams(pointer + "/responseSchema", "is not a usable JSON Schema (draft 2020-12): " + ex.Message);
+                    }
+                }
+
+                break;
+            case "interaction.resolved":
+                Params.RequiredId(data, "interactionId", "ixn", pointer);
+                break;
+            case "checkpoint.saved":
+                Params.RequiredId(data, "checkpointId", "ckpt", pointer);
+                if (!data.TryGetProperty("inputCursor", out var cursor) || !cursor.TryGetInt64(out var inputCursor) || inputCursor < 0)
+                {
+                    throw RuntimeProtocolException.InvalidParams(pointer + "/inputCursor", "must be a non-negative integer");
+                }
+
+                if (data.TryGetProperty("state", out _) == data.TryGetProperty("stateRef", out _))
+                {
+                    throw RuntimeProtocolException.InvalidParams(pointer, "a checkpoint has exactly one of state and stateRef");
+                }
+
+                break;
+            case "todo.updated":
+                Params.RequiredId(data, "listId", "todo", pointer);
+                if (!data.TryGetProperty("revision", out var revision) || !revision.TryGetInt64(out var r) || r < 1)
+                {
+                    throw RuntimeProtocolException.InvalidParams(pointer + "/revision", "must be an integer of at least 1");
+                }
+
+                break;
         }
     }
 
@@ -232,12 +279,23 @@ internal sealed partial class RuntimeSession
 
     /// <summary>
     /// Sends the run's deliveries in sequence order, each once per connection. After a lost attempt or a restart
-    /// without state it first sends run.resume, waits for its acknowledgement and then replays from the beginning.
+    /// without state it first sends run.resume (with the latest checkpoint), waits for its acknowledgement and then replays
+    /// the deliveries after the checkpoint's input cursor (all of them without a checkpoint).
     /// </summary>
     private async Task PumpAsync(RunRecord run, AttemptRecord attempt, SemaphoreSlim signal, bool needsResume, CancellationToken cancellationToken)
     {
+        long lastSent = 0;
         if (needsResume)
         {
+            // The latest checkpoint (when checkpoint.load is effective) is handed over with its input cursor, and only
+            // the deliveries after that cursor are replayed (PROTOCOL.md §8).
+            var checkpoint = _effective.Contains("checkpoint.load") ? await _services.Model.GetLatestCheckpointAsync(run.RunId, cancellationToken) : null;
+            lastSent = checkpoint?.InputCursor ?? 0;
+            if (checkpoint is not null)
+            {
+                Log.ResumingFromCheckpoint(_logger, run.RunId, checkpoint.CheckpointId, checkpoint.InputCursor);
+            }
+
             await SendRequestAsync(ResumeKey, w =>
             {
                 w.WriteString("deliveryId", TypeId.New("dlv"));
@@ -248,7 +306,13 @@ internal sealed partial class RuntimeSession
                 w.WriteStartObject("payload");
                 w.WriteString("reason", attempt.Number > 1 && attempt.OutputSeq == 0 ? "new_attempt" : "restart");
                 w.WriteNumber("attemptNumber", attempt.Number);
-                w.WriteNumber("inputCursor", 0);
+                if (checkpoint is not null)
+                {
+                    w.WritePropertyName("checkpoint");
+                    w.WriteRawValue(checkpoint.Body, skipInputValidation: true);
+                }
+
+                w.WriteNumber("inputCursor", lastSent);
                 w.WriteNumber("nextOutputSeq", attempt.OutputSeq + 1);
                 w.WriteEndObject();
                 w.WriteNumber("deliveryCount", 1);
@@ -258,7 +322,6 @@ internal sealed partial class RuntimeSession
             await _resumeAcknowledged.Task.WaitAsync(cancellationToken);
         }
 
-        long lastSent = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             var batch = await _services.Deliveries.ListAsync(run.RunId, lastSent, includeAcknowledged: needsResume, 100, cancellationToken);

@@ -28,7 +28,11 @@ internal sealed class RuntimeFixture : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<RuntimeFixture> StartAsync(string extraAgentJson = "", params string[] extraArgs)
+    public static Task<RuntimeFixture> StartAsync(string extraAgentJson = "", params string[] extraArgs) =>
+        StartConfiguredAsync(null, extraAgentJson, extraArgs);
+
+    /// <summary>Starts the fixture with <paramref name="configure"/> applied to the server's builder (e.g. a manual clock).</summary>
+    public static async Task<RuntimeFixture> StartConfiguredAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure, string extraAgentJson = "", params string[] extraArgs)
     {
         var dir = new TempDirectory();
         Directory.CreateDirectory(dir.File("env"));
@@ -59,7 +63,8 @@ internal sealed class RuntimeFixture : IAsyncDisposable
         }
 
         await File.WriteAllTextAsync(dir.File("agents.json"), agents.ToJsonString());
-        var host = await ServiceHost.StartAsync(null, ["--agents", dir.File("agents.json"), "--AgentService:Runtime:SweepIntervalSeconds=0.2", .. extraArgs]);
+        string[] args = ["--agents", dir.File("agents.json"), "--AgentService:Runtime:SweepIntervalSeconds=0.2", .. extraArgs];
+        var host = configure is null ? await ServiceHost.StartAsync(null, args) : await ServiceHost.StartConfiguredAsync(configure, null, args);
         return new RuntimeFixture(host, dir);
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using AgentService.FunctionalTests.Gateway;
 using AgentService.FunctionalTests.Runtime;
+using AgentService.Protocol.Ids;
 using AgentService.Tests.Common;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
@@ -102,6 +103,13 @@ public sealed class AuthMatrixTests
             new("GET", "/v1/runs/{runId}/events", "v1/runs/{run}/events", null, "client", "client-other", 200),
             new("GET", "/v1/runs/{runId}/stream", "v1/runs/{run}/stream", null, "client", "client-other", 200),
             new("GET", "/v1/runs/{runId}/children", "v1/runs/{run}/children", null, "client", "client-other", 200),
+            new("GET", "/v1/runs/{runId}/tool-calls", "v1/runs/{run}/tool-calls", null, "client", "client-other", 200),
+            new("GET", "/v1/runs/{runId}/interactions", "v1/runs/{run}/interactions", null, "client", "client-other", 200),
+            new("GET", "/v1/runs/{runId}/snapshot", "v1/runs/{run}/snapshot", null, "client", "client-other", 200),
+
+            // Unknown interaction and artifact: 404 once past authorization.
+            new("POST", "/v1/runs/{runId}/interactions/{interactionId}", "v1/runs/{run}/interactions/" + TypeId.New("ixn"), Json("""{"action":"approve"}"""), "client", "client-other", 404),
+            new("GET", "/v1/runs/{runId}/artifacts/{artifactId}", "v1/runs/{run}/artifacts/" + TypeId.New("art"), null, "run", "client", 404),
             new("POST", "/v1/runs/{runId}/artifacts", "v1/runs/{run}/artifacts", FileBody, "run", "client", 200),
             new("POST", "/v1/agents/{agentId}/claims", "v1/agents/workers/claims?waitSeconds=0", Json("""{"workerId":"w2"}"""), "agent-workers", "client", 204),
 

@@ -5,7 +5,7 @@ namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider time) : IArtifactStore
 {
-    private const string Columns = "a.artifact_id, a.task_id, a.step_id, a.seq, a.file_name, a.relative_path, a.agent_created, a.blob_hash, a.size, a.created_at";
+    internal const string Columns = "a.artifact_id, a.task_id, a.step_id, a.seq, a.file_name, a.relative_path, a.agent_created, a.blob_hash, a.size, a.created_at";
 
     public Task<ArtifactRecord?> CreateAsync(NewArtifact artifact, CancellationToken cancellationToken)
     {
@@ -111,7 +111,7 @@ internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider 
         return items;
     }
 
-    private static ArtifactRecord Read(SqliteDataReader reader) => new(
+    internal static ArtifactRecord Read(SqliteDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetNullableString(2),

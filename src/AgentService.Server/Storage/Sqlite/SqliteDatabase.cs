@@ -53,22 +53,28 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT MAX(version) FROM schema_migrations";
         var version = command.ExecuteScalar() is long v ? v : 0;
-        return Task.FromResult(version == SqliteMigrations.All[^1].Version);
+        return Task.FromResult(version == SqliteMigrations.All.Max(m => m.Version));
     }
 
     private static void Migrate(SqliteConnection connection, ILogger logger)
     {
         Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-        long current;
+        // Each version not yet recorded runs, even one below the highest applied: migrations of branches merged in a
+        // different order than they were numbered still apply once.
+        var applied = new HashSet<long>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
-            current = (long)command.ExecuteScalar()!;
+            command.CommandText = "SELECT version FROM schema_migrations";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                applied.Add(reader.GetInt64(0));
+            }
         }
 
-        foreach (var (version, name, sql) in SqliteMigrations.All)
+        foreach (var (version, name, sql) in SqliteMigrations.All.OrderBy(m => m.Version))
         {
-            if (version <= current)
+            if (applied.Contains(version))
             {
                 continue;
             }

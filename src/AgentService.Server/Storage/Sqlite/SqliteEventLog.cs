@@ -7,9 +7,10 @@ namespace AgentService.Server.Storage.Sqlite;
 /// <summary>
 /// Stores runtime event batches and, in the same transaction, keeps the projections current: Agent Protocol steps
 /// (<c>step.started</c>/<c>step.finished</c>), artifacts linked to steps (<c>artifact.created</c>), and run status
-/// (<c>run.*</c>).
+/// (<c>run.*</c>), and the run event model: tool calls, interactions, checkpoints and todo lists (see
+/// <c>SqliteEventLog.RunModel.cs</c>).
 /// </summary>
-internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time) : IEventLog
+internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvider time) : IEventLog
 {
     public Task<AppendResult> AppendAsync(string runId, string attemptId, IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
     {
@@ -41,16 +42,22 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
                 fresh.Add(e);
             }
 
+            if (RefuseCheckpoint(commands, runId, fresh) is { } refusal)
+            {
+                return new AppendResult(null, null, [], null, refusal);
+            }
+
             var completed = new List<CompletedStep>();
-            string? runStatus = null;
+            var log = new RunLogWriter(commands, runId, position, now);
             foreach (var e in fresh)
             {
-                position++;
+                log.Position++;
                 commands.Get("INSERT INTO events (run_id, position, event_id, attempt_id, seq, type, time, body) VALUES ($run, $pos, $id, $attempt, $seq, $type, $time, $body)")
-                    .With("$run", runId).With("$pos", position).With("$id", e.EventId).With("$attempt", attemptId).With("$seq", e.Seq)
+                    .With("$run", runId).With("$pos", log.Position).With("$id", e.EventId).With("$attempt", attemptId).With("$seq", e.Seq)
                     .With("$type", e.Type).With("$time", e.Time).With("$body", e.Body)
                     .ExecuteNonQuery();
-                runStatus = Project(commands, runId, e, now, completed) ?? runStatus;
+                var status = Project(commands, runId, e, now, completed) ?? ProjectRunModel(log, e);
+                log.RunStatus = status ?? log.RunStatus;
                 if (e.Type == "subrun.spawned")
                 {
                     SqliteRunStore.Spawn(commands, runId, attemptId, TraceparentOf(e), e.Data, now);
@@ -61,11 +68,10 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
             {
                 commands.Get("UPDATE attempts SET output_seq = $seq, updated_at = $at WHERE attempt_id = $id")
                     .With("$seq", fresh[^1].Seq).With("$at", now.ToUnixMs()).With("$id", attemptId).ExecuteNonQuery();
-                commands.Get("UPDATE runs SET event_count = $pos, updated_at = $at WHERE run_id = $id")
-                    .With("$pos", position).With("$at", now.ToUnixMs()).With("$id", runId).ExecuteNonQuery();
+                log.Commit();
             }
 
-            return new AppendResult(null, null, completed, runStatus);
+            return new AppendResult(null, null, completed, log.RunStatus);
         }, cancellationToken);
     }
 
@@ -102,6 +108,7 @@ internal sealed class SqliteEventLog(SqliteDatabase database, TimeProvider time)
             case "run.finished":
                 var final = data.GetProperty("status").GetString()!;
                 SqliteRunStore.SetStatus(commands, runId, final, null, now, data);
+                CloseOpenInteractions(commands, runId, e.Time);
                 return final;
             case "step.started":
                 StartStep(commands, runId, data, now);

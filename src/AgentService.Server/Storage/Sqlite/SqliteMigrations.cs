@@ -220,6 +220,75 @@ internal static class SqliteMigrations
             CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
             """),
+        (7, "run event model: tool calls, interactions, checkpoints and todo lists projected from the log", """
+            CREATE TABLE tool_calls (
+                run_id            TEXT NOT NULL REFERENCES runs (run_id),
+                tool_call_id      TEXT NOT NULL,
+                position          INTEGER NOT NULL,
+                tool_name         TEXT NULL,
+                status            TEXT NOT NULL,
+                executor          TEXT NULL,
+                arguments         TEXT NULL,
+                arguments_text    TEXT NULL,
+                requires_approval INTEGER NOT NULL DEFAULT 0,
+                interaction_id    TEXT NULL,
+                idempotency_key   TEXT NULL,
+                provider_ref      TEXT NULL,
+                step_id           TEXT NULL,
+                execution_attempt INTEGER NOT NULL DEFAULT 0,
+                progress          TEXT NULL,
+                result            TEXT NULL,
+                is_error          INTEGER NOT NULL DEFAULT 0,
+                error             TEXT NULL,
+                failure_reason    TEXT NULL,
+                duration_ms       INTEGER NULL,
+                requested_at      TEXT NULL,
+                started_at        TEXT NULL,
+                finished_at       TEXT NULL,
+                PRIMARY KEY (run_id, tool_call_id)
+            ) WITHOUT ROWID;
+            CREATE UNIQUE INDEX tool_calls_run_position ON tool_calls (run_id, position);
+
+            CREATE TABLE interactions (
+                run_id         TEXT NOT NULL REFERENCES runs (run_id),
+                interaction_id TEXT NOT NULL,
+                position       INTEGER NOT NULL,
+                kind           TEXT NOT NULL,
+                blocking       INTEGER NOT NULL,
+                request        TEXT NOT NULL,
+                status         TEXT NOT NULL,
+                outcome        TEXT NULL,
+                response       TEXT NULL,
+                reason         TEXT NULL,
+                resolved_by    TEXT NULL,
+                delivery_id    TEXT NULL,
+                expires_at     INTEGER NULL,
+                on_expiry      TEXT NOT NULL,
+                requested_at   TEXT NOT NULL,
+                resolved_at    TEXT NULL,
+                PRIMARY KEY (run_id, interaction_id)
+            ) WITHOUT ROWID;
+            CREATE UNIQUE INDEX interactions_run_position ON interactions (run_id, position);
+            CREATE INDEX interactions_expiry ON interactions (expires_at) WHERE status = 'pending' AND expires_at IS NOT NULL;
+
+            CREATE TABLE checkpoints (
+                run_id        TEXT NOT NULL REFERENCES runs (run_id),
+                position      INTEGER NOT NULL,
+                checkpoint_id TEXT NOT NULL,
+                input_cursor  INTEGER NOT NULL,
+                body          TEXT NOT NULL,
+                PRIMARY KEY (run_id, position)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE todo_lists (
+                run_id   TEXT NOT NULL REFERENCES runs (run_id),
+                list_id  TEXT NOT NULL,
+                revision INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                body     TEXT NOT NULL,
+                PRIMARY KEY (run_id, list_id)
+            ) WITHOUT ROWID;
+            """),
         (8, "sub-runs: how a child run is hosted and awaited, its spawn links, and the trace context of every run", """
             ALTER TABLE runs ADD COLUMN hosting TEXT NULL;
             ALTER TABLE runs ADD COLUMN host_attempt_id TEXT NULL;

@@ -8,7 +8,7 @@ namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed partial class SqliteRunStore(SqliteDatabase database, TimeProvider time) : IRunStore
 {
-    private const string RunColumns = "run_id, agent_id, session_id, parent_run_id, root_run_id, status, waiting_for, attempt_count, event_count, created_at, updated_at, hosting, host_attempt_id, relation, awaited, parent_tool_call_id, traceparent";
+    internal const string RunColumns = "run_id, agent_id, session_id, parent_run_id, root_run_id, status, waiting_for, attempt_count, event_count, created_at, updated_at, hosting, host_attempt_id, relation, awaited, parent_tool_call_id, traceparent";
     private const string AttemptColumns = "attempt_id, run_id, number, status, instance_id, connection_id, connection_epoch, capabilities, lease_expires_at, output_seq, exit_reason, created_at";
 
     public Task<RunRecord> CreateRunAsync(string runId, string agentId, string sessionId, string taskStartPayload, string traceparent, CancellationToken cancellationToken)

@@ -1,0 +1,18 @@
+namespace AgentService.Server.Storage;
+
+/// <summary>
+/// A run's projection read in one read transaction, with the log position it reflects (<see cref="Watermark"/>):
+/// every event at or below it is included, none above. <see cref="Messages"/> and <see cref="TodoLists"/> are the
+/// stored JSON of <c>message.completed</c> data and of each list's latest <c>todo.updated</c> data.
+/// </summary>
+internal sealed record RunSnapshot(
+    RunRecord Run,
+    long Watermark,
+    IReadOnlyList<StepRecord> Steps,
+    IReadOnlyList<(long Position, string Data)> Messages,
+    IReadOnlyList<ToolCallRecord> ToolCalls,
+    IReadOnlyList<InteractionRecord> Interactions,
+    IReadOnlyList<(long Position, string Data)> TodoLists,
+    IReadOnlyList<ArtifactRecord> Artifacts,
+    IReadOnlyList<string> Children,
+    CheckpointRecord? LatestCheckpoint);

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentService.FunctionalTests.Runtime;
+using AgentService.Protocol.Ids;
+using AgentService.Tests.Common;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentService.FunctionalTests.RunModel;
+
+/// <summary>Human in the loop: interaction.requested puts the run in waiting(interaction); answers over HTTP become
+/// interaction.response deliveries and service-recorded interaction.resolved events; expiry resolves by itself.</summary>
+[Trait("Storage", "SqliteOnly")]
+public sealed class InteractionTests
+{
+    private static JsonObject Approval(string id) => new() { ["interactionId"] = id, ["kind"] = "approval", ["prompt"] = "Delete the file?" };
+
+    private static JsonObject Input(string id) => new()
+    {
+        ["interactionId"] = id,
+        ["kind"] = "input",
+        ["prompt"] = "Who are you?",
+        ["responseSchema"] = JsonNode.Parse("""
+            {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}}}
+            """),
+    };
+
+    private static Task<HttpResponseMessage> RespondAsync(HttpClient http, string runId, string interactionId, string body) =>
+        http.PostAsync($"v1/runs/{runId}/interactions/{interactionId}", Api.Json(body));
+
+    [Fact]
+    public async Task ParallelInteractions_WaitTheRun_AnswersAreValidatedDeliveredAndResolved_ThenTheRunRunsAgain()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        await using var runtime = await ModelRuntime.StartAsync(fixture);
+        var (approval, input) = (TypeId.New("ixn"), TypeId.New("ixn"));
+        await runtime.PublishAsync(("interaction.requested", Approval(approval)), ("interaction.requested", Input(input)));
+
+        var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}");
+        Assert.Equal("waiting", run.GetProperty("status").GetString());
+        var waiting = run.GetProperty("waitingFor")[0];
+        Assert.Equal("interaction", waiting.GetProperty("kind").GetString());
+        Assert.Equal([approval, input], waiting.GetProperty("refs").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+
+        var list = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions");
+        Assert.Equal([approval, input], list.GetProperty("interactions").EnumerateArray().Select(i => i.GetProperty("interactionId").GetString()));
+        Assert.All(list.GetProperty("interactions").EnumerateArray(), i => Assert.Equal("pending", i.GetProperty("status").GetString()));
+
+        // Bad answers change nothing: schema violations name the pointer; wrong actions, ids and members are 422; unknown 404.
+        var invalid = await RespondAsync(fixture.Http, runtime.RunId, input, """{"action": "answer", "response": {"name": "Ada", "age": "three"}}""");
+        await Api.AssertInvalidAsync(invalid, "response/age");
+        await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, input, """{"action": "answer", "response": {}}"""), "response");
+        await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, input, """{"action": "approve"}"""), "action");
+        await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "answer", "response": 1}"""), "action");
+        await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "approve", "response": 1}"""), "response");
+        await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "maybe"}"""), "action");
+        await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "approve", "extra": 1}"""), "extra");
+        await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, "ixn_bad", """{"action": "approve"}"""), "interactionId");
+        await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, TypeId.New("ixn"), """{"action": "approve"}"""), HttpStatusCode.NotFound);
+        await Api.ReadJsonAsync(await RespondAsync(fixture.Http, TypeId.New("run"), approval, """{"action": "approve"}"""), HttpStatusCode.NotFound);
+        Assert.False(runtime.Socket.TryNextDelivery(out _));
+
+        // Approving one keeps the run waiting for the other; the runtime gets the response as its next input.
+        var approved = await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "approve", "reason": "fine"}"""), HttpStatusCode.OK);
+        Assert.Equal("approved", approved.GetProperty("interaction").GetProperty("outcome").GetString());
+        var (requestId, delivery) = await runtime.Socket.NextDeliveryAsync();
+        Assert.Equal("interaction.response", delivery.GetProperty("kind").GetString());
+        Assert.Equal(3, delivery.GetProperty("sequence").GetInt64());
+        Assert.Equal(approval, delivery.GetProperty("payload").GetProperty("interactionId").GetString());
+        Assert.Equal("approved", delivery.GetProperty("payload").GetProperty("outcome").GetString());
+        Assert.Equal(approved.GetProperty("deliveryId").GetString(), delivery.GetProperty("deliveryId").GetString());
+        await runtime.Socket.AcknowledgeAsync(requestId);
+        run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}");
+        Assert.Equal("waiting", run.GetProperty("status").GetString());
+        Assert.Equal([input], run.GetProperty("waitingFor")[0].GetProperty("refs").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "deny"}"""), HttpStatusCode.Conflict);
+
+        // A valid answer resolves the last one: the run is running again.
+        await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, input, """{"action": "answer", "response": {"name": "Ada", "age": 36}}"""), HttpStatusCode.OK);
+        (_, delivery) = await runtime.Socket.NextDeliveryAsync();
+        Assert.Equal("submitted", delivery.GetProperty("payload").GetProperty("outcome").GetString());
+        Assert.Equal("Ada", delivery.GetProperty("payload").GetProperty("response").GetProperty("name").GetString());
+        run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}");
+        Assert.Equal("running", run.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("waitingFor").ValueKind);
+
+        list = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions");
+        var resolved = list.GetProperty("interactions").EnumerateArray().ToList();
+        Assert.All(resolved, i => Assert.Equal("resolved", i.GetProperty("status").GetString()));
+        Assert.Equal("fine", resolved[0].GetProperty("reason").GetString());
+        Assert.Equal(36, resolved[1].GetProperty("response").GetProperty("age").GetInt32());
+
+        // The log tells the same story, in schema-valid service events.
+        var events = await runtime.EventsAsync();
+        var service = events.Where(e => e.GetProperty("source").GetString() == $"/runs/{runtime.RunId}/service").ToList();
+        Assert.Equal(["run.status.changed", "interaction.resolved", "interaction.resolved", "run.status.changed"], service.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal([1L, 2L, 3L, 4L], service.Select(e => e.GetProperty("seq").GetInt64()));
+        Assert.Equal("running", service[3].GetProperty("data").GetProperty("status").GetString());
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
+    public async Task ExpiredInteraction_ResolvesItselfWithItsDefaultOutcome()
+    {
+        var clock = new ManualTimeProvider();
+        await using var fixture = await RuntimeFixture.StartConfiguredAsync(b => b.Services.AddSingleton<TimeProvider>(clock));
+        await using var runtime = await ModelRuntime.StartAsync(fixture);
+        var (expiring, kept) = (TypeId.New("ixn"), TypeId.New("ixn"));
+        var expiresAt = clock.GetUtcNow().AddSeconds(20).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var request = Approval(expiring);
+        request["expiresAt"] = expiresAt;
+        request["onExpiry"] = "deny";
+        await runtime.PublishAsync(("interaction.requested", request), ("interaction.requested", Approval(kept)));
+
+        await Task.Delay(600); // Sweeps run (0.2 s) and find nothing before the expiry.
+        Assert.All((await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions")).GetProperty("interactions").EnumerateArray(),
+            i => Assert.Equal("pending", i.GetProperty("status").GetString()));
+
+        // Past the expiry, still inside the runtime's lease (30 s + 15 s grace), which does not heartbeat here.
+        clock.Advance(TimeSpan.FromSeconds(25));
+        var (_, delivery) = await runtime.Socket.NextDeliveryAsync();
+        Assert.Equal(expiring, delivery.GetProperty("payload").GetProperty("interactionId").GetString());
+        Assert.Equal("denied", delivery.GetProperty("payload").GetProperty("outcome").GetString());
+        var list = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions")).GetProperty("interactions").EnumerateArray().ToList();
+        Assert.Equal("expired", list[0].GetProperty("outcome").GetString());
+        Assert.Equal("timeout", list[0].GetProperty("resolvedBy").GetProperty("type").GetString());
+        Assert.Equal("pending", list[1].GetProperty("status").GetString());
+        var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}");
+        Assert.Equal("waiting", run.GetProperty("status").GetString());
+        Assert.Contains(await runtime.EventsAsync(), e => e.GetProperty("type").GetString() == "interaction.resolved"
+            && e.GetProperty("data").GetProperty("outcome").GetString() == "expired");
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
+    public async Task ChoiceAnswer_MustBeAChoiceId_AndABadResponseSchemaIsRefusedOnTheWire()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        await using var runtime = await ModelRuntime.StartAsync(fixture);
+        var choice = TypeId.New("ixn");
+        await runtime.PublishAsync(("interaction.requested", new JsonObject
+        {
+            ["interactionId"] = choice,
+            ["kind"] = "choice",
+            ["prompt"] = "Which?",
+            ["blocking"] = false,
+            ["choices"] = new JsonArray(new JsonObject { ["id"] = "a", ["label"] = "A" }, new JsonObject { ["id"] = "b", ["label"] = "B" }),
+        }));
+        Assert.Equal("running", (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}")).GetProperty("status").GetString());
+        await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, choice, """{"action": "answer", "response": "c"}"""), "response");
+        await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, choice, """{"action": "answer", "response": "b"}"""), HttpStatusCode.OK);
+
+        var bad = Input(TypeId.New("ixn"));
+        bad["responseSchema"] = new JsonObject { ["type"] = "no-such-type" };
+        var error = await runtime.PublishRefusedAsync("interaction.requested", bad);
+        Assert.Equal(-32602, error.GetProperty("code").GetInt32());
+        Assert.Empty(fixture.Host.Errors);
+    }
+}
