@@ -31,12 +31,12 @@ public static class AgentServiceExtensions
         // Secrets at rest: AES-GCM under a key from configuration or a key file made on first start.
         services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.SectionName));
         services.TryAddSingleton<Security.SecretProtector>();
-        services.TryAddSingleton<IAgentSecretStore, SqliteAgentSecretStore>();
         services.AddHostedService<Security.SecretsInitializer>();
+        services.TryAddSingleton<NodeIdentity>();
 
-        // The node's SQLite database always exists: the gateway and the run stores live there in this release.
-        // With a PostgreSQL connection string the Agent Protocol stores (tasks, steps, artifacts, blobs) move to
-        // PostgreSQL, shared by every node.
+        // The node's SQLite database always exists: the run stores live there in this release. With a PostgreSQL
+        // connection string the Agent Protocol stores (tasks, steps, artifacts, blobs), the gateway (registry, messages,
+        // outbox) and the agents' secrets move to PostgreSQL, shared by every node.
         services.TryAddSingleton<SqliteDatabase>();
         if (!string.IsNullOrWhiteSpace(configuration[$"{AgentServiceOptions.SectionName}:Storage:Postgres"]))
         {
@@ -46,6 +46,9 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<IStepStore, PostgresStepStore>();
             services.TryAddSingleton<IArtifactStore, PostgresArtifactStore>();
             services.TryAddSingleton<IBlobStore, PostgresBlobStore>();
+            services.TryAddSingleton<IGatewayAgentStore, PostgresGatewayAgentStore>();
+            services.TryAddSingleton<IGatewayMessageStore, PostgresGatewayMessageStore>();
+            services.TryAddSingleton<IAgentSecretStore, PostgresAgentSecretStore>();
         }
         else
         {
@@ -54,6 +57,7 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<IStepStore, SqliteStepStore>();
             services.TryAddSingleton<IArtifactStore, SqliteArtifactStore>();
             services.TryAddSingleton<IBlobStore, FileBlobStore>();
+            services.TryAddSingleton<IAgentSecretStore, SqliteAgentSecretStore>();
 
             // Runs on runtime processes (runtime connection protocol): their event log projects onto the Agent
             // Protocol tables, so they need those tables in the same database (SQLite only so far).

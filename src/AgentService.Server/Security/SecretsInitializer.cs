@@ -1,6 +1,6 @@
+using System.Security.Cryptography;
 using AgentService.Server.Agents;
 using AgentService.Server.Storage;
-using AgentService.Server.Storage.Sqlite;
 
 namespace AgentService.Server.Security;
 
@@ -8,7 +8,7 @@ namespace AgentService.Server.Security;
 /// At start: stores the agents file's secrets encrypted under the current key (the file is their source), and
 /// re-encrypts every stored gateway webhook secret that is under a previous key (key rotation).
 /// </summary>
-internal sealed class SecretsInitializer(AgentCatalog agents, IAgentSecretStore secrets, SqliteDatabase database, SecretProtector protector) : IHostedService
+internal sealed class SecretsInitializer(AgentCatalog agents, IAgentSecretStore secrets, IGatewayAgentStore gatewayAgents, SecretProtector protector) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -25,29 +25,27 @@ internal sealed class SecretsInitializer(AgentCatalog agents, IAgentSecretStore 
 
     private async Task RotateWebhookSecretsAsync(CancellationToken cancellationToken)
     {
-        var stale = new List<(string AgentId, string Value)>();
-        using (var connection = database.OpenRead())
-        using (var command = connection.CreateCommand())
+        foreach (var (agentId, value) in await gatewayAgents.ListWebhookSecretsAsync(cancellationToken))
         {
-            command.CommandText = "SELECT agent_id, webhook_secret FROM gateway_agents";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            if (!protector.NeedsRotation(value))
             {
-                var value = reader.GetString(1);
-                if (protector.NeedsRotation(value))
-                {
-                    stale.Add((reader.GetString(0), value));
-                }
+                continue;
             }
-        }
 
-        foreach (var (agentId, value) in stale)
-        {
-            var rotated = protector.Protect(WebhookSecretText(value));
-            await database.Writer.WriteAsync(
-                commands => commands.Get("UPDATE gateway_agents SET webhook_secret = $new WHERE agent_id = $agent AND webhook_secret = $old")
-                    .With("$new", rotated).With("$agent", agentId).With("$old", value).ExecuteNonQuery(),
-                cancellationToken);
+            string plaintext;
+            try
+            {
+                plaintext = WebhookSecretText(value);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new InvalidOperationException(
+                    $"The webhook secret of gateway agent '{agentId}' is encrypted under a key this node does not have. Every node sharing " +
+                    "a database needs the same AgentService:Security:SecretKey (and the same PreviousSecretKeys after a rotation).", ex);
+            }
+
+            // Conditional: another node starting at the same time may have rotated it already.
+            await gatewayAgents.ReplaceWebhookSecretAsync(agentId, value, protector.Protect(plaintext), cancellationToken);
         }
     }
 

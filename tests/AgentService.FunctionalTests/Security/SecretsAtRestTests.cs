@@ -10,10 +10,11 @@ namespace AgentService.FunctionalTests.Security;
 
 /// <summary>Secrets are stored only encrypted (AES-GCM), the generated key file is owner-only, and a key rotation keeps
 /// every secret readable and re-encrypts it under the new key.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class SecretsAtRestTests
 {
+    // Runtimes need the SQLite run stores in this release.
     [Fact]
+    [Trait("Storage", "SqliteOnly")]
     public async Task Secrets_AreNeverStoredInPlaintext_AndStillServeRuntimesAndSignatures()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
