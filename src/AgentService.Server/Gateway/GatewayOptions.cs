@@ -14,6 +14,10 @@ public sealed class GatewayOptions
     /// <summary>How long one webhook push may take, connecting included. Default 10 s (the reference's <c>webhook_timeout</c>).</summary>
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long past <see cref="WebhookTimeout"/> a claimed delivery stays leased to the node pushing it. When the
+    /// node dies mid-push, another node (or its own restart) pushes the message again once the lease ends. Default 30 s.</summary>
+    public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The wait before the first retry of a queued message; it doubles with each failed attempt. Default 1 s.</summary>
     public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -40,7 +40,7 @@ internal sealed class OutboxDispatcher(
                 if (capacity > 0)
                 {
                     var now = time.GetUtcNow();
-                    var claimed = await messages.ClaimDueAsync(now, now + settings.WebhookTimeout + GatewayService.LeaseMargin, capacity, stoppingToken);
+                    var claimed = await messages.ClaimDueAsync(now, now + settings.WebhookTimeout + settings.LeaseMargin, capacity, stoppingToken);
                     foreach (var messageId in claimed)
                     {
                         // Counted before it starts, uncounted when it ends: the count never misses a fast delivery.
