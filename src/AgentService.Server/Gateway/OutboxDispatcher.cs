@@ -11,7 +11,8 @@ namespace AgentService.Server.Gateway;
 /// webhook, and records the outcome — sent; a retry after an exponential, jittered backoff; a wait for an offline
 /// agent (woken when it registers or heartbeats again); or failed once the message expires. Runs at most
 /// <see cref="GatewayOptions.MaxConcurrentDeliveries"/> pushes at once. Deliveries cut off by a stop stay leased in the
-/// store and are released by <see cref="GatewayInitializer"/> at the next start: at-least-once, never lost.
+/// store and are released by <see cref="GatewayInitializer"/> at the next start, or (several nodes on PostgreSQL) taken
+/// by another node's dispatcher when the lease ends: at-least-once, never lost.
 /// </summary>
 internal sealed class OutboxDispatcher(
     IGatewayMessageStore messages,

@@ -143,8 +143,10 @@ internal sealed class PostgresGatewayMessageStore(PostgresDatabase database, Nod
                 default:
                     await ExecuteAsync(connection.Command("UPDATE gateway_messages SET attempts = attempts + $2, last_error = $3 WHERE message_id = $1 AND status = 'queued'", transaction)
                         .With(update.MessageId).With(update.Outcome == DeliveryOutcome.Retry ? 1 : 0).WithText(update.Error), cancellationToken);
-                    await ExecuteAsync(connection.Command("UPDATE gateway_outbox SET leased = false, lease_owner = NULL, due_at = $2 WHERE message_id = $1", transaction)
-                        .With(update.MessageId).With((update.NextAttemptAt ?? update.At).ToUnixTimeMilliseconds()), cancellationToken);
+                    // Fenced by the lease: a pusher whose lease ran out and was taken by another node does not move the
+                    // entry from under the new holder.
+                    await ExecuteAsync(connection.Command("UPDATE gateway_outbox SET leased = false, lease_owner = NULL, due_at = $2 WHERE message_id = $1 AND lease_owner = $3", transaction)
+                        .With(update.MessageId).With((update.NextAttemptAt ?? update.At).ToUnixTimeMilliseconds()).With(node.Id), cancellationToken);
                     break;
             }
 
