@@ -146,6 +146,41 @@ public sealed class MultiNodeGatewayTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Sweepers_OnEveryNode_KeepAnAgentThatHeartbeatsElsewhere_AndMarkItOfflineWhenItStops()
+    {
+        // Every node sweeps every 50 ms; the agent heartbeats only on B, well within the timeout.
+        await using var cluster = await NodeCluster.StartAsync(3,
+            "--AgentService:Gateway:HeartbeatTimeout=00:00:03", "--AgentService:Gateway:SweepInterval=00:00:00.050",
+            "--AgentService:Gateway:OfflineRecheckInterval=00:10:00");
+        using var a = cluster.Hosts[0].CreateClient();
+        using var b = cluster.Hosts[1].CreateClient();
+        using var c = cluster.Hosts[2].CreateClient();
+        await GatewayCalls.RegisterAsync(a, "r", _receiver.Url);
+        for (var i = 0; i < 10; i++)
+        {
+            await Api.PostJsonAsync(b, "gateway/heartbeat", """{"agent_id":"r"}""");
+            Assert.Equal("online", (await Api.GetJsonAsync(c, "gateway/status/r")).GetProperty("status").GetString());
+            await Task.Delay(200); // The agent's own pace between heartbeats, not a wait for a condition.
+        }
+
+        // Heartbeats stop: some node's sweeper marks it offline, and a queued message waits for it.
+        await Wait.UntilAsync(() => Api.GetJsonAsync(a, "gateway/status/r"), s => s.GetProperty("status").GetString() == "offline",
+            TimeSpan.FromSeconds(30), "a sweeper to mark 'r' offline");
+        Assert.Equal("online", (await Api.GetJsonAsync(b, "gateway/status/echo")).GetProperty("status").GetString());
+        var id = (await GatewayCalls.SendAsync(a, GatewayCalls.Text("s", "r", "are you there?", delivery: "queued"), HttpStatusCode.Accepted))
+            .GetProperty("message_id").GetString()!;
+        await Wait.UntilAsync(() => GatewayCalls.MessageAsync(b, id), m => m.GetProperty("last_error").ValueKind == JsonValueKind.String,
+            what: "the message to wait for its agent");
+        Assert.Empty(_receiver.Requests);
+
+        // Back with a heartbeat on C: pushed once.
+        await Api.PostJsonAsync(c, "gateway/heartbeat", """{"agent_id":"r"}""");
+        await Wait.UntilAsync(() => GatewayCalls.MessageAsync(a, id), m => m.GetProperty("status").GetString() == "sent", what: "delivery after the heartbeat");
+        Assert.Equal(id, Assert.Single(_receiver.Requests).IdempotencyKey);
+        Assert.Empty(cluster.Errors);
+    }
+
+    [PostgresFact]
     public async Task NodeKilledMidOutbox_AnotherNodeDeliversWhatItHeld_OnlyOnceItsLeaseEnds()
     {
         // A lease lasts WebhookTimeout + LeaseMargin = 22 s from its claim (long enough for node B to start under load).
