@@ -31,6 +31,11 @@ public sealed class GatewayOptions
     /// besides being woken when it registers or heartbeats again. Default 30 s.</summary>
     public TimeSpan OfflineRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The longest the outbox dispatcher sleeps without being woken: it is woken by every send, registration and
+    /// heartbeat (on PostgreSQL, of any node, through LISTEN/NOTIFY), so this only bounds how late it notices due retries
+    /// and leases that ran out. Default 5 s.</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Queued pushes in flight at once. Default 32.</summary>
     public int MaxConcurrentDeliveries { get; set; } = 32;
 

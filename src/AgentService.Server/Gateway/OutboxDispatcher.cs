@@ -23,21 +23,22 @@ internal sealed class OutboxDispatcher(
     TimeProvider time,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
-    /// <summary>The longest the dispatcher sleeps without a signal: a safety net, since every change that creates work signals.</summary>
-    private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(5);
-
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private int _inFlight;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+
+        // The longest the dispatcher sleeps without a signal: a safety net, since every change that creates work signals
+        // (on PostgreSQL, also on the other nodes, through LISTEN/NOTIFY).
+        var maxIdle = settings.OutboxPollInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var capacity = settings.MaxConcurrentDeliveries - Volatile.Read(ref _inFlight);
-                var wait = MaxIdle;
+                var wait = maxIdle;
                 if (capacity > 0)
                 {
                     var now = time.GetUtcNow();
@@ -61,7 +62,7 @@ internal sealed class OutboxDispatcher(
                     if (next is { } due)
                     {
                         var untilDue = due - time.GetUtcNow();
-                        wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue < MaxIdle ? untilDue : MaxIdle;
+                        wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue < maxIdle ? untilDue : maxIdle;
                     }
                 }
 

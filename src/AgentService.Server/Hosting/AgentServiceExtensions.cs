@@ -49,6 +49,7 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<IGatewayAgentStore, PostgresGatewayAgentStore>();
             services.TryAddSingleton<IGatewayMessageStore, PostgresGatewayMessageStore>();
             services.TryAddSingleton<IAgentSecretStore, PostgresAgentSecretStore>();
+            services.AddHostedService<PostgresOutboxListener>();
         }
         else
         {

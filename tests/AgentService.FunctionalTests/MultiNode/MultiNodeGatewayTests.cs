@@ -146,6 +146,42 @@ public sealed class MultiNodeGatewayTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Queued_OnABusyNode_IsPushedByAnIdleNodeWokenThroughNotify()
+    {
+        // One push at a time per node, and dispatchers that never poll on their own within the test: only a
+        // notification from the accepting node can get another node to take the message.
+        await using var hanging = await WebhookReceiver.StartNewAsync();
+        hanging.Respond = (_, _) => WebhookReceiver.Hang;
+        await using var cluster = await NodeCluster.StartAsync(1,
+            "--AgentService:Gateway:MaxConcurrentDeliveries=1", "--AgentService:Gateway:WebhookTimeout=00:01:00",
+            "--AgentService:Gateway:OutboxPollInterval=00:10:00");
+        using var a = cluster.Hosts[0].CreateClient();
+        await GatewayCalls.RegisterAsync(a, "slow", hanging.Url);
+        await GatewayCalls.RegisterAsync(a, "r", _receiver.Url);
+        await GatewayCalls.SendAsync(a, GatewayCalls.Text("s", "slow", "keeps node A busy", delivery: "queued"), HttpStatusCode.Accepted);
+        await Wait.UntilAsync(() => Task.FromResult(hanging.Requests.Count), n => n == 1, what: "node A to be busy pushing to 'slow'");
+
+        // Node B starts (its dispatcher looks at the outbox once) and goes idle after a first message; the next ones
+        // can only reach it through a notification.
+        using var b = (await cluster.AddHostAsync()).CreateClient();
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = (await GatewayCalls.SendAsync(a, GatewayCalls.Text("s", "r", $"take me {i}", delivery: "queued"), HttpStatusCode.Accepted))
+                .GetProperty("message_id").GetString()!;
+            await Wait.UntilAsync(() => GatewayCalls.MessageAsync(b, id), m => m.GetProperty("status").GetString() == "sent", what: $"node B to push message {i}");
+            ids.Add(id);
+        }
+
+        Assert.Equal(ids, _receiver.Requests.Select(r => r.IdempotencyKey));
+        // Node A is still busy with its one push (its lease is the only one left), so B pushed it.
+        Assert.Single(hanging.Requests);
+        var nodeA = File.ReadAllText(Path.Combine(cluster.Hosts[0].DataDir, "node-id")).Trim();
+        Assert.Equal([nodeA], await cluster.LeaseOwnersAsync());
+        Assert.Empty(cluster.Errors);
+    }
+
+    [PostgresFact]
     public async Task Sweepers_OnEveryNode_KeepAnAgentThatHeartbeatsElsewhere_AndMarkItOfflineWhenItStops()
     {
         // Every node sweeps every 50 ms; the agent heartbeats only on B, well within the timeout.

@@ -13,6 +13,11 @@ namespace AgentService.Server.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresGatewayMessageStore(PostgresDatabase database, NodeIdentity node) : IGatewayMessageStore
 {
+    /// <summary>The channel that tells every node's dispatcher (<see cref="PostgresOutboxListener"/>) that entries became due.</summary>
+    public const string Channel = "agentservice_gateway_outbox";
+
+    private const string NotifySql = $"SELECT pg_notify('{Channel}', '')";
+
     private const string Columns = """
         m.message_id, m.conversation_id, m.conv_seq, m.from_agent_id, m.to_agent_id, m.content, m.metadata, m.delivery,
         m.status, m.attempts, m.last_error, m.created_at, m.delivered_at, m.expires_at,
@@ -46,6 +51,12 @@ internal sealed class PostgresGatewayMessageStore(PostgresDatabase database, Nod
                 .With(message.MessageId).With(message.ToAgentId).With(dueAt.ToUnixTimeMilliseconds()).With(leased).WithText(leased ? node.Id : null))
             {
                 await outbox.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (!leased)
+            {
+                // Delivered at commit: any node with room may take the entry, not only this one.
+                await ExecuteAsync(connection.Command(NotifySql, transaction), cancellationToken);
             }
 
             return new GatewayMessageRecord(message.MessageId, message.ConversationId, seq, message.FromAgentId, message.ToAgentId,
@@ -117,12 +128,19 @@ internal sealed class PostgresGatewayMessageStore(PostgresDatabase database, Nod
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<int> WakeAsync(string toAgentId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = database.DataSource.CreateCommand("UPDATE gateway_outbox SET due_at = $2 WHERE to_agent_id = $1 AND NOT leased AND due_at > $2")
-            .With(toAgentId).With(now.ToUnixTimeMilliseconds());
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task<int> WakeAsync(string toAgentId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.Command("UPDATE gateway_outbox SET due_at = $2 WHERE to_agent_id = $1 AND NOT leased AND due_at > $2", transaction)
+                .With(toAgentId).With(now.ToUnixTimeMilliseconds());
+            var woken = await command.ExecuteNonQueryAsync(cancellationToken);
+            if (woken > 0)
+            {
+                await ExecuteAsync(connection.Command(NotifySql, transaction), cancellationToken);
+            }
+
+            return woken;
+        }, cancellationToken);
 
     public Task RecordAsync(DeliveryUpdate update, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
