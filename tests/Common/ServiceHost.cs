@@ -17,14 +17,16 @@ public sealed class ServiceHost : IAsyncDisposable
     private readonly string[] _extraArgs;
     private readonly bool _ownsDataDir;
     private readonly Action<WebApplicationBuilder>? _configure;
+    private readonly string[]? _storageArgs;
     private WebApplication? _app;
 
-    private ServiceHost(string dataDir, bool ownsDataDir, string[] extraArgs, Action<WebApplicationBuilder>? configure = null)
+    private ServiceHost(string dataDir, bool ownsDataDir, string[] extraArgs, Action<WebApplicationBuilder>? configure = null, string[]? storageArgs = null)
     {
         DataDir = dataDir;
         _ownsDataDir = ownsDataDir;
         _extraArgs = extraArgs;
         _configure = configure;
+        _storageArgs = storageArgs;
     }
 
     public string DataDir { get; }
@@ -48,6 +50,15 @@ public sealed class ServiceHost : IAsyncDisposable
     public static async Task<ServiceHost> StartConfiguredAsync(Action<WebApplicationBuilder> configure, string? dataDir = null, params string[] extraArgs)
     {
         var host = new ServiceHost(dataDir ?? NewDataDir(), dataDir is null, extraArgs, configure);
+        await host.StartCoreAsync();
+        return host;
+    }
+
+    /// <summary>Starts one node of several on the PostgreSQL database <paramref name="postgres"/> (shared with the other
+    /// nodes), with a data directory of its own.</summary>
+    public static async Task<ServiceHost> StartNodeAsync(string postgres, params string[] extraArgs)
+    {
+        var host = new ServiceHost(NewDataDir(), ownsDataDir: true, extraArgs, storageArgs: [$"--AgentService:Storage:Postgres={postgres}"]);
         await host.StartCoreAsync();
         return host;
     }
@@ -76,7 +87,11 @@ public sealed class ServiceHost : IAsyncDisposable
         await StopAsync();
         if (_ownsDataDir)
         {
-            await TestStorage.DropAsync(DataDir);
+            if (_storageArgs is null)
+            {
+                await TestStorage.DropAsync(DataDir);
+            }
+
             try
             {
                 Directory.Delete(DataDir, recursive: true);
@@ -96,7 +111,7 @@ public sealed class ServiceHost : IAsyncDisposable
 
     private async Task StartCoreAsync()
     {
-        string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, .. TestStorage.ServerArgs(DataDir), .. _extraArgs];
+        string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, .. _storageArgs ?? TestStorage.ServerArgs(DataDir), .. _extraArgs];
         _app = AgentServiceApp.Create(args, builder =>
         {
             builder.Logging.ClearProviders();
@@ -109,7 +124,7 @@ public sealed class ServiceHost : IAsyncDisposable
         BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
     }
 
-    private static string NewDataDir() => Path.Combine(Path.GetTempPath(), "agentservice-tests", Guid.NewGuid().ToString("N"));
+    internal static string NewDataDir() => Path.Combine(Path.GetTempPath(), "agentservice-tests", Guid.NewGuid().ToString("N"));
 
     private sealed class CollectingLoggerProvider(ConcurrentQueue<string> errors) : ILoggerProvider
     {

@@ -17,6 +17,32 @@ public static class TestStorage
     public static bool UsesPostgres { get; } =
         string.Equals(Environment.GetEnvironmentVariable("AGENTSERVICE_TEST_STORAGE"), "postgres", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The admin connection string of the test PostgreSQL server, or null when there is none.</summary>
+    public static string? PostgresServer => Environment.GetEnvironmentVariable("AGENTSERVICE_TEST_POSTGRES") is { Length: > 0 } value ? value : null;
+
+    /// <summary>Creates an empty database for several nodes to share; returns its name and connection string.</summary>
+    public static async Task<(string Name, string ConnectionString)> CreateSharedDatabaseAsync()
+    {
+        var name = "ast_nodes_" + Guid.NewGuid().ToString("N")[..16];
+        await using (var connection = new NpgsqlConnection(AdminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return (name, new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString);
+    }
+
+    public static async Task DropSharedDatabaseAsync(string name)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     private static string AdminConnectionString =>
         Environment.GetEnvironmentVariable("AGENTSERVICE_TEST_POSTGRES")
         ?? throw new InvalidOperationException("AGENTSERVICE_TEST_STORAGE=postgres needs AGENTSERVICE_TEST_POSTGRES (an admin connection string).");

@@ -13,6 +13,9 @@ namespace AgentService.Tests.Common;
 public sealed record ReceivedPush(string Path, byte[] Body, string? ContentType, string? Signature, string? Timestamp, string? IdempotencyKey, string? UserAgent)
 {
     public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
+
+    /// <summary>When the request arrived.</summary>
+    public DateTimeOffset ReceivedAt { get; init; } = DateTimeOffset.UtcNow;
 }
 
 /// <summary>
@@ -47,6 +50,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>Decides the answer to each request (given the request and its 1-based arrival number). Default: 200.</summary>
     public Func<ReceivedPush, int, int> Respond { get; set; } = (_, _) => StatusCodes.Status200OK;
+
+    /// <summary>How long each request waits before it is answered (a slow receiver). Default none.</summary>
+    public TimeSpan Delay { get; set; }
 
     public Uri Url => new($"http://127.0.0.1:{_port}/webhook/a2a-messages");
 
@@ -103,6 +109,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
         }
 
         var status = Respond(push, Interlocked.Increment(ref _count));
+        if (Delay > TimeSpan.Zero && status != Hang)
+        {
+            await Task.Delay(Delay, context.RequestAborted);
+        }
+
         if (status == Hang)
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _disposed.Token);

@@ -14,6 +14,10 @@ public sealed class GatewayOptions
     /// <summary>How long one webhook push may take, connecting included. Default 10 s (the reference's <c>webhook_timeout</c>).</summary>
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long past <see cref="WebhookTimeout"/> a claimed delivery stays leased to the node pushing it. When the
+    /// node dies mid-push, another node (or its own restart) pushes the message again once the lease ends. Default 30 s.</summary>
+    public TimeSpan LeaseMargin { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The wait before the first retry of a queued message; it doubles with each failed attempt. Default 1 s.</summary>
     public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -26,6 +30,11 @@ public sealed class GatewayOptions
     /// <summary>How often queued messages for an offline agent (or one without a webhook) check whether it is back,
     /// besides being woken when it registers or heartbeats again. Default 30 s.</summary>
     public TimeSpan OfflineRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest the outbox dispatcher sleeps without being woken: it is woken by every send, registration and
+    /// heartbeat (on PostgreSQL, of any node, through LISTEN/NOTIFY), so this only bounds how late it notices due retries
+    /// and leases that ran out. Default 5 s.</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Queued pushes in flight at once. Default 32.</summary>
     public int MaxConcurrentDeliveries { get; set; } = 32;

@@ -19,6 +19,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(options.HeartbeatTimeout, nameof(options.HeartbeatTimeout));
         Positive(options.SweepInterval, nameof(options.SweepInterval));
         Positive(options.WebhookTimeout, nameof(options.WebhookTimeout));
+        Positive(options.LeaseMargin, nameof(options.LeaseMargin));
+        Positive(options.OutboxPollInterval, nameof(options.OutboxPollInterval));
         Positive(options.RetryInitialDelay, nameof(options.RetryInitialDelay));
         Positive(options.RetryMaxDelay, nameof(options.RetryMaxDelay));
         Positive(options.MessageExpiry, nameof(options.MessageExpiry));

@@ -32,9 +32,6 @@ internal sealed class GatewayService(
     ILogger<GatewayService> logger,
     Runs.RuntimeStepExecutor? runtimes = null)
 {
-    /// <summary>How long past the webhook timeout a claimed delivery stays leased to its pusher.</summary>
-    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(30);
-
     private static readonly string Version = ReadVersion();
 
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
@@ -158,7 +155,7 @@ internal sealed class GatewayService(
 
         // Committed with its outbox entry before any push: from here on the message is not lost. A direct send holds
         // the entry leased while it pushes; if the process dies meanwhile, the entry is released and pushed at start.
-        var stored = await messages.CreateAsync(message, direct ? now + Options.WebhookTimeout + LeaseMargin : now, leased: direct, cancellationToken);
+        var stored = await messages.CreateAsync(message, direct ? now + Options.WebhookTimeout + Options.LeaseMargin : now, leased: direct, cancellationToken);
         if (!direct)
         {
             signal.Set();

@@ -11,7 +11,8 @@ namespace AgentService.Server.Gateway;
 /// webhook, and records the outcome — sent; a retry after an exponential, jittered backoff; a wait for an offline
 /// agent (woken when it registers or heartbeats again); or failed once the message expires. Runs at most
 /// <see cref="GatewayOptions.MaxConcurrentDeliveries"/> pushes at once. Deliveries cut off by a stop stay leased in the
-/// store and are released by <see cref="GatewayInitializer"/> at the next start: at-least-once, never lost.
+/// store and are released by <see cref="GatewayInitializer"/> at the next start, or (several nodes on PostgreSQL) taken
+/// by another node's dispatcher when the lease ends: at-least-once, never lost.
 /// </summary>
 internal sealed class OutboxDispatcher(
     IGatewayMessageStore messages,
@@ -22,25 +23,26 @@ internal sealed class OutboxDispatcher(
     TimeProvider time,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
-    /// <summary>The longest the dispatcher sleeps without a signal: a safety net, since every change that creates work signals.</summary>
-    private static readonly TimeSpan MaxIdle = TimeSpan.FromSeconds(5);
-
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private int _inFlight;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+
+        // The longest the dispatcher sleeps without a signal: a safety net, since every change that creates work signals
+        // (on PostgreSQL, also on the other nodes, through LISTEN/NOTIFY).
+        var maxIdle = settings.OutboxPollInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var capacity = settings.MaxConcurrentDeliveries - Volatile.Read(ref _inFlight);
-                var wait = MaxIdle;
+                var wait = maxIdle;
                 if (capacity > 0)
                 {
                     var now = time.GetUtcNow();
-                    var claimed = await messages.ClaimDueAsync(now, now + settings.WebhookTimeout + GatewayService.LeaseMargin, capacity, stoppingToken);
+                    var claimed = await messages.ClaimDueAsync(now, now + settings.WebhookTimeout + settings.LeaseMargin, capacity, stoppingToken);
                     foreach (var messageId in claimed)
                     {
                         // Counted before it starts, uncounted when it ends: the count never misses a fast delivery.
@@ -60,7 +62,7 @@ internal sealed class OutboxDispatcher(
                     if (next is { } due)
                     {
                         var untilDue = due - time.GetUtcNow();
-                        wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue < MaxIdle ? untilDue : MaxIdle;
+                        wait = untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue < maxIdle ? untilDue : maxIdle;
                     }
                 }
 

@@ -32,8 +32,8 @@ public static class AgentServiceExtensions
         // Secrets at rest: AES-GCM under a key from configuration or a key file made on first start.
         services.AddOptions<Security.SecurityOptions>().Bind(configuration.GetSection(Security.SecurityOptions.SectionName));
         services.TryAddSingleton<Security.SecretProtector>();
-        services.TryAddSingleton<IAgentSecretStore, SqliteAgentSecretStore>();
         services.AddHostedService<Security.SecretsInitializer>();
+        services.TryAddSingleton<NodeIdentity>();
 
         // Authentication (API keys, run tokens), roles and per-agent grants, the audit log, rate limits.
         services.AddOptions<Security.AuthOptions>().Bind(configuration.GetSection(Security.AuthOptions.SectionName));
@@ -47,9 +47,9 @@ public static class AgentServiceExtensions
         services.AddRateLimits();
         services.AddHostedService<Security.AuthInitializer>();
 
-        // The node's SQLite database always exists: the gateway and the run stores live there in this release.
-        // With a PostgreSQL connection string the Agent Protocol stores (tasks, steps, artifacts, blobs) move to
-        // PostgreSQL, shared by every node.
+        // The node's SQLite database always exists: the run stores live there in this release. With a PostgreSQL
+        // connection string the Agent Protocol stores (tasks, steps, artifacts, blobs), the gateway (registry, messages,
+        // outbox), the agents' secrets, API keys, the audit log and admin-set config move to PostgreSQL, shared by every node.
         services.TryAddSingleton<SqliteDatabase>();
         if (!string.IsNullOrWhiteSpace(configuration[$"{AgentServiceOptions.SectionName}:Storage:Postgres"]))
         {
@@ -62,6 +62,10 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<IApiKeyStore, PostgresApiKeyStore>();
             services.TryAddSingleton<IAuditLog, PostgresAuditLog>();
             services.TryAddSingleton<IAgentConfigStore, PostgresAgentConfigStore>();
+            services.TryAddSingleton<IGatewayAgentStore, PostgresGatewayAgentStore>();
+            services.TryAddSingleton<IGatewayMessageStore, PostgresGatewayMessageStore>();
+            services.TryAddSingleton<IAgentSecretStore, PostgresAgentSecretStore>();
+            services.AddHostedService<PostgresOutboxListener>();
         }
         else
         {
@@ -70,6 +74,7 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<IStepStore, SqliteStepStore>();
             services.TryAddSingleton<IArtifactStore, SqliteArtifactStore>();
             services.TryAddSingleton<IBlobStore, FileBlobStore>();
+            services.TryAddSingleton<IAgentSecretStore, SqliteAgentSecretStore>();
 
             // Runs on runtime processes (runtime connection protocol): their event log projects onto the Agent
             // Protocol tables, so they need those tables in the same database (SQLite only so far).

@@ -31,6 +31,11 @@ public sealed class AgentServiceOptions
     /// <summary>Where the data lives: SQLite in <see cref="DataDir"/> unless a PostgreSQL connection string is given.</summary>
     public StorageOptions Storage { get; set; } = new();
 
+    /// <summary>This node's name among the nodes sharing one PostgreSQL database: the owner of the gateway deliveries it
+    /// has in flight. Default: an id made on first start and kept in <c>&lt;data-dir&gt;/node-id</c>, so a restart on the same
+    /// data directory is the same node.</summary>
+    public string? NodeId { get; set; }
+
     /// <summary>Concurrent step executions of the built-in agents. Default 64.</summary>
     public int BuiltInConcurrency { get; set; } = 64;
 }

@@ -16,6 +16,9 @@ internal static partial class Log
     [LoggerMessage(2000, LogLevel.Information, "Applied storage migration {Version}: {Name}")]
     public static partial void MigrationApplied(ILogger logger, int version, string name);
 
+    [LoggerMessage(2100, LogLevel.Warning, "Listening for gateway outbox notifications on PostgreSQL failed; listening again in {Delay}")]
+    public static partial void OutboxListenFailed(ILogger logger, TimeSpan delay, Exception exception);
+
     [LoggerMessage(2001, LogLevel.Error, "A storage write batch of {Count} operation(s) failed to commit")]
     public static partial void WriteBatchFailed(ILogger logger, int count, Exception exception);
 

@@ -1,6 +1,6 @@
+using System.Security.Cryptography;
 using AgentService.Server.Agents;
 using AgentService.Server.Storage;
-using AgentService.Server.Storage.Sqlite;
 
 namespace AgentService.Server.Security;
 
@@ -9,7 +9,7 @@ namespace AgentService.Server.Security;
 /// same name; secrets set through the admin API stay), and
 /// re-encrypts every stored gateway webhook secret that is under a previous key (key rotation).
 /// </summary>
-internal sealed class SecretsInitializer(AgentCatalog agents, IAgentSecretStore secrets, SqliteDatabase database, SecretProtector protector) : IHostedService
+internal sealed class SecretsInitializer(AgentCatalog agents, IAgentSecretStore secrets, IGatewayAgentStore gatewayAgents, SecretProtector protector) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,36 +22,50 @@ internal sealed class SecretsInitializer(AgentCatalog agents, IAgentSecretStore 
             }
         }
 
+        await RotateAgentSecretsAsync(cancellationToken);
         await RotateWebhookSecretsAsync(cancellationToken);
+    }
+
+    /// <summary>Re-encrypts agents' secrets (those set through the admin API included) that are under a previous key.</summary>
+    private async Task RotateAgentSecretsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var agentId in await secrets.ListAgentIdsAsync(cancellationToken))
+        {
+            foreach (var (name, value) in await secrets.GetAsync(agentId, cancellationToken))
+            {
+                if (protector.NeedsRotation(value))
+                {
+                    await secrets.SetAsync(agentId, name, protector.Protect(protector.Unprotect(value)), cancellationToken);
+                }
+            }
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private async Task RotateWebhookSecretsAsync(CancellationToken cancellationToken)
     {
-        var stale = new List<(string AgentId, string Value)>();
-        using (var connection = database.OpenRead())
-        using (var command = connection.CreateCommand())
+        foreach (var (agentId, value) in await gatewayAgents.ListWebhookSecretsAsync(cancellationToken))
         {
-            command.CommandText = "SELECT agent_id, webhook_secret FROM gateway_agents";
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            if (!protector.NeedsRotation(value))
             {
-                var value = reader.GetString(1);
-                if (protector.NeedsRotation(value))
-                {
-                    stale.Add((reader.GetString(0), value));
-                }
+                continue;
             }
-        }
 
-        foreach (var (agentId, value) in stale)
-        {
-            var rotated = protector.Protect(WebhookSecretText(value));
-            await database.Writer.WriteAsync(
-                commands => commands.Get("UPDATE gateway_agents SET webhook_secret = $new WHERE agent_id = $agent AND webhook_secret = $old")
-                    .With("$new", rotated).With("$agent", agentId).With("$old", value).ExecuteNonQuery(),
-                cancellationToken);
+            string plaintext;
+            try
+            {
+                plaintext = WebhookSecretText(value);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new InvalidOperationException(
+                    $"The webhook secret of gateway agent '{agentId}' is encrypted under a key this node does not have. Every node sharing " +
+                    "a database needs the same AgentService:Security:SecretKey (and the same PreviousSecretKeys after a rotation).", ex);
+            }
+
+            // Conditional: another node starting at the same time may have rotated it already.
+            await gatewayAgents.ReplaceWebhookSecretAsync(agentId, value, protector.Protect(plaintext), cancellationToken);
         }
     }
 

@@ -15,6 +15,9 @@ internal interface IAgentSecretStore
     /// <summary>The agent's protected secrets by name.</summary>
     Task<IReadOnlyDictionary<string, string>> GetAsync(string agentId, CancellationToken cancellationToken);
 
+    /// <summary>Every agent that has at least one secret.</summary>
+    Task<IReadOnlyList<string>> ListAgentIdsAsync(CancellationToken cancellationToken);
+
     /// <summary>The names of the agent's secrets and when each was last set, by name.</summary>
     Task<IReadOnlyList<(string Name, DateTimeOffset UpdatedAt)>> ListNamesAsync(string agentId, CancellationToken cancellationToken);
 }

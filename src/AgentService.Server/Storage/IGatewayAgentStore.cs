@@ -24,6 +24,14 @@ internal interface IGatewayAgentStore
 
     Task<long> CountAsync(CancellationToken cancellationToken);
 
-    /// <summary>Marks offline every online, non-hosted agent whose last heartbeat is before <paramref name="cutoff"/>; returns their ids.</summary>
+    /// <summary>Every agent's stored (protected) webhook secret, for a key rotation.</summary>
+    Task<IReadOnlyList<(string AgentId, string WebhookSecret)>> ListWebhookSecretsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces the agent's webhook secret if it is still <paramref name="expected"/> (another node may have
+    /// rotated or replaced it meanwhile); true when replaced.</summary>
+    Task<bool> ReplaceWebhookSecretAsync(string agentId, string expected, string replacement, CancellationToken cancellationToken);
+
+    /// <summary>Marks offline every online, non-hosted agent whose last heartbeat is before <paramref name="cutoff"/>; returns their ids.
+    /// A conditional update: safe to run from every node at once (an agent is reported by the one node that marked it).</summary>
     Task<IReadOnlyList<string>> MarkStaleOfflineAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 }

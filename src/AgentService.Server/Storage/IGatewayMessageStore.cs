@@ -3,7 +3,7 @@ namespace AgentService.Server.Storage;
 /// <summary>
 /// Gateway messages and their outbox: a message is stored together with its outbox entry, and the entry leaves the
 /// outbox only in the commit that records the message delivered or failed — so an accepted message is never lost to a
-/// crash. Entries are claimed with a lease (in flight) that ends at its due time: an entry whose lease ran out (its pusher
+/// crash. Entries are claimed with a lease (in flight, held by one node) that ends at its due time: an entry whose lease ran out (its pusher
 /// never recorded an outcome) is due again. Leases left by a stopped process are released at start.
 /// </summary>
 internal interface IGatewayMessageStore
@@ -24,7 +24,9 @@ internal interface IGatewayMessageStore
     /// <summary>When the earliest entry is due (or its lease ends); <c>null</c> when there is none.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
 
-    /// <summary>Releases every lease (entries in flight when the last process stopped), due at once; returns how many.</summary>
+    /// <summary>At start: releases the leases this node's last process left (entries in flight when it stopped) and those
+    /// that ran out, due at once; returns how many. Never another live node's leases: on a shared database (PostgreSQL)
+    /// leases carry their node (<see cref="Hosting.NodeIdentity"/>); on SQLite the node is alone and releases every lease.</summary>
     Task<int> ReleaseLeasesAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Makes the unclaimed entries for <paramref name="toAgentId"/> due at once (the agent came online); returns how many.</summary>

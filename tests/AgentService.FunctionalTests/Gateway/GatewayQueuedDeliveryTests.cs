@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using AgentService.Server.Storage.Sqlite;
 using AgentService.Tests.Common;
-using Microsoft.Data.Sqlite;
 
 namespace AgentService.FunctionalTests.Gateway;
 
@@ -212,26 +210,34 @@ public sealed class GatewayQueuedDeliveryTests : IAsyncLifetime
         Assert.Empty(host.Errors);
     }
 
-    /// <summary>Writes an accepted, never pushed message and its outbox entry straight into the store.</summary>
+    /// <summary>Writes an accepted, never pushed message and its outbox entry straight into the store (SQLite or
+    /// PostgreSQL). On PostgreSQL a leased entry is held by the node of <paramref name="dataDir"/> (its node-id file).</summary>
     private static async Task InsertAcceptedAsync(string dataDir, string messageId, string delivery, bool leased, long dueAt)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, SqliteDatabase.FileName)};Pooling=False;Default Timeout=30");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        var outbox = ServiceHost.UsesPostgres
+            ? "INSERT INTO gateway_outbox (message_id, to_agent_id, due_at, leased, lease_owner) VALUES (@id, 'r', @due, @leased, CASE WHEN @leased THEN @owner END);"
+            : "INSERT INTO gateway_outbox (message_id, to_agent_id, due_at, leased) VALUES (@id, 'r', @due, @leased);";
+        var conversation = ServiceHost.UsesPostgres
+            ? """
+              INSERT INTO gateway_conversations (conversation_id, message_count) VALUES ('conv-crash', 1)
+              ON CONFLICT (conversation_id) DO UPDATE SET message_count = gateway_conversations.message_count + 1;
+              """
+            : "";
+        await TestStorage.ExecuteAsync(dataDir, conversation + """
             INSERT INTO gateway_messages (message_id, conversation_id, conv_seq, from_agent_id, to_agent_id, content, metadata,
                                           delivery, status, created_at, expires_at)
-            VALUES ($id, 'conv-crash', (SELECT COALESCE(MAX(conv_seq), 0) + 1 FROM gateway_messages WHERE conversation_id = 'conv-crash'),
-                    's', 'r', '[{"type":"text","text":"survived"}]', '{}', $delivery, 'queued', $now, $expires);
-            INSERT INTO gateway_outbox (message_id, to_agent_id, due_at, leased) VALUES ($id, 'r', $due, $leased);
-            """;
-        command.Parameters.AddWithValue("$id", messageId);
-        command.Parameters.AddWithValue("$delivery", delivery);
-        command.Parameters.AddWithValue("$now", now);
-        command.Parameters.AddWithValue("$expires", now + 3_600_000);
-        command.Parameters.AddWithValue("$due", dueAt);
-        command.Parameters.AddWithValue("$leased", leased ? 1 : 0);
-        await command.ExecuteNonQueryAsync();
+            VALUES (@id, 'conv-crash', (SELECT COALESCE(MAX(conv_seq), 0) + 1 FROM gateway_messages WHERE conversation_id = 'conv-crash'),
+                    's', 'r', '[{"type":"text","text":"survived"}]', '{}', @delivery, 'queued', @now, @expires);
+            """ + outbox, new Dictionary<string, object?>
+        {
+            ["id"] = messageId,
+            ["delivery"] = delivery,
+            ["now"] = now,
+            ["expires"] = now + 3_600_000,
+            ["due"] = dueAt,
+            ["leased"] = leased,
+            ["owner"] = ServiceHost.UsesPostgres ? (await File.ReadAllTextAsync(Path.Combine(dataDir, "node-id"))).Trim() : null,
+        });
     }
 }

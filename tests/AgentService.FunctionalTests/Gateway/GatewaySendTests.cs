@@ -284,11 +284,6 @@ public sealed class GatewaySendTests : IAsyncLifetime
     private async Task AssertNoMessagesAsync()
     {
         // Nothing was stored: no conversation exists, and the store holds no message.
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(
-            $"Data Source={Path.Combine(_host.DataDir, Server.Storage.Sqlite.SqliteDatabase.FileName)};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM gateway_messages";
-        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+        Assert.Equal(0L, Convert.ToInt64(await _host.ExecuteSqlAsync("SELECT COUNT(*) FROM gateway_messages"), System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -10,10 +10,11 @@ namespace AgentService.FunctionalTests.Security;
 
 /// <summary>Secrets are stored only encrypted (AES-GCM), the generated key file is owner-only, and a key rotation keeps
 /// every secret readable and re-encrypts it under the new key.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class SecretsAtRestTests
 {
+    // Runtimes need the SQLite run stores in this release.
     [Fact]
+    [Trait("Storage", "SqliteOnly")]
     public async Task Secrets_AreNeverStoredInPlaintext_AndStillServeRuntimesAndSignatures()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
@@ -62,6 +63,7 @@ public sealed class SecretsAtRestTests
         using (var http = host.CreateClient())
         {
             webhookSecret = await GatewayCalls.RegisterAsync(http, "rotating", receiver.Url);
+            await Api.PutJsonAsync(http, "v1/agents/echo/secrets/ADMIN_SET", """{"value":"set-through-the-api"}""");
         }
 
         await host.StopAsync();
@@ -73,6 +75,8 @@ public sealed class SecretsAtRestTests
             $"--AgentService:Security:SecretKey={newKey}", $"--AgentService:Security:PreviousSecretKeys:0={oldKey}");
         var stored = (string?)await rotated.ExecuteSqlAsync("SELECT webhook_secret FROM gateway_agents WHERE agent_id = 'rotating'");
         Assert.StartsWith($"v1.{newKeyId}.", stored);
+        var adminSet = (string?)await rotated.ExecuteSqlAsync("SELECT value FROM agent_secrets WHERE agent_id = 'echo' AND name = 'ADMIN_SET'");
+        Assert.StartsWith($"v1.{newKeyId}.", adminSet);
 
         using var client = rotated.CreateClient();
         await GatewayCalls.SendAsync(client, GatewayCalls.Text("rotating", "rotating", "after rotation"));

@@ -71,6 +71,64 @@ internal static class PostgresMigrations
                 PRIMARY KEY (upload_id, n)
             );
             """),
+        (2, "gateway registry, conversations, messages, outbox with lease owners, and agent secrets", """
+            CREATE TABLE gateway_agents (
+                agent_id       text PRIMARY KEY,
+                agent_name     text NOT NULL,
+                agent_type     text NOT NULL,
+                capabilities   text NOT NULL,
+                description    text NOT NULL,
+                webhook_url    text NULL,
+                metadata       text NOT NULL,
+                webhook_secret text NOT NULL,
+                hosted         boolean NOT NULL DEFAULT false,
+                status         text NOT NULL,
+                last_heartbeat bigint NOT NULL,
+                registered_at  bigint NOT NULL
+            );
+            CREATE INDEX gateway_agents_heartbeat ON gateway_agents (last_heartbeat) WHERE status = 'online' AND NOT hosted;
+
+            CREATE TABLE gateway_conversations (
+                conversation_id text PRIMARY KEY,
+                message_count   bigint NOT NULL
+            );
+
+            CREATE TABLE gateway_messages (
+                message_id      text PRIMARY KEY,
+                conversation_id text NOT NULL,
+                conv_seq        bigint NOT NULL,
+                from_agent_id   text NOT NULL,
+                to_agent_id     text NOT NULL,
+                content         text NOT NULL,
+                metadata        text NOT NULL,
+                delivery        text NOT NULL,
+                status          text NOT NULL,
+                attempts        integer NOT NULL DEFAULT 0,
+                last_error      text NULL,
+                created_at      bigint NOT NULL,
+                delivered_at    bigint NULL,
+                expires_at      bigint NOT NULL,
+                CONSTRAINT gateway_messages_conversation UNIQUE (conversation_id, conv_seq)
+            );
+
+            CREATE TABLE gateway_outbox (
+                message_id  text PRIMARY KEY REFERENCES gateway_messages (message_id),
+                to_agent_id text NOT NULL,
+                due_at      bigint NOT NULL,
+                leased      boolean NOT NULL DEFAULT false,
+                lease_owner text NULL
+            );
+            CREATE INDEX gateway_outbox_due ON gateway_outbox (due_at);
+            CREATE INDEX gateway_outbox_agent ON gateway_outbox (to_agent_id);
+
+            CREATE TABLE agent_secrets (
+                agent_id   text NOT NULL,
+                name       text NOT NULL,
+                value      text NOT NULL,
+                updated_at bigint NOT NULL,
+                PRIMARY KEY (agent_id, name)
+            );
+            """),
         (4, "api keys, agent config, append-only audit log", """
             CREATE TABLE api_keys (
                 key_id     text PRIMARY KEY,

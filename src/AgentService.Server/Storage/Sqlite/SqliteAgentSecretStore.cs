@@ -48,6 +48,21 @@ internal sealed class SqliteAgentSecretStore(SqliteDatabase database, TimeProvid
         return Task.FromResult<IReadOnlyList<(string Name, DateTimeOffset UpdatedAt)>>(names);
     }
 
+    public Task<IReadOnlyList<string>> ListAgentIdsAsync(CancellationToken cancellationToken)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT DISTINCT agent_id FROM agent_secrets ORDER BY agent_id";
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(ids);
+    }
+
     public Task<IReadOnlyDictionary<string, string>> GetAsync(string agentId, CancellationToken cancellationToken)
     {
         using var connection = database.OpenRead();

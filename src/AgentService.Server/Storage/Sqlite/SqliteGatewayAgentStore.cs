@@ -100,6 +100,27 @@ internal sealed class SqliteGatewayAgentStore(SqliteDatabase database) : IGatewa
         return Task.FromResult((long)command.ExecuteScalar()!);
     }
 
+    public Task<IReadOnlyList<(string AgentId, string WebhookSecret)>> ListWebhookSecretsAsync(CancellationToken cancellationToken)
+    {
+        using var connection = database.OpenRead();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT agent_id, webhook_secret FROM gateway_agents";
+        using var reader = command.ExecuteReader();
+        var secrets = new List<(string, string)>();
+        while (reader.Read())
+        {
+            secrets.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return Task.FromResult<IReadOnlyList<(string AgentId, string WebhookSecret)>>(secrets);
+    }
+
+    public Task<bool> ReplaceWebhookSecretAsync(string agentId, string expected, string replacement, CancellationToken cancellationToken) =>
+        database.Writer.WriteAsync(commands =>
+            commands.Get("UPDATE gateway_agents SET webhook_secret = $new WHERE agent_id = $agent AND webhook_secret = $old")
+                .With("$new", replacement).With("$agent", agentId).With("$old", expected).ExecuteNonQuery() == 1,
+            cancellationToken);
+
     public Task<IReadOnlyList<string>> MarkStaleOfflineAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
         database.Writer.WriteAsync<IReadOnlyList<string>>(commands =>
         {

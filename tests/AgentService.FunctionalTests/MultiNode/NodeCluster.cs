@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using AgentService.Tests.Common;
+using Npgsql;
+
+namespace AgentService.FunctionalTests.MultiNode;
+
+/// <summary>
+/// Several server nodes sharing one fresh PostgreSQL database, each with its own data directory, all with the same
+/// secret key (as a deployment of several nodes must be configured). Nodes are in-process hosts (<see cref="ServiceHost"/>)
+/// or separate processes (<see cref="ServerProcess"/>) that a test can kill.
+/// </summary>
+internal sealed class NodeCluster : IAsyncDisposable
+{
+    private readonly string _databaseName;
+    private readonly string[] _args;
+    private readonly List<ServiceHost> _hosts = [];
+    private readonly List<ServerProcess> _processes = [];
+
+    private NodeCluster(string databaseName, string connectionString, string[] args)
+    {
+        _databaseName = databaseName;
+        ConnectionString = connectionString;
+        _args = [$"--AgentService:Security:SecretKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}", .. args];
+    }
+
+    public string ConnectionString { get; }
+
+    public IReadOnlyList<ServiceHost> Hosts => _hosts;
+
+    /// <summary>A cluster of <paramref name="nodes"/> in-process nodes, all started with <paramref name="args"/>.</summary>
+    public static async Task<NodeCluster> StartAsync(int nodes, params string[] args)
+    {
+        var (name, connectionString) = await TestStorage.CreateSharedDatabaseAsync();
+        var cluster = new NodeCluster(name, connectionString, args);
+        for (var i = 0; i < nodes; i++)
+        {
+            await cluster.AddHostAsync();
+        }
+
+        return cluster;
+    }
+
+    public async Task<ServiceHost> AddHostAsync()
+    {
+        var host = await ServiceHost.StartNodeAsync(ConnectionString, _args);
+        _hosts.Add(host);
+        return host;
+    }
+
+    public async Task<ServerProcess> AddProcessAsync()
+    {
+        var process = await ServerProcess.StartAsync([$"--AgentService:Storage:Postgres={ConnectionString}", .. _args]);
+        _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>Runs one scalar query on the shared database.</summary>
+    public async Task<object?> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>The nodes holding outbox leases right now.</summary>
+    public async Task<IReadOnlyList<string>> LeaseOwnersAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT DISTINCT lease_owner FROM gateway_outbox WHERE leased", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var owners = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            owners.Add(reader.GetString(0));
+        }
+
+        return owners;
+    }
+
+    /// <summary>Server errors logged by the in-process nodes.</summary>
+    public IEnumerable<string> Errors => _hosts.SelectMany(h => h.Errors);
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        foreach (var host in _hosts)
+        {
+            await host.DisposeAsync();
+        }
+
+        await TestStorage.DropSharedDatabaseAsync(_databaseName);
+    }
+}

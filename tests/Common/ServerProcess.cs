@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace AgentService.Tests.Common;
+
+/// <summary>
+/// The real server as a separate operating-system process (<c>dotnet AgentService.Server.dll</c>) at a loopback port,
+/// so a test can kill it outright (SIGKILL: no shutdown code runs). Its console output is kept for failure messages.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, Uri baseAddress, string dataDir)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        DataDir = dataDir;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string DataDir { get; }
+
+    /// <summary>What the process wrote so far (stdout and stderr).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>Starts the server on a new data directory with <paramref name="args"/> and waits until <c>/readyz</c> answers 200.</summary>
+    public static async Task<ServerProcess> StartAsync(params string[] args)
+    {
+        var dataDir = ServiceHost.NewDataDir();
+        var port = FreePort();
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentService.Server.dll"));
+        foreach (var arg in (string[])["--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir, .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server process.");
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}/"), dataDir);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await server.WaitReadyAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>Kills the process at once (SIGKILL) and waits for it to be gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The server process exited with code {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync("readyz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Slow to answer while starting.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The server process did not become ready within 60 s:\n{Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
