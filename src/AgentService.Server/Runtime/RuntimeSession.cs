@@ -184,11 +184,18 @@ internal sealed partial class RuntimeSession : IDisposable
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(frame, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(frame, new JsonDocumentOptions { MaxDepth = Options.MaxFrameDepth });
         }
         catch (JsonException)
         {
-            await SendErrorAsync(null, RuntimeErrorCodes.ParseError, "The frame is not valid JSON.", null, cancellationToken);
+            await SendErrorAsync(null, RuntimeErrorCodes.ParseError, $"The frame is not valid JSON (or nested deeper than {Options.MaxFrameDepth} levels).", null, cancellationToken);
+            return;
+        }
+
+        if (Json.JsonInput.HasUnpairedSurrogateEscape(frame.Span, Options.MaxFrameDepth))
+        {
+            document.Dispose();
+            await SendErrorAsync(null, RuntimeErrorCodes.ParseError, "The frame escapes an unpaired surrogate (e.g. \\ud800), which is no text.", null, cancellationToken);
             return;
         }
 
