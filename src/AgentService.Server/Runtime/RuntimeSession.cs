@@ -122,7 +122,8 @@ internal sealed partial class RuntimeSession : IDisposable
         }
         catch (WebSocketException)
         {
-            // The peer went away without a close handshake; the next attach carries on.
+            // The peer went away without a close handshake (the next attach carries on), or the WebSocket layer failed
+            // the connection itself: a text frame that is not UTF-8 (RFC 6455 §8.1, close 1007, then the connection is dropped).
         }
         finally
         {
