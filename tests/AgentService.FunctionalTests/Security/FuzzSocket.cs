@@ -25,7 +25,8 @@ internal sealed class FuzzSocket : IDisposable
 
     public Task SendTextAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
-    /// <summary>The next text frame, or <c>null</c> with the close status when the service closed the socket.</summary>
+    /// <summary>The next text frame, or <c>null</c> with the close status when the service closed the socket (both
+    /// <c>null</c> when nothing came within <paramref name="timeout"/>).</summary>
     public async Task<(string? Text, WebSocketCloseStatus? Close)> ReceiveAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -46,6 +47,10 @@ internal sealed class FuzzSocket : IDisposable
                     return (Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length), null);
                 }
             }
+        }
+        catch (OperationCanceledException)
+        {
+            return (null, null); // Nothing came: a hang.
         }
         catch (WebSocketException)
         {
