@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
+using System.Text.Json.Nodes;
 
 namespace AgentService.FunctionalTests.Security;
 
@@ -10,6 +11,27 @@ internal sealed class FuzzSocket : IDisposable
     private readonly byte[] _buffer = new byte[64 * 1024];
 
     public WebSocketState State => _socket.State;
+
+    /// <summary>Params of a valid attach (instance <c>rti_fuzz</c>).</summary>
+    public static JsonObject AttachParams(string runId, string attemptId, int epoch)
+    {
+        var caps = new JsonArray();
+        foreach (var name in new[] { "input.receive", "output.publish", "config.read", "secrets.read", "kv.read", "kv.write" })
+        {
+            caps.Add(new JsonObject { ["surface"] = "core", ["name"] = name, ["supportLevel"] = "native" });
+        }
+
+        return new JsonObject
+        {
+            ["runId"] = runId,
+            ["attemptId"] = attemptId,
+            ["runtimeInstanceId"] = "rti_fuzz",
+            ["protocolVersion"] = "v1",
+            ["reconnect"] = epoch > 0,
+            ["connectionEpoch"] = epoch,
+            ["sdkCapabilities"] = caps,
+        };
+    }
 
     public static async Task<FuzzSocket> ConnectAsync(Uri baseAddress, string token)
     {

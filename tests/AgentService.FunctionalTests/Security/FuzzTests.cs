@@ -346,7 +346,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
             ["jsonrpc"] = "2.0",
             ["id"] = "attach",
             ["method"] = "runtime.connection.attach.command",
-            ["params"] = FrameTargets.AttachParams(launched.RunId, launched.AttemptId, epoch),
+            ["params"] = FuzzSocket.AttachParams(launched.RunId, launched.AttemptId, epoch),
         };
         await socket.SendTextAsync(attach.ToJsonString());
         var (text, close) = await NextAnswerAsync(socket);
@@ -543,26 +543,6 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
 
         private int _ids;
 
-        public static JsonObject AttachParams(string runId, string attemptId, int epoch)
-        {
-            var caps = new JsonArray();
-            foreach (var name in new[] { "input.receive", "output.publish", "config.read", "secrets.read", "kv.read", "kv.write" })
-            {
-                caps.Add(new JsonObject { ["surface"] = "core", ["name"] = name, ["supportLevel"] = "native" });
-            }
-
-            return new JsonObject
-            {
-                ["runId"] = runId,
-                ["attemptId"] = attemptId,
-                ["runtimeInstanceId"] = "rti_fuzz",
-                ["protocolVersion"] = "v1",
-                ["reconnect"] = epoch > 0,
-                ["connectionEpoch"] = epoch,
-                ["sdkCapabilities"] = caps,
-            };
-        }
-
         public FuzzFrame BeforeAttach() => f.Next(12) == 0 ? NotAttached() : Generic(null);
 
         public FuzzFrame AfterAttach(string connectionId) => f.Next(3) == 0 ? Generic(connectionId) : WrongParams(connectionId);
@@ -571,7 +551,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
         public (string Kind, byte[] Bytes, WebSocketMessageType Type, int[] AllowedCloses) Closing() => f.Next(4) switch
         {
             // Refused (1001 unsupported_protocol_version) and then closed with 4000, whatever the version text.
-            3 => ("unsupported-version", Encoding.UTF8.GetBytes(Envelope("runtime.connection.attach.command", AttachParams(runId, attemptId, 0).ToJsonString()
+            3 => ("unsupported-version", Encoding.UTF8.GetBytes(Envelope("runtime.connection.attach.command", FuzzSocket.AttachParams(runId, attemptId, 0).ToJsonString()
                 .Replace("\"protocolVersion\":\"v1\"", "\"protocolVersion\":" + JsonSerializer.Serialize(f.Pick(["v2", string.Concat(Enumerable.Repeat("😀", 200)), new string('é', 300), "v1\u0000"])), StringComparison.Ordinal))),
                 WebSocketMessageType.Text, [4000]),
             0 => ("binary", Encoding.UTF8.GetBytes(Envelope("runtime.connection.heartbeat.command", "{}")), WebSocketMessageType.Binary, [4000]),
@@ -590,14 +570,14 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
         private FuzzFrame Generic(string? connectionId)
         {
             var method = f.Pick(Methods);
-            var valid = connectionId is null ? Envelope("runtime.connection.attach.command", AttachParams(runId, attemptId, 0).ToJsonString()) : Envelope(method, Minimal(method, connectionId).ToJsonString());
+            var valid = connectionId is null ? Envelope("runtime.connection.attach.command", FuzzSocket.AttachParams(runId, attemptId, 0).ToJsonString()) : Envelope(method, Minimal(method, connectionId).ToJsonString());
             switch (f.Next(15))
             {
                 case 13:
                     return Frame("lone-surrogate", f.Pick([
                         Envelope(method, $"{{\"runtimeConnectionId\":\"{connectionId ?? "rtc_x"}\",\"runId\":\"\\ud800\"}}"),
                         Envelope("runtime.connection.kv.set.command", $"{{\"runtimeConnectionId\":\"{connectionId ?? "rtc_x"}\",\"runId\":\"{runId}\",\"kv\":{{\"a\\udc00\":\"v\"}}}}"),
-                        Envelope("runtime.connection.attach.command", AttachParams(runId, attemptId, 0).ToJsonString().Replace("rti_fuzz", "rti_\\ud83d", StringComparison.Ordinal)),
+                        Envelope("runtime.connection.attach.command", FuzzSocket.AttachParams(runId, attemptId, 0).ToJsonString().Replace("rti_fuzz", "rti_\\ud83d", StringComparison.Ordinal)),
                         $"{{\"jsonrpc\":\"2.0\",\"id\":\"\\udfff\",\"method\":\"{method}\",\"params\":{{}}}}",
                         $"{{\"jsonrpc\":\"2.0\",\"id\":{NextId()},\"method\":\"\\ud800\",\"params\":{{}}}}",
                     ]));
@@ -626,7 +606,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
                 case 11:
                     return Frame("huge-string", Envelope(method, $"{{\"runId\":\"{f.HugeString(beyondLimit: false)}\"}}"));
                 case 12:
-                    return Frame("huge-numbers", Envelope("runtime.connection.attach.command", AttachParams(runId, attemptId, 0).ToJsonString()
+                    return Frame("huge-numbers", Envelope("runtime.connection.attach.command", FuzzSocket.AttachParams(runId, attemptId, 0).ToJsonString()
                         .Replace("\"connectionEpoch\":0", "\"connectionEpoch\":" + f.Pick(["1e999999", "18446744073709551616", "-1", "1.5", new string('9', 10_000)]), StringComparison.Ordinal)));
                 default:
                     return Frame("bad-syntax", f.Pick(["{\"jsonrpc\":\"2.0\",}", "{'jsonrpc':'2.0'}", "{\"jsonrpc\":\"2.0\" \"id\":1}", "{\"id\":NaN}", "{/*x*/}", "{\"jsonrpc\":\"2.0\"}}", "\uFEFF\uFEFF{}"]));
@@ -662,7 +642,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
             var evt = $"{{\"specversion\":\"1.0\",\"id\":\"{TypeId.New("evt")}\",\"type\":\"log.emitted\",\"source\":\"/runs/{runId}/attempts/{attemptId}\",\"time\":\"2026-01-01T00:00:00Z\",\"runid\":\"{runId}\",\"attemptid\":\"{attemptId}\",\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\",\"seq\":SEQ,\"data\":{{\"level\":\"info\",\"message\":\"x\"}}}}";
             return method switch
             {
-                "runtime.connection.attach.command" => AttachParams(runId, attemptId, 0).ToJsonString(), // a second attach on the socket
+                "runtime.connection.attach.command" => FuzzSocket.AttachParams(runId, attemptId, 0).ToJsonString(), // a second attach on the socket
                 "runtime.connection.kv.get.command" => $"{{{head},\"keys\":{f.Pick(["\"a\"", "[1]", "[null]", "{}", "[\"" + new string('k', 300) + "\"]", "[" + string.Join(",", Enumerable.Range(0, 101).Select(i => $"\"k{i}\"")) + "]"])}}}",
                 "runtime.connection.kv.set.command" => $"{{{head},\"kv\":{f.Pick(["[]", "\"a\"", "{\"a\":1}", "{\"a\":null}", "{\"a\":{}}", "{\"" + new string('k', 300) + "\":\"v\"}", "{\"a\":\"" + new string('v', 70_000) + "\"}"])}}}",
                 "runtime.connection.secrets.get.command" => $"{{{head},\"names\":{f.Pick(["\"API_KEY\"", "[1]", "{}", "1e999999"])}}}",
@@ -684,7 +664,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
 
         private JsonObject Minimal(string method, string connectionId) => method switch
         {
-            "runtime.connection.attach.command" => AttachParams(runId, attemptId, 0),
+            "runtime.connection.attach.command" => FuzzSocket.AttachParams(runId, attemptId, 0),
             "runtime.connection.recover.command" => new JsonObject { ["runtimeConnectionId"] = connectionId, ["mainRunId"] = runId },
             "runtime.connection.kv.get.command" => new JsonObject { ["runtimeConnectionId"] = connectionId, ["runId"] = runId, ["keys"] = new JsonArray("a") },
             "runtime.connection.kv.set.command" => new JsonObject { ["runtimeConnectionId"] = connectionId, ["runId"] = runId, ["kv"] = new JsonObject { ["a"] = "1" } },
