@@ -21,7 +21,8 @@ public sealed class InputLimitsTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _fixture = await RuntimeFixture.StartAsync("",
         $"--AgentService:MaxJsonDepth={MaxDepth}", $"--AgentService:MaxJsonBodyBytes={MaxBodyBytes}",
-        $"--AgentService:Runtime:MaxFrameBytes={MaxFrameBytes}", $"--AgentService:Runtime:MaxFrameDepth={MaxDepth}");
+        $"--AgentService:Runtime:MaxFrameBytes={MaxFrameBytes}", $"--AgentService:Runtime:MaxFrameDepth={MaxDepth}",
+        "--AgentService:Runtime:AttachTimeoutSeconds=60"); // a close must come from the refusal, not from the attach timeout
 
     public async Task DisposeAsync()
     {
