@@ -88,6 +88,22 @@ public sealed class InputLimitsTests : IAsyncLifetime
         Assert.Contains("unpaired surrogate", detail.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("wait=NaN")]
+    [InlineData("wait=-Infinity")]
+    [InlineData("wait=Infinity")]
+    [InlineData("wait=\"NaN\"")]
+    public async Task PostStep_WithAPreferWaitThatIsNoNumberOfSeconds_IgnoresIt(string prefer)
+    {
+        var taskId = await Api.CreateTaskAsync(_fixture.Http);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Api.Prefix}/tasks/{taskId}/steps") { Content = Api.Json("""{"input":"x"}""") };
+        request.Headers.TryAddWithoutValidation("Prefer", prefer);
+        using var response = await _fixture.Http.SendAsync(request);
+        var step = await Api.ReadJsonAsync(response, HttpStatusCode.OK);
+        Assert.Equal("completed", step.GetProperty("status").GetString());
+        Assert.False(response.Headers.Contains("Preference-Applied") && prefer.Contains("NaN", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Cancel_WithAMemberNameThatIsNotUtf8_Is422_AndTheRunIsNotCancelled()
     {
