@@ -89,6 +89,20 @@ public sealed class InputLimitsTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("--AgentService:MaxJsonDepth=0", "MaxJsonDepth")]
+    [InlineData("--AgentService:MaxJsonBodyBytes=-1", "MaxJsonBodyBytes")]
+    [InlineData("--AgentService:Runtime:MaxFrameDepth=0", "MaxFrameDepth")]
+    [InlineData("--AgentService:Runtime:MaxFrameBytes=0", "MaxFrameBytes")]
+    public async Task Start_WithALimitThatCannotWork_IsRefusedNamingTheSetting(string argument, string setting)
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using var host = await Tests.Common.ServiceHost.StartAsync(null, argument);
+        });
+        Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("wait=NaN")]
     [InlineData("wait=-Infinity")]
     [InlineData("wait=Infinity")]
