@@ -102,7 +102,18 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("completed", done.GetProperty("status").GetString());
         var read = await Api.GetJsonAsync(http, $"{Echo}/tasks/{task}/steps/{done.GetProperty("step_id").GetString()}");
         Assert.Equal(done.GetProperty("output").GetString(), read.GetProperty("output").GetString());
-        Assert.True(_fixture.Host.Errors.IsEmpty);
+
+        // A valid step with a preference the service cannot honour (RFC 7240: ignored) still runs.
+        string[] preferences = ["wait=NaN", "wait=-Infinity", "wait=Infinity", "wait=1e999", "wait=-1", "wait=", "wait", "wait=\"\"", "wait=0x10", "wait=99999999999999999999", "respond-async, wait=NaN", ",,,", "wait=1,5"];
+        foreach (var prefer in preferences)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{Echo}/tasks/{task}/steps") { Content = Api.Json("""{"input":"prefer"}""") };
+            request.Headers.TryAddWithoutValidation("Prefer", prefer);
+            using var response = await http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"Prefer: {prefer} → {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        Assert.True(_fixture.Host.Errors.IsEmpty, $"the server logged errors:\n{string.Join("\n", _fixture.Host.Errors.Take(5))}");
     }
 
     [Fact]
