@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using AgentService.Server.Errors;
+using AgentService.Server.Json;
 using Microsoft.Net.Http.Headers;
 
 namespace AgentService.Server.AgentProtocol;
@@ -43,17 +44,33 @@ internal static class JsonBody
             return null;
         }
 
+        if (!JsonInput.IsUtf8(bytes.Span))
+        {
+            throw Invalid("The request body is not valid UTF-8 text.", "not valid UTF-8");
+        }
+
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = maxDepth });
+            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = maxDepth });
         }
         catch (JsonException ex)
         {
             var where = ex.BytePositionInLine is { } position ? $" at line {(ex.LineNumber ?? 0) + 1}, byte {position + 1}" : "";
-            throw new ServiceException(ErrorCode.InvalidRequest, $"The request body is not valid JSON{where}.",
-                [new Protocol.AgentProtocol.FieldError { Field = "body", Message = "not valid JSON (or nested deeper than " + maxDepth + " levels)" }]);
+            throw Invalid($"The request body is not valid JSON{where}.", "not valid JSON (or nested deeper than " + maxDepth + " levels)");
         }
+
+        if (JsonInput.HasUnpairedSurrogateEscape(bytes.Span, maxDepth))
+        {
+            document.Dispose();
+            throw Invalid("The request body escapes an unpaired surrogate (e.g. \\ud800), which is no text.", "a string escapes an unpaired surrogate");
+        }
+
+        return document;
     }
+
+    private static ServiceException Invalid(string message, string fieldMessage) =>
+        new(ErrorCode.InvalidRequest, message, [new Protocol.AgentProtocol.FieldError { Field = "body", Message = fieldMessage }]);
 
     private static bool IsJson(string contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)

@@ -6,7 +6,7 @@ namespace AgentService.Server.AgentProtocol;
 /// <summary>
 /// How long POST step waits for completion: the configured default, or what the request asks for with
 /// <c>Prefer: wait=N</c> (RFC 7240; seconds, capped at the configured maximum). An honoured preference is echoed
-/// in <c>Preference-Applied</c>.
+/// in <c>Preference-Applied</c>; one that is no number of seconds (e.g. <c>wait=NaN</c>) is ignored, as RFC 7240 asks.
 /// </summary>
 internal static class StepWait
 {
@@ -19,7 +19,8 @@ internal static class StepWait
             {
                 var parts = preference.Split('=', 2, StringSplitOptions.TrimEntries);
                 if (parts.Length == 2 && parts[0].Equals("wait", StringComparison.OrdinalIgnoreCase)
-                    && double.TryParse(parts[1].Trim('"'), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
+                    && double.TryParse(parts[1].Trim('"'), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
+                    && double.IsFinite(seconds))
                 {
                     var applied = Math.Min(seconds, options.MaxStepWaitSeconds);
                     context.Response.Headers["Preference-Applied"] = "wait=" + applied.ToString(CultureInfo.InvariantCulture);

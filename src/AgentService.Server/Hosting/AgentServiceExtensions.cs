@@ -78,7 +78,8 @@ public static class AgentServiceExtensions
 
             // Runs on runtime processes (runtime connection protocol): their event log projects onto the Agent
             // Protocol tables, so they need those tables in the same database (SQLite only so far).
-            services.AddOptions<RuntimeOptions>().Bind(configuration.GetSection($"{AgentServiceOptions.SectionName}:Runtime"));
+            services.AddOptions<RuntimeOptions>().Bind(configuration.GetSection($"{AgentServiceOptions.SectionName}:Runtime")).ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>());
             services.TryAddSingleton<SqliteRunStore>();
             services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqliteRunStore>());
             services.TryAddSingleton<IDeliveryStore, SqliteDeliveryStore>();

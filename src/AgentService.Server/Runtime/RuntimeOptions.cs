@@ -15,6 +15,9 @@ public sealed class RuntimeOptions
     /// <summary>Largest text frame; larger ones close the socket with 1009. Default 1 MiB.</summary>
     public int MaxFrameBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Deepest JSON nesting of a frame; deeper frames are answered with a parse error (-32700). Default 64.</summary>
+    public int MaxFrameDepth { get; set; } = 64;
+
     /// <summary>Most events in one output batch. Default 500.</summary>
     public int MaxEventsPerBatch { get; set; } = 500;
 

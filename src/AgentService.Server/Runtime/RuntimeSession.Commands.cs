@@ -57,7 +57,7 @@ internal sealed partial class RuntimeSession
 
         if (version != "v1")
         {
-            throw new RuntimeProtocolException(RuntimeErrorCodes.UnsupportedProtocolVersion, $"protocolVersion '{version}' is not supported.",
+            throw new RuntimeProtocolException(RuntimeErrorCodes.UnsupportedProtocolVersion, $"protocolVersion '{(version.Length > 40 ? version[..40] + "..." : version)}' is not supported.",
                 w =>
                 {
                     w.WriteStartArray("supported");

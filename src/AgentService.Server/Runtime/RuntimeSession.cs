@@ -132,7 +132,8 @@ internal sealed partial class RuntimeSession : IDisposable
         }
         catch (WebSocketException)
         {
-            // The peer went away without a close handshake; the next attach carries on.
+            // The peer went away without a close handshake (the next attach carries on), or the WebSocket layer failed
+            // the connection itself: a text frame that is not UTF-8 (RFC 6455 §8.1, close 1007, then the connection is dropped).
         }
         finally
         {
@@ -207,11 +208,18 @@ internal sealed partial class RuntimeSession : IDisposable
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(frame, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(frame, new JsonDocumentOptions { MaxDepth = Options.MaxFrameDepth });
         }
         catch (JsonException)
         {
-            await SendErrorAsync(null, RuntimeErrorCodes.ParseError, "The frame is not valid JSON.", null, cancellationToken);
+            await SendErrorAsync(null, RuntimeErrorCodes.ParseError, $"The frame is not valid JSON (or nested deeper than {Options.MaxFrameDepth} levels).", null, cancellationToken);
+            return;
+        }
+
+        if (Json.JsonInput.HasUnpairedSurrogateEscape(frame.Span, Options.MaxFrameDepth))
+        {
+            document.Dispose();
+            await SendErrorAsync(null, RuntimeErrorCodes.ParseError, "The frame escapes an unpaired surrogate (e.g. \\ud800), which is no text.", null, cancellationToken);
             return;
         }
 
@@ -420,6 +428,32 @@ internal sealed partial class RuntimeSession : IDisposable
             w.WriteEndObject();
         }, cancellationToken);
 
+    /// <summary>A close reason fits in 123 UTF-8 bytes (RFC 6455 §5.5); longer ones (any text a refusal quotes) are cut
+    /// at a character boundary, else the close itself would fail and the socket would stay open.</summary>
+    internal static string CloseReason(string reason)
+    {
+        const int MaxBytes = 123;
+        if (Encoding.UTF8.GetByteCount(reason) <= MaxBytes)
+        {
+            return reason;
+        }
+
+        var builder = new StringBuilder();
+        var bytes = 0;
+        foreach (var rune in reason.EnumerateRunes())
+        {
+            bytes += rune.Utf8SequenceLength;
+            if (bytes > MaxBytes)
+            {
+                break;
+            }
+
+            builder.Append(rune.ToString());
+        }
+
+        return builder.ToString();
+    }
+
     private async Task CloseAsync(WebSocketCloseStatus code, string reason)
     {
         if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
@@ -429,11 +463,16 @@ internal sealed partial class RuntimeSession : IDisposable
 
         try
         {
-            await _sendLock.WaitAsync(TimeSpan.FromSeconds(5));
+            if (!await _sendLock.WaitAsync(TimeSpan.FromSeconds(5)))
+            {
+                _socket.Abort(); // A send is stuck: the peer does not read.
+                return;
+            }
+
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _socket.CloseOutputAsync(code, reason.Length > 120 ? reason[..120] : reason, timeout.Token);
+                await _socket.CloseOutputAsync(code, CloseReason(reason), timeout.Token);
             }
             finally
             {
