@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace AgentService.Tests.Common;
 
 /// <summary>One request the receiver got: the raw body and the headers that matter to the gateway's contract.</summary>
-public sealed record ReceivedPush(string Path, byte[] Body, string? ContentType, string? Signature, string? Timestamp, string? IdempotencyKey, string? UserAgent)
+public sealed record ReceivedPush(string Path, byte[] Body, string? ContentType, string? Signature, string? Timestamp, string? IdempotencyKey, string? UserAgent, string? Traceparent = null)
 {
     public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
 
@@ -101,7 +101,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var headers = context.Request.Headers;
         var push = new ReceivedPush(context.Request.Path, buffer.ToArray(), context.Request.ContentType,
             headers["X-AgentService-Signature"].FirstOrDefault(), headers["X-AgentService-Timestamp"].FirstOrDefault(),
-            headers["Idempotency-Key"].FirstOrDefault(), headers.UserAgent.FirstOrDefault());
+            headers["Idempotency-Key"].FirstOrDefault(), headers.UserAgent.FirstOrDefault(), headers["traceparent"].FirstOrDefault());
         Requests.Enqueue(push);
         if (push.IdempotencyKey is { } key && !Processed.TryAdd(key, push))
         {

@@ -151,7 +151,8 @@ internal sealed class GatewayService(
             command.Metadata,
             command.Delivery,
             now,
-            now + Options.MessageExpiry);
+            now + Options.MessageExpiry,
+            Observability.RequestTraceContext.CurrentOrNew());
 
         // Committed with its outbox entry before any push: from here on the message is not lost. A direct send holds
         // the entry leased while it pushes; if the process dies meanwhile, the entry is released and pushed at start.

@@ -49,11 +49,12 @@ internal sealed class WebhookClient : IDisposable
     public Task<PushResult> PushAsync(GatewayMessageRecord message, GatewayAgentRecord agent, CancellationToken cancellationToken) =>
         PushAsync(agent.Card.WebhookUrl ?? throw new InvalidOperationException($"Agent '{agent.AgentId}' has no webhook."),
             agent.WebhookSecret.StartsWith(WebhookSecrets.Prefix, StringComparison.Ordinal) ? agent.WebhookSecret : _protector.Unprotect(agent.WebhookSecret),
-            message.MessageId, WebhookBody.Build(message), cancellationToken);
+            message.MessageId, WebhookBody.Build(message), cancellationToken, message.Traceparent);
 
     /// <summary>POSTs <paramref name="body"/> to <paramref name="url"/>, signed with <paramref name="secret"/>, with the
-    /// message id as idempotency key. Cancelled only by <paramref name="cancellationToken"/> (the service stopping).</summary>
-    public async Task<PushResult> PushAsync(string url, string secret, string messageId, byte[] body, CancellationToken cancellationToken)
+    /// message id as idempotency key, and the W3C <paramref name="traceparent"/> of the send that accepted the message
+    /// (a new one when absent). Cancelled only by <paramref name="cancellationToken"/> (the service stopping).</summary>
+    public async Task<PushResult> PushAsync(string url, string secret, string messageId, byte[] body, CancellationToken cancellationToken, string? traceparent = null)
     {
         using var timeout = new CancellationTokenSource(_options.WebhookTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -63,6 +64,7 @@ internal sealed class WebhookClient : IDisposable
         request.Headers.TryAddWithoutValidation(GatewayHeaders.Timestamp, timestamp.ToString(CultureInfo.InvariantCulture));
         request.Headers.TryAddWithoutValidation(GatewayHeaders.Signature, WebhookSigner.Sign(secret, timestamp, body));
         request.Headers.TryAddWithoutValidation(GatewayHeaders.IdempotencyKey, messageId);
+        request.Headers.TryAddWithoutValidation("traceparent", traceparent ?? Runtime.RuntimeSession.NewTraceparent());
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);

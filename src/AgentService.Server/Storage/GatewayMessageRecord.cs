@@ -18,4 +18,5 @@ internal sealed record GatewayMessageRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset? DeliveredAt,
     DateTimeOffset ExpiresAt,
-    DateTimeOffset? NextAttemptAt);
+    DateTimeOffset? NextAttemptAt,
+    string? Traceparent = null);

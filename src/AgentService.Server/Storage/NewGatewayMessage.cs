@@ -11,4 +11,5 @@ internal sealed record NewGatewayMessage(
     string Metadata,
     string Delivery,
     DateTimeOffset CreatedAt,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt,
+    string? Traceparent = null);

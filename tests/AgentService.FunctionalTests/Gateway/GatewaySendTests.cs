@@ -64,6 +64,29 @@ public sealed class GatewaySendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Push_CarriesTheTraceContextOfTheSend_DirectAndQueued()
+    {
+        await GatewayCalls.RegisterAsync(_http, "traced", _receiver.Url);
+        const string Traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        foreach (var delivery in new[] { "direct", "queued" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "gateway/send") { Content = Api.Json(GatewayCalls.Text("traced", "traced", delivery, delivery: delivery)) };
+            request.Headers.Add("traceparent", Traceparent);
+            using var response = await _http.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode);
+        }
+
+        var pushes = await Wait.UntilAsync(() => Task.FromResult(_receiver.Requests.ToList()), r => r.Count == 2, TimeSpan.FromSeconds(20), "both pushes");
+        Assert.All(pushes, p => Assert.Equal(Traceparent, p.Traceparent));
+
+        // Without one, each push still carries a valid trace context of its own.
+        await GatewayCalls.SendAsync(_http, GatewayCalls.Text("traced", "traced", "untraced"));
+        var untraced = _receiver.Requests.Last();
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", untraced.Traceparent);
+        Assert.NotEqual(Traceparent, untraced.Traceparent);
+    }
+
+    [Fact]
     public async Task Push_IsSignedWithTheSecretReturnedAtRegistration()
     {
         var secret = await GatewayCalls.RegisterAsync(_http, "verifier", _receiver.Url);

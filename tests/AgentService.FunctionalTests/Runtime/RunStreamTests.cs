@@ -81,6 +81,53 @@ public sealed class RunStreamTests
     }
 
     [Fact]
+    public async Task Deltas_GoOutLive_AndAreCompactedOnceTheirCompletingEventIsStored()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("stream me", Workers);
+        var claim = await fixture.ClaimAsync("delta-streamer");
+        await using var runtime = await RawRuntime.ConnectAsync(claim!.ServiceUrl, claim.Token);
+        var attach = await runtime.AttachAsync(claim.RunId, claim.AttemptId);
+        var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+        const string MessageId = "msg_01kjmma99tfjyvs9mw4j3kk438";
+        const string OtherId = "msg_01kjmma99tfjyvs9mw4j3kk439";
+        static JsonObject Delta(LaunchedRuntime claim, long seq, string messageId, string text)
+        {
+            var e = RuntimeFixture.Event("message.delta", claim, seq, new JsonObject { ["messageId"] = messageId, ["delta"] = text });
+            e["ephemeral"] = true;
+            return e;
+        }
+
+        // A live reader sees the deltas as they come.
+        var live = ReadAsync(fixture.Http, $"v1/runs/{taskId}/stream", null, 4);
+        var deltas = RuntimeFixture.Batch(connectionId, claim,
+            RuntimeFixture.Event("message.started", claim, 1, new JsonObject { ["messageId"] = MessageId, ["role"] = "assistant" }),
+            Delta(claim, 2, MessageId, "Hel"),
+            Delta(claim, 3, MessageId, "lo"),
+            Delta(claim, 4, OtherId, "still open"));
+        await runtime.RequestAsync("runtime.task.output.event", deltas);
+        Assert.Equal(["message.started", "message.delta", "message.delta", "message.delta"], (await live).Select(e => e.Type));
+
+        // Once message.completed is stored, its deltas are gone from the log; another message's delta stays.
+        await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim,
+            RuntimeFixture.Event("message.completed", claim, 5, new JsonObject
+            {
+                ["messageId"] = MessageId, ["role"] = "assistant", ["status"] = "completed",
+                ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = "Hello" }),
+            })));
+        var log = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events");
+        var stored = log.GetProperty("events").EnumerateArray().Select(e => (e.GetProperty("position").GetInt64(), e.GetProperty("type").GetString())).ToList();
+        Assert.Equal([(1L, "message.started"), (4L, "message.delta"), (5L, "message.completed")], stored);
+        var replay = await ReadAsync(fixture.Http, $"v1/runs/{taskId}/stream", null, 3);
+        Assert.Equal([1L, 4L, 5L], replay.Select(e => e.Id));
+
+        // The runtime resending the batch (its reply lost) is accepted and ignored, compacted deltas included.
+        var resent = await runtime.RequestAsync("runtime.task.output.event", JsonNode.Parse(deltas.ToJsonString())!);
+        Assert.True(resent.GetProperty("result").GetProperty("accepted").GetBoolean());
+        Assert.Equal(3, (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events")).GetProperty("events").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Stream_OfAnUnknownRunOrABadPosition_IsAJsonError()
     {
         await using var fixture = await RuntimeFixture.StartAsync();

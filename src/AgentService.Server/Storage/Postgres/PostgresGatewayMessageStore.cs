@@ -21,7 +21,7 @@ internal sealed class PostgresGatewayMessageStore(PostgresDatabase database, Nod
     private const string Columns = """
         m.message_id, m.conversation_id, m.conv_seq, m.from_agent_id, m.to_agent_id, m.content, m.metadata, m.delivery,
         m.status, m.attempts, m.last_error, m.created_at, m.delivered_at, m.expires_at,
-        CASE WHEN NOT o.leased THEN o.due_at END
+        CASE WHEN NOT o.leased THEN o.due_at END, m.traceparent
         """;
 
     private const string From = "gateway_messages m LEFT JOIN gateway_outbox o ON o.message_id = m.message_id";
@@ -37,12 +37,12 @@ internal sealed class PostgresGatewayMessageStore(PostgresDatabase database, Nod
             var seq = (long)(await counter.ExecuteScalarAsync(cancellationToken))!;
             await using (var insert = connection.Command("""
                 INSERT INTO gateway_messages (message_id, conversation_id, conv_seq, from_agent_id, to_agent_id, content, metadata,
-                                              delivery, status, created_at, expires_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10)
+                                              delivery, status, created_at, expires_at, traceparent)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10, $11)
                 """, transaction)
                 .With(message.MessageId).With(message.ConversationId).With(seq).With(message.FromAgentId).With(message.ToAgentId)
                 .With(message.Content).With(message.Metadata).With(message.Delivery)
-                .With(message.CreatedAt.ToUnixTimeMilliseconds()).With(message.ExpiresAt.ToUnixTimeMilliseconds()))
+                .With(message.CreatedAt.ToUnixTimeMilliseconds()).With(message.ExpiresAt.ToUnixTimeMilliseconds()).WithText(message.Traceparent))
             {
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -61,7 +61,7 @@ internal sealed class PostgresGatewayMessageStore(PostgresDatabase database, Nod
 
             return new GatewayMessageRecord(message.MessageId, message.ConversationId, seq, message.FromAgentId, message.ToAgentId,
                 message.Content, message.Metadata, message.Delivery, MessageStatus.Queued, 0, null, message.CreatedAt, null,
-                message.ExpiresAt, leased ? null : dueAt);
+                message.ExpiresAt, leased ? null : dueAt, message.Traceparent);
         }, cancellationToken);
 
     public async Task<GatewayMessageRecord?> GetAsync(string messageId, CancellationToken cancellationToken)
@@ -197,5 +197,6 @@ internal sealed class PostgresGatewayMessageStore(PostgresDatabase database, Nod
         reader.GetTimestamp(11),
         reader.IsDBNull(12) ? null : reader.GetTimestamp(12),
         reader.GetTimestamp(13),
-        reader.IsDBNull(14) ? null : reader.GetTimestamp(14));
+        reader.IsDBNull(14) ? null : reader.GetTimestamp(14),
+        reader.GetNullableString(15));
 }

@@ -169,5 +169,8 @@ internal static class PostgresMigrations
             CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
             CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
             """),
+        (5, "gateway messages keep the trace context of their send", """
+            ALTER TABLE gateway_messages ADD COLUMN traceparent text NULL;
+            """),
     ];
 }

@@ -26,8 +26,10 @@ internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvid
                 // or a new event reusing a seq (refused); anything above is new, so the common case costs no lookup.
                 if (e.Seq <= outputSeq)
                 {
-                    if (commands.Get("SELECT 1 FROM events WHERE run_id = $run AND event_id = $id").With("$run", runId).With("$id", e.EventId).ExecuteScalar() is not null)
+                    if (commands.Get("SELECT 1 FROM events WHERE run_id = $run AND event_id = $id").With("$run", runId).With("$id", e.EventId).ExecuteScalar() is not null
+                        || IsCompactable(e.Type))
                     {
+                        // A resent delta may have been compacted away since: accepted and ignored like any duplicate.
                         continue;
                     }
 
@@ -64,6 +66,7 @@ internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvid
                 }
             }
 
+            Compact(commands, runId, fresh);
             if (fresh.Count > 0)
             {
                 commands.Get("UPDATE attempts SET output_seq = $seq, updated_at = $at WHERE attempt_id = $id")

@@ -8,7 +8,7 @@ internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGate
     private const string Columns = """
         m.message_id, m.conversation_id, m.conv_seq, m.from_agent_id, m.to_agent_id, m.content, m.metadata, m.delivery,
         m.status, m.attempts, m.last_error, m.created_at, m.delivered_at, m.expires_at,
-        CASE WHEN o.leased = 0 THEN o.due_at END
+        CASE WHEN o.leased = 0 THEN o.due_at END, m.traceparent
         """;
 
     private const string From = "gateway_messages m LEFT JOIN gateway_outbox o ON o.message_id = m.message_id";
@@ -21,20 +21,20 @@ internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGate
                 .With("$c", message.ConversationId).ExecuteScalar()!;
             commands.Get("""
                 INSERT INTO gateway_messages (message_id, conversation_id, conv_seq, from_agent_id, to_agent_id, content, metadata,
-                                              delivery, status, created_at, expires_at)
-                VALUES ($id, $c, $seq, $from, $to, $content, $metadata, $delivery, 'queued', $at, $expires)
+                                              delivery, status, created_at, expires_at, traceparent)
+                VALUES ($id, $c, $seq, $from, $to, $content, $metadata, $delivery, 'queued', $at, $expires, $trace)
                 """)
                 .With("$id", message.MessageId).With("$c", message.ConversationId).With("$seq", seq)
                 .With("$from", message.FromAgentId).With("$to", message.ToAgentId).With("$content", message.Content)
                 .With("$metadata", message.Metadata).With("$delivery", message.Delivery)
                 .With("$at", message.CreatedAt.ToUnixMs()).With("$expires", message.ExpiresAt.ToUnixMs())
-                .ExecuteNonQuery();
+                .With("$trace", message.Traceparent).ExecuteNonQuery();
             commands.Get("INSERT INTO gateway_outbox (message_id, to_agent_id, due_at, leased) VALUES ($id, $to, $due, $leased)")
                 .With("$id", message.MessageId).With("$to", message.ToAgentId).With("$due", dueAt.ToUnixMs()).With("$leased", leased ? 1 : 0)
                 .ExecuteNonQuery();
             return new GatewayMessageRecord(message.MessageId, message.ConversationId, seq, message.FromAgentId, message.ToAgentId,
                 message.Content, message.Metadata, message.Delivery, MessageStatus.Queued, 0, null, message.CreatedAt, null,
-                message.ExpiresAt, leased ? null : dueAt);
+                message.ExpiresAt, leased ? null : dueAt, message.Traceparent);
         }, cancellationToken);
 
     public Task<GatewayMessageRecord?> GetAsync(string messageId, CancellationToken cancellationToken)
@@ -158,5 +158,6 @@ internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGate
         reader.GetTimestamp(11),
         reader.IsDBNull(12) ? null : reader.GetTimestamp(12),
         reader.GetTimestamp(13),
-        reader.IsDBNull(14) ? null : reader.GetTimestamp(14));
+        reader.IsDBNull(14) ? null : reader.GetTimestamp(14),
+        reader.GetNullableString(15));
 }

@@ -299,5 +299,11 @@ internal static class SqliteMigrations
             CREATE INDEX runs_parent ON runs (parent_run_id, created_at, run_id) WHERE parent_run_id IS NOT NULL;
             CREATE INDEX runs_host_attempt ON runs (host_attempt_id) WHERE host_attempt_id IS NOT NULL;
             """),
+        (9, "the deltas of a run by type, for their compaction", """
+            CREATE INDEX events_run_type ON events (run_id, type);
+            """),
+        (10, "gateway messages keep the trace context of their send", """
+            ALTER TABLE gateway_messages ADD COLUMN traceparent TEXT NULL;
+            """),
     ];
 }
