@@ -135,7 +135,13 @@ public static class AgentServiceExtensions
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.Use(Observability.RequestTraceContext.InvokeAsync);
         app.UseRouting();
-        app.UseAuthentication();
+        // In mode none a request without credentials skips authentication (NoAuthPolicyEvaluator); with one, the
+        // authorization step authenticates it with the policy's scheme.
+        if (app.Services.GetRequiredService<IOptions<Security.AuthOptions>>().Value.Mode != Security.AuthMode.None)
+        {
+            app.UseAuthentication();
+        }
+
         app.UseRateLimiter();
         app.UseAuthorization();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });

@@ -33,6 +33,8 @@ internal static class AccessPolicies
         services.AddSingleton<IAuthorizationHandler, AgentScopeHandler>();
         services.AddSingleton<IAuthorizationHandler, RunScopeHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessDeniedWriter>();
+        services.AddTransient<Microsoft.AspNetCore.Authorization.Policy.PolicyEvaluator>();
+        services.AddTransient<Microsoft.AspNetCore.Authorization.Policy.IPolicyEvaluator, NoAuthPolicyEvaluator>();
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(Policy(Roles.Admin))
             .AddPolicy(Admin, Policy(Roles.Admin))

@@ -7,12 +7,36 @@ namespace AgentService.Server.Storage.Sqlite;
 /// <summary>The audit log in table <c>audit_log</c>; triggers refuse UPDATE and DELETE, so it is append-only.</summary>
 internal sealed class SqliteAuditLog(SqliteDatabase database, ILogger<SqliteAuditLog> logger) : IAuditLog
 {
-    private const string Insert = "INSERT INTO audit_log (time, actor, action, target, outcome, status, trace_id, remote_addr, detail) VALUES ($time, $actor, $action, $target, $outcome, $status, $trace, $remote, $detail)";
+    private const string InsertSql = "INSERT INTO audit_log (time, actor, action, target, outcome, status, trace_id, remote_addr, detail) VALUES ($time, $actor, $action, $target, $outcome, $status, $trace, $remote, $detail)";
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<AuditEntry> _pending = new();
+    private int _flushScheduled;
+
+    /// <summary>
+    /// Queues the entry; all entries queued until the writer comes round are inserted by one write operation, so
+    /// auditing adds neither a commit round nor an operation per request to the writer's batch.
+    /// </summary>
     public void Append(AuditEntry entry)
     {
-        // Not awaited: the entry rides in the writer's next group commit, so auditing adds no commit round to a request.
-        _ = AppendAsync(entry, CancellationToken.None).ContinueWith(
+        _pending.Enqueue(entry);
+        if (Interlocked.Exchange(ref _flushScheduled, 1) == 1)
+        {
+            return;
+        }
+
+        _ = database.Writer.WriteAsync(commands =>
+        {
+            // Reset before draining: an entry queued from here on either is drained now or schedules the next flush.
+            Volatile.Write(ref _flushScheduled, 0);
+            var count = 0;
+            while (_pending.TryDequeue(out var pending))
+            {
+                Insert(commands, pending);
+                count++;
+            }
+
+            return count;
+        }, CancellationToken.None).ContinueWith(
             (task, state) => Log.AuditWriteFailed((ILogger)state!, task.Exception!.GetBaseException()),
             logger,
             CancellationToken.None,
@@ -21,12 +45,13 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, ILogger<SqliteAudi
     }
 
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken) =>
-        database.Writer.WriteAsync(
-            commands => commands.Get(Insert)
-                .With("$time", entry.Time.ToUnixMs()).With("$actor", entry.Actor).With("$action", entry.Action).With("$target", entry.Target)
-                .With("$outcome", entry.Outcome).With("$status", entry.Status).With("$trace", entry.TraceId)
-                .With("$remote", entry.RemoteAddress).With("$detail", entry.Detail).ExecuteNonQuery(),
-            cancellationToken);
+        database.Writer.WriteAsync(commands => Insert(commands, entry), cancellationToken);
+
+    private static int Insert(SqliteCommandCache commands, AuditEntry entry) =>
+        commands.Get(InsertSql)
+            .With("$time", entry.Time.ToUnixMs()).With("$actor", entry.Actor).With("$action", entry.Action).With("$target", entry.Target)
+            .With("$outcome", entry.Outcome).With("$status", entry.Status).With("$trace", entry.TraceId)
+            .With("$remote", entry.RemoteAddress).With("$detail", entry.Detail).ExecuteNonQuery();
 
     public Task<(IReadOnlyList<AuditEntry> Items, int Total)> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
