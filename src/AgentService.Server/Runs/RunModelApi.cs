@@ -5,6 +5,7 @@ using AgentService.Server.AgentProtocol;
 using AgentService.Server.Errors;
 using AgentService.Server.Hosting;
 using AgentService.Server.Interactions;
+using AgentService.Server.Security;
 using AgentService.Server.Json;
 using AgentService.Server.Storage;
 using Microsoft.Extensions.Options;
@@ -137,7 +138,7 @@ internal static class RunModelApi
         };
 
         var result = await interactions.ResolveAsync(
-            new InteractionResolution(runId, interactionId, outcome, outcome, hasResponse ? response.GetRawText() : null, reason, """{"type":"user"}""", false),
+            new InteractionResolution(runId, interactionId, outcome, outcome, hasResponse ? response.GetRawText() : null, reason, Responder(context.User), false),
             cancellationToken);
         return Json(w =>
         {
@@ -208,4 +209,9 @@ internal static class RunModelApi
 
     private static Microsoft.AspNetCore.Http.HttpResults.FileContentHttpResult Json(Action<Utf8JsonWriter> write) =>
         TypedResults.Bytes(JsonText.ObjectBytes(write), "application/json");
+
+    /// <summary>Who answered: the user behind the API key (its audit actor, e.g. <c>key:key0123...</c>), or just
+    /// <c>user</c> in auth mode none.</summary>
+    private static string Responder(System.Security.Claims.ClaimsPrincipal user) =>
+        user.KeyId() is { } keyId ? JsonText.Object(w => { w.WriteString("type", "user"); w.WriteString("id", "key:" + keyId); }) : """{"type":"user"}""";
 }

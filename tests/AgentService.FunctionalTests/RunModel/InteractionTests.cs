@@ -156,4 +156,28 @@ public sealed class InteractionTests
         Assert.Equal(-32602, error.GetProperty("code").GetInt32());
         Assert.Empty(fixture.Host.Errors);
     }
+
+    [Fact]
+    public async Task WithApiKeys_OnlyAKeyGrantedTheAgentAnswers_AndTheAnswerNamesTheKey()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync("", "--auth", "apikey");
+        var admin = (await File.ReadAllTextAsync(Path.Combine(fixture.Host.DataDir, "admin.key"))).Trim();
+        fixture.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", admin);
+        await using var runtime = await ModelRuntime.StartAsync(fixture);
+        var approval = TypeId.New("ixn");
+        await runtime.PublishAsync(("interaction.requested", Approval(approval)));
+
+        var granted = await Security.AuthMatrixTests.CreateKeyAsync(fixture.Http, "client", "workers");
+        var other = await Security.AuthMatrixTests.CreateKeyAsync(fixture.Http, "client", "manual");
+        using var outsider = fixture.Host.CreateClient();
+        outsider.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", other);
+        await Api.ReadJsonAsync(await RespondAsync(outsider, runtime.RunId, approval, """{"action": "approve"}"""), HttpStatusCode.Forbidden);
+
+        using var client = fixture.Host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", granted);
+        await Api.ReadJsonAsync(await RespondAsync(client, runtime.RunId, approval, """{"action": "approve"}"""), HttpStatusCode.OK);
+        var resolved = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions")).GetProperty("interactions")[0];
+        Assert.Equal("user", resolved.GetProperty("resolvedBy").GetProperty("type").GetString());
+        Assert.Equal($"key:{Security.AuthMatrixTests.ApiKeyId(granted)}", resolved.GetProperty("resolvedBy").GetProperty("id").GetString());
+    }
 }
