@@ -82,9 +82,12 @@ public sealed class SubRunTests : IAsyncLifetime
         // The parent waits on the child; both are visible with their links.
         var parentRun = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}");
         Assert.Equal("waiting", parentRun.GetProperty("status").GetString());
-        Assert.Equal("subrun", parentRun.GetProperty("waitingFor").GetProperty("kind").GetString());
-        Assert.Equal(childRunId, parentRun.GetProperty("waitingFor").GetProperty("refs")[0].GetProperty("id").GetString());
+        Assert.Equal("subrun", parentRun.GetProperty("waitingFor")[0].GetProperty("kind").GetString());
+        Assert.Equal(childRunId, parentRun.GetProperty("waitingFor")[0].GetProperty("refs")[0].GetProperty("id").GetString());
         Assert.Equal(childRunId, Assert.Single(parentRun.GetProperty("children").EnumerateArray()).GetString());
+        var snapshot = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/snapshot");
+        Assert.Equal(childRunId, Assert.Single(snapshot.GetProperty("children").EnumerateArray()).GetProperty("runId").GetString());
+        Assert.Equal("subrun", snapshot.GetProperty("waitingFor")[0].GetProperty("kind").GetString());
         var childRun = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{childRunId}");
         Assert.Equal(parent.Launched.RunId, childRun.GetProperty("parentRunId").GetString());
         Assert.Equal(parent.Launched.RunId, childRun.GetProperty("rootRunId").GetString());
@@ -190,7 +193,7 @@ public sealed class SubRunTests : IAsyncLifetime
         var (startRequest, _) = await parent.Runtime.NextDeliveryAsync();
         await parent.Runtime.AcknowledgeAsync(startRequest);
         var waiting = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}");
-        Assert.Equal(2, waiting.GetProperty("waitingFor").GetProperty("refs").GetArrayLength());
+        Assert.Equal(2, waiting.GetProperty("waitingFor")[0].GetProperty("refs").GetArrayLength());
         var remoteRun = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{remote}");
         Assert.Equal("workers", remoteRun.GetProperty("agentId").GetString());
         Assert.Equal("service", remoteRun.GetProperty("hosting").GetString());

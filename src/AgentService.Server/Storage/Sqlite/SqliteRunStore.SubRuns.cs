@@ -334,28 +334,61 @@ internal sealed partial class SqliteRunStore
             return;
         }
 
+        // waitingFor is an array of reasons (the output-event schema's run.status.changed): the sub-run reason is
+        // replaced, any other reason (e.g. a pending interaction) is kept.
+        var (others, hadSubrunWait) = OtherWaitingReasons(status == RunStatus.Waiting ? waitingFor : null);
         if (open.Count > 0)
         {
-            SetStatus(commands, parentRunId, RunStatus.Waiting, JsonText.Object(w => WriteSubrunReasonMembers(w, open)), now);
+            SetStatus(commands, parentRunId, RunStatus.Waiting, WaitingReasons(others, open), now);
         }
-        else if (status == RunStatus.Waiting && IsSubrunWait(waitingFor))
+        else if (hadSubrunWait)
         {
-            SetStatus(commands, parentRunId, RunStatus.Running, null, now);
+            SetStatus(commands, parentRunId, others.Count > 0 ? RunStatus.Waiting : RunStatus.Running, others.Count > 0 ? WaitingReasons(others, []) : null, now);
         }
     }
 
-    /// <summary>Whether a stored waiting reason (the service's, or a runtime's <c>run.status.changed</c>) waits on sub-runs.</summary>
-    private static bool IsSubrunWait(string? waitingFor)
+    /// <summary>The stored waiting reasons other than sub-runs, and whether one was a sub-run wait.</summary>
+    private static (List<string> Others, bool HadSubrunWait) OtherWaitingReasons(string? waitingFor)
     {
+        var others = new List<string>();
         if (waitingFor is null)
         {
-            return false;
+            return (others, false);
         }
 
-        using var reason = JsonDocument.Parse(waitingFor);
-        return reason.RootElement.ValueKind == JsonValueKind.Object && reason.RootElement.TryGetProperty("kind", out var kind)
-            && kind.ValueKind == JsonValueKind.String && kind.GetString() == "subrun";
+        using var document = JsonDocument.Parse(waitingFor);
+        var hadSubrun = false;
+        IEnumerable<JsonElement> reasons = document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement.EnumerateArray() : [document.RootElement];
+        foreach (var reason in reasons)
+        {
+            if (reason.ValueKind == JsonValueKind.Object && reason.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String && kind.GetString() == "subrun")
+            {
+                hadSubrun = true;
+            }
+            else
+            {
+                others.Add(reason.GetRawText());
+            }
+        }
+
+        return (others, hadSubrun);
     }
+
+    private static string WaitingReasons(List<string> others, List<string> subruns) => System.Text.Encoding.UTF8.GetString(JsonText.Bytes(w =>
+    {
+        w.WriteStartArray();
+        foreach (var other in others)
+        {
+            w.WriteRawValue(other);
+        }
+
+        if (subruns.Count > 0)
+        {
+            WriteSubrunReason(w, subruns);
+        }
+
+        w.WriteEndArray();
+    }));
 
     private static void WriteSubrunReason(Utf8JsonWriter w, IReadOnlyList<string> runIds)
     {
