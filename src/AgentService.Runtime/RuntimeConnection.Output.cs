@@ -59,9 +59,10 @@ public sealed partial class RuntimeConnection
 
             var now = _time.GetUtcNow();
             var first = run.NextOrdinal;
-            foreach (var draft in events)
+            for (var i = 0; i < events.Count; i++)
             {
-                run.Pending.Add(new PendingEvent(run.NextOrdinal++, Stamp(run, draft, now)));
+                var draft = events[i];
+                run.Pending.Add(new PendingEvent(run.NextOrdinal++, Stamp(run, draft, now), EndsGroup: i == events.Count - 1));
                 if (draft.LocalChildRunId is { } child && !_runs.ContainsKey(child))
                 {
                     _runs[child] = new RunState(child, attemptId: null, run.RootRunId);
@@ -157,6 +158,23 @@ public sealed partial class RuntimeConnection
         Data = e.Data,
     };
 
+    /// <summary>How many pending events the next batch takes: up to the batch size, cut after the last whole publish
+    /// call so the events of one call are stored together (a step's step.finished and its checkpoint); a single call
+    /// longer than the batch size is split.</summary>
+    private int BatchLength(List<PendingEvent> pending)
+    {
+        var limit = Math.Min(pending.Count, _options.MaxBatchSize);
+        for (var length = limit; length > 0; length--)
+        {
+            if (pending[length - 1].EndsGroup)
+            {
+                return length;
+            }
+        }
+
+        return limit;
+    }
+
     /// <summary>Sends the run's pending events, one batch at a time, until none is left.</summary>
     private async Task PumpAsync(RunState run)
     {
@@ -184,7 +202,7 @@ public sealed partial class RuntimeConnection
                     return;
                 }
 
-                batch = [.. run.Pending.Take(_options.MaxBatchSize)];
+                batch = [.. run.Pending.Take(BatchLength(run.Pending))];
             }
 
             OutputEvent[] events = [.. batch.Select(p => p.Event)];

@@ -37,7 +37,45 @@ public sealed class HostingTests : RuntimeTestBase
         }
     }
 
+    /// <summary>Saves a checkpoint inside its step and answers with the checkpoint's id.</summary>
+    private sealed class CheckpointingAgent : IAgent
+    {
+        public async Task<StepResult> OnStepAsync(IRunContext context, StepInput input, CancellationToken cancellationToken)
+        {
+            using var state = JsonDocument.Parse($$"""{"last": "{{input.Input}}"}""");
+            var checkpoint = await context.SaveCheckpointAsync(state.RootElement, cancellationToken: cancellationToken);
+            return new StepResult { Output = checkpoint.CheckpointId };
+        }
+    }
+
     private static new TimeSpan Timeout => TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task AgentRuntime_CheckpointSavedInAStep_IsPublishedInOneBatchWithTheStepFinished()
+    {
+        // Published before step.finished, a crash in between would resume after the step's input with the step never
+        // finished: its caller would wait forever and its output would be lost.
+        var (connection, socket) = await ConnectAsync();
+        await using var _1 = connection;
+        using var stop = new CancellationTokenSource();
+        var running = AgentRuntime.RunAsync(new CheckpointingAgent(), connection, cancellationToken: stop.Token);
+        await socket.SendDeliveryAsync(Frames.Delivery(Ids.Delivery(), 1, InputKinds.TaskStart, Frames.TaskStartPayload));
+        await socket.AcceptOutputAsync();
+        var stepId = Ids.Step();
+        var stepRequest = await socket.SendDeliveryAsync(Frames.Delivery(Ids.Delivery(), 2, InputKinds.StepInput, Frames.StepPayload(stepId, "one")));
+        Assert.Equal("step.started", Assert.Single(await socket.AcceptOutputAsync()).GetProperty("type").GetString());
+
+        var batch = await socket.AcceptOutputAsync();
+        Assert.Equal(["step.finished", "checkpoint.saved"], batch.Select(e => e.GetProperty("type").GetString()));
+        var checkpoint = batch[1].GetProperty("data");
+        Assert.Equal(2, checkpoint.GetProperty("inputCursor").GetInt32());
+        Assert.Equal("one", checkpoint.GetProperty("state").GetProperty("last").GetString());
+        Assert.Equal(checkpoint.GetProperty("checkpointId").GetString(), batch[0].GetProperty("data").GetProperty("output").GetString());
+        Assert.Equal(stepId, batch[1].GetProperty("stepid").GetString());
+        Assert.True(Frames.Accepted(await socket.ReceiveResponseAsync(stepRequest)));
+        await stop.CancelAsync();
+        Assert.Equal(AgentRunOutcome.Stopped, await running.WaitAsync(Timeout));
+    }
 
     [Fact]
     public async Task AgentRuntime_TaskStepAndCancel_EmitsTheLifecycleAndAcknowledgesAfterTheEventsAreStored()

@@ -140,6 +140,29 @@ public sealed partial class OutputTests : RuntimeTestBase
     }
 
     [Fact]
+    public async Task Publish_CallsQueuedBehindABatch_GoOutWhole_NeverSplitAcrossTwoBatches()
+    {
+        // A step's step.finished and its checkpoint are one call: the service must store them in one transaction.
+        var options = Options();
+        options.MaxBatchSize = 3;
+        var (connection, socket) = await ConnectAsync(options);
+        await using var _1 = connection;
+
+        var first = connection.PublishAsync([OutputEvents.Log("info", "a")]);
+        var inFlight = await socket.ReceiveRequestAsync(RuntimeMethods.OutputEvent);
+        var second = connection.PublishAsync([OutputEvents.Log("info", "b1"), OutputEvents.Log("info", "b2")]);
+        var third = connection.PublishAsync([OutputEvents.Log("info", "c1"), OutputEvents.Log("info", "c2")]);
+        await socket.ReplyAsync(inFlight, """{"accepted":true}""");
+        var next = await socket.AcceptOutputAsync();
+        var last = await socket.AcceptOutputAsync();
+
+        await Task.WhenAll(first, second, third).WaitAsync(Timeout);
+        Assert.Equal(["b1", "b2"], next.Select(e => e.GetProperty("data").GetProperty("message").GetString()));
+        Assert.Equal(["c1", "c2"], last.Select(e => e.GetProperty("data").GetProperty("message").GetString()));
+        Assert.Equal([2, 3, 4, 5], next.Concat(last).Select(e => e.GetProperty("seq").GetInt32()));
+    }
+
+    [Fact]
     public async Task SequenceGap_RenumbersFromTheExpectedSeqAndResendsTheSameEvents()
     {
         var (connection, socket) = await ConnectAsync();

@@ -273,6 +273,7 @@ public static partial class AgentRuntime
             };
 
             _context.CurrentStepId = stepId;
+            _context.TakeStepCheckpoints(); // none survive from a step whose work was fenced
             await _context.PublishAsync(OutputEvents.StepStarted(stepId, _stepIndex++, options.StepKind)).ConfigureAwait(false);
             StepFinishedData finished;
             try
@@ -303,7 +304,9 @@ public static partial class AgentRuntime
                 };
             }
 
-            await _context.PublishAsync(OutputEvents.StepFinished(finished)).ConfigureAwait(false);
+            // Checkpoints saved in the step are stored in the same batch, after step.finished: atomically, so a new
+            // execution resumes either before the step (it runs again) or after it (finished, with its output).
+            await _context.PublishAsync([OutputEvents.StepFinished(finished), .. _context.TakeStepCheckpoints()], CancellationToken.None).ConfigureAwait(false);
         }
     }
 }

@@ -69,7 +69,10 @@ public interface IRunContext
     /// <see cref="InputCursor"/>; returns once the service stored it. State up to
     /// <see cref="OutputEvents.MaxInlineStateBytes"/> travels inline; larger state is uploaded first as an artifact of
     /// the run and referenced by <c>stateRef</c>. A later execution gets it back with <see cref="LoadCheckpointAsync"/>
-    /// and receives only the inputs after it.
+    /// and receives only the inputs after it. Inside a step handler (<see cref="IAgent.OnStepAsync"/>) the checkpoint
+    /// reflects the step's own input, so it is stored in one batch with the step's <c>step.finished</c> and this returns
+    /// once it is queued: a process that dies in between resumes before the step (which runs again), never after a step
+    /// that did not finish.
     /// </summary>
     Task<Checkpoint> SaveCheckpointAsync(JsonElement state, string reason = "step_boundary", string stateSchemaVersion = "1", CancellationToken cancellationToken = default);
 

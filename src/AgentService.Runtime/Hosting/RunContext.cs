@@ -35,6 +35,9 @@ internal sealed partial class RunContext(IRuntimeConnection connection, string? 
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<InteractionResponsePayload>> _interactions = new(StringComparer.Ordinal);
 
+    /// <summary>Checkpoints saved during the current step, published with its step.finished.</summary>
+    private readonly List<OutputEventDraft> _stepCheckpoints = [];
+
     /// <summary>Highest sequence of a run input whose handling ended (or the resume cursor).</summary>
     public long HandledSequence { get; set; }
 
@@ -64,8 +67,32 @@ internal sealed partial class RunContext(IRuntimeConnection connection, string? 
             InputCursor = checked((int)InputCursor),
             Reason = reason,
         };
-        await PublishAsync([OutputEvents.CheckpointSaved(checkpoint)], cancellationToken).ConfigureAwait(false);
+        var saved = OutputEvents.CheckpointSaved(checkpoint);
+        if (CurrentStepId is not null && CurrentDelivery is { } delivery && delivery.RunId == RunId)
+        {
+            // The cursor includes the step's own input: stored before the step's step.finished, a crash in between would
+            // resume after a step that never finished (its output lost for good). It goes in step.finished's batch.
+            lock (_stepCheckpoints)
+            {
+                _stepCheckpoints.Add(saved);
+            }
+
+            return checkpoint;
+        }
+
+        await PublishAsync([saved], cancellationToken).ConfigureAwait(false);
         return checkpoint;
+    }
+
+    /// <summary>The checkpoints saved during the current step (to publish with its step.finished), emptied.</summary>
+    public OutputEventDraft[] TakeStepCheckpoints()
+    {
+        lock (_stepCheckpoints)
+        {
+            var held = _stepCheckpoints.ToArray();
+            _stepCheckpoints.Clear();
+            return held;
+        }
     }
 
     public async Task<JsonElement?> LoadCheckpointAsync(CancellationToken cancellationToken = default)

@@ -76,6 +76,9 @@ internal static partial class Log
     [LoggerMessage(5005, LogLevel.Warning, "Attempt {AttemptId} of run {RunId} lost its lease")]
     public static partial void LeaseLost(ILogger logger, string runId, string attemptId);
 
+    [LoggerMessage(5250, LogLevel.Error, "Starting the next runtime of run {RunId} after its connection ended failed")]
+    public static partial void EnsureRuntimeFailed(ILogger logger, string runId, Exception exception);
+
     [LoggerMessage(5006, LogLevel.Error, "Run {RunId} failed: {Reason}")]
     public static partial void RunFailed(ILogger logger, string runId, string reason);
 

@@ -166,6 +166,31 @@ internal sealed class RuntimeLauncher(
         }
     }
 
+    /// <summary>
+    /// A runtime's connection ended from its side. A process exit is handled apart from its socket: when the exit is
+    /// seen first, the socket still holds the run and no attempt is started then; this looks again once it is free
+    /// (a process that is still alive, or an attempt whose lease holds, keeps the run as before).
+    /// </summary>
+    public void OnRuntimeLeft(string runId)
+    {
+        if (!_stopping)
+        {
+            _ = EnsureAfterLeftAsync(runId);
+        }
+    }
+
+    private async Task EnsureAfterLeftAsync(string runId)
+    {
+        try
+        {
+            await EnsureRuntimeAsync(runId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Log.EnsureRuntimeFailed(logger, runId, ex);
+        }
+    }
+
     /// <summary>An attempt lost its lease: stop its process (if ours) and start over if there is work.</summary>
     public async Task OnAttemptLostAsync(AttemptRecord attempt, CancellationToken cancellationToken)
     {

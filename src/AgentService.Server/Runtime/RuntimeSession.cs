@@ -140,6 +140,12 @@ internal sealed partial class RuntimeSession : IDisposable
             if (_run is not null && _connectionId is not null)
             {
                 _services.Signals.Unbind(_run.RunId, _connectionId, this);
+                if (!_closing.IsCancellationRequested)
+                {
+                    // The runtime went away (not closed by us, nor by the service stopping): now that the run is free,
+                    // the launcher looks again — its process may have exited while this socket still held the run.
+                    _services.Launcher.OnRuntimeLeft(_run.RunId);
+                }
             }
 
             UnbindSubRuns();

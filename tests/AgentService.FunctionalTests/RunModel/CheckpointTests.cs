@@ -101,6 +101,50 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public async Task ACheckpoint_AcknowledgesTheInputsItReflects_SoARuntimeThatDiedBeforeAcknowledgingLeavesNoWork()
+    {
+        // A kill the chaos test deals: a runtime that stored a step's step.finished with its checkpoint and died before
+        // acknowledging the step input used to leave it pending for good — never sent again (the resume starts after the
+        // cursor), yet counted as work, so every later exit was a failure and new attempts were started for nothing.
+        await using var fixture = await RuntimeFixture.StartAsync("",
+            "--AgentService:Runtime:HeartbeatIntervalMs=1000", "--AgentService:Runtime:LeaseGraceSeconds=0", "--AgentService:Runtime:RestartBackoffSeconds=0.05");
+        var (taskId, firstStep) = await fixture.CreateTaskWithStepAsync("one");
+        var first = await fixture.WaitForLaunchAsync(taskId);
+        var checkpointId = TypeId.New("ckpt");
+        await using (var dying = await RawRuntime.ConnectAsync(first.ServiceUrl, first.Token))
+        {
+            var connectionId = (await dying.AttachAsync(first.RunId, first.AttemptId, capabilities: ModelRuntime.Capabilities))
+                .GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+            await dying.AcknowledgeAsync((await dying.NextDeliveryAsync()).RequestId);
+            await dying.NextDeliveryAsync(); // the step: done and checkpointed below, never acknowledged
+            var reply = await dying.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, first,
+                RuntimeFixture.Event("step.finished", first, 1, new JsonObject { ["stepId"] = firstStep, ["status"] = "completed", ["output"] = "one done" }),
+                RuntimeFixture.Event("checkpoint.saved", first, 2, Checkpoint(checkpointId, 2, 1))));
+            Assert.True(reply.GetProperty("result").GetProperty("accepted").GetBoolean(), reply.ToString());
+            await dying.Closed.Task.WaitAsync(TimeSpan.FromSeconds(20)); // no heartbeats: the lease lapses
+        }
+
+        await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"), r => r.GetProperty("attempts")[0].GetProperty("status").GetString() != "active",
+            TimeSpan.FromSeconds(20), "attempt 1 to be lost");
+        await Task.Delay(1000); // were the step still pending work, attempt 2 would start 0.05 s after the loss
+        Assert.Equal(1, (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}")).GetProperty("attempts").GetArrayLength());
+
+        // The next input starts attempt 2: it resumes after the checkpoint and gets only that input.
+        var secondStep = await fixture.PostStepAsync(taskId, "two");
+        var second = await fixture.WaitForLaunchAsync(taskId, attemptNumber: 2);
+        await using var runtime = await RawRuntime.ConnectAsync(second.ServiceUrl, second.Token);
+        await runtime.AttachAsync(second.RunId, second.AttemptId, capabilities: ModelRuntime.Capabilities);
+        var (resumeId, resume) = await runtime.NextDeliveryAsync();
+        Assert.Equal(checkpointId, resume.GetProperty("payload").GetProperty("checkpoint").GetProperty("checkpointId").GetString());
+        Assert.Equal(2, resume.GetProperty("payload").GetProperty("inputCursor").GetInt64());
+        await runtime.AcknowledgeAsync(resumeId);
+        var (_, step) = await runtime.NextDeliveryAsync();
+        Assert.Equal(3, step.GetProperty("sequence").GetInt64());
+        Assert.Equal(secondStep, step.GetProperty("payload").GetProperty("stepId").GetString());
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
     public async Task LargeState_IsAnArtifactReferencedByStateRef_AndComesBackOnResume()
     {
         await using var fixture = await RuntimeFixture.StartAsync();

@@ -142,6 +142,37 @@ public sealed class RuntimeLifecycleTests
     }
 
     [Fact]
+    public async Task RuntimeProcessExitsBeforeItsSocketCloses_TheNextAttemptStartsWhenTheSocketCloses()
+    {
+        // The exit of a process and the close of its socket are seen apart. When the exit is handled first, the socket
+        // still holds the run and no attempt is started then; the launcher must look again when the socket closes, or
+        // the run waits forever (a kill of the chaos test can land either way).
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("crash me");
+        var first = await fixture.WaitForLaunchAsync(taskId);
+        await using (var runtime = await RawRuntime.ConnectAsync(first.ServiceUrl, first.Token))
+        {
+            await AttachAsync(runtime, first);
+            await runtime.NextDeliveryAsync();
+            await runtime.NextDeliveryAsync();
+            KillRuntimeProcesses(first.AttemptId);
+            await Wait.UntilAsync(
+                () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
+                r => r.GetProperty("attempts")[0].GetProperty("status").GetString() == "ended",
+                TimeSpan.FromSeconds(20),
+                "the process exit to end attempt 1");
+            Assert.Equal(1, (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}")).GetProperty("attempts").GetArrayLength());
+        }
+
+        var second = await fixture.WaitForLaunchAsync(taskId, attemptNumber: 2);
+        await using var next = await RawRuntime.ConnectAsync(second.ServiceUrl, second.Token);
+        await AttachAsync(next, second);
+        var (_, resume) = await next.NextDeliveryAsync();
+        Assert.Equal("run.resume", resume.GetProperty("kind").GetString());
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
     public async Task ServerRestartMidRun_TheRuntimeReattachesAndGetsUnacknowledgedInputsAgain()
     {
         await using var fixture = await RuntimeFixture.StartAsync();

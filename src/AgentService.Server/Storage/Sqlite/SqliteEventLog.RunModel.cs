@@ -115,6 +115,13 @@ internal sealed partial class SqliteEventLog
                     .With("$run", runId).With("$pos", log.Position).With("$id", OptionalString(data, "checkpointId"))
                     .With("$cursor", data.GetProperty("inputCursor").GetInt64()).With("$body", data.GetRawText())
                     .ExecuteNonQuery();
+
+                // The state reflects every input up to the cursor (PROTOCOL.md §7: held in state a checkpoint includes
+                // counts as applied), and a resume replays only the later ones: those still pending are acknowledged here,
+                // else a runtime that died before acknowledging them would leave "work" no execution is ever sent again.
+                commands.Get("UPDATE deliveries SET status = 'acked', acked_at = $at WHERE run_id = $run AND sequence <= $cursor AND status = 'pending'")
+                    .With("$at", log.Now.ToUnixMs()).With("$run", runId).With("$cursor", data.GetProperty("inputCursor").GetInt64())
+                    .ExecuteNonQuery();
                 return null;
             case "todo.updated":
                 commands.Get("""
