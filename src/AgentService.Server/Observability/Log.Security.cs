@@ -17,4 +17,13 @@ internal static partial class Log
 
     [LoggerMessage(2200, LogLevel.Error, "An audit entry could not be written")]
     public static partial void AuditWriteFailed(ILogger logger, Exception exception);
+
+    /// <summary>Logs the failure of an audit write nobody awaits (auditing never holds up the request it records).</summary>
+    public static void AuditWriteFailedIfFaulted(ILogger logger, Task write) =>
+        _ = write.ContinueWith(
+            (task, state) => AuditWriteFailed((ILogger)state!, task.Exception!.GetBaseException()),
+            logger,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
 }

@@ -30,7 +30,7 @@ internal static class RunChildrenApi
         var page = await runs.ListChildrenAsync(run.RunId, after.Length > 0 ? after : null, limit + 1, cancellationToken);
         var more = page.Count > limit;
         var children = more ? page.Take(limit).ToList() : page;
-        return TypedResults.Bytes(JsonText.ObjectBytes(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteStartArray("children");
             foreach (var child in children)
@@ -41,7 +41,7 @@ internal static class RunChildrenApi
             w.WriteEndArray();
             w.WriteString("after", children.Count > 0 ? children[^1].RunId : (after.Length > 0 ? after : null));
             w.WriteBoolean("more", more);
-        }), "application/json");
+        });
     }
 
     private static void WriteChild(Utf8JsonWriter w, RunRecord child)

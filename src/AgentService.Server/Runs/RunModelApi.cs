@@ -33,7 +33,7 @@ internal static class RunModelApi
     {
         var (after, limit) = await PageAsync(runId, request, runs, cancellationToken);
         var page = await model.ListToolCallsAsync(runId, after, limit, cancellationToken);
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteStartArray("toolCalls");
             foreach (var call in page)
@@ -51,7 +51,7 @@ internal static class RunModelApi
     {
         var (after, limit) = await PageAsync(runId, request, runs, cancellationToken);
         var page = await model.ListInteractionsAsync(runId, after, limit, cancellationToken);
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteStartArray("interactions");
             foreach (var interaction in page)
@@ -69,7 +69,7 @@ internal static class RunModelApi
     {
         RequireRunId(runId);
         var snapshot = await model.GetSnapshotAsync(runId, cancellationToken) ?? throw RunNotFound(runId);
-        return Json(w => RunModelJson.WriteSnapshot(w, snapshot));
+        return JsonObjectResult.Of(w => RunModelJson.WriteSnapshot(w, snapshot));
     }
 
     /// <summary>
@@ -140,7 +140,7 @@ internal static class RunModelApi
         var result = await interactions.ResolveAsync(
             new InteractionResolution(runId, interactionId, outcome, outcome, hasResponse ? response.GetRawText() : null, reason, Responder(context.User), false),
             cancellationToken);
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteString("runId", runId);
             w.WriteString("deliveryId", result.Delivery!.DeliveryId);
@@ -207,8 +207,6 @@ internal static class RunModelApi
 
     private static ServiceException RunNotFound(string runId) => ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
 
-    private static Microsoft.AspNetCore.Http.HttpResults.FileContentHttpResult Json(Action<Utf8JsonWriter> write) =>
-        TypedResults.Bytes(JsonText.ObjectBytes(write), "application/json");
 
     /// <summary>Who answered: the user behind the API key (its audit actor, e.g. <c>key:key0123...</c>), or just
     /// <c>user</c> in auth mode none.</summary>

@@ -33,7 +33,7 @@ internal static class RunsApi
         var attempts = await runs.ListAttemptsAsync(runId, cancellationToken);
         var current = attempts.Count > 0 ? attempts[^1] : null;
         var children = await runs.ListChildrenAsync(runId, null, 101, cancellationToken);
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteString("runId", run.RunId);
             w.WriteString("agentId", run.AgentId);
@@ -135,7 +135,7 @@ internal static class RunsApi
         var limit = (int)QueryLong(request, "limit", 100, 1, 1000);
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         var page = await events.ListAsync(run.RunId, after, limit, cancellationToken);
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteStartArray("events");
             foreach (var e in page)
@@ -246,7 +246,7 @@ internal static class RunsApi
         var agent = service.ResolveAgent(run.AgentId);
         var artifact = await ArtifactUpload.ReceiveAsync(context, service, agent, run.RootRunId, agentCreated: true);
         var stored = await service.GetArtifactRecordAsync(run.RootRunId, artifact.ArtifactId, cancellationToken);
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteString("artifactId", stored.ArtifactId);
             w.WriteString("uri", $"/runs/{runId}/artifacts/{stored.ArtifactId}/versions/1");
@@ -274,6 +274,4 @@ internal static class RunsApi
             : throw ServiceException.Invalid(name, $"must be an integer from {min} to {max}");
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.FileContentHttpResult Json(Action<Utf8JsonWriter> write) =>
-        TypedResults.Bytes(JsonText.ObjectBytes(write), "application/json");
 }

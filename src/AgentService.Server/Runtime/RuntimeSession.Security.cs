@@ -20,14 +20,7 @@ internal sealed partial class RuntimeSession
     private readonly TokenBucketRateLimiter? _frameLimiter;
 
     private static TokenBucketRateLimiter? NewFrameLimiter(Security.RateLimitOptions.TokenBucket bucket) =>
-        bucket.TokensPerSecond <= 0 ? null : new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(1, bucket.Burst),
-            TokensPerPeriod = bucket.TokensPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
+        bucket.TokensPerSecond <= 0 ? null : new TokenBucketRateLimiter(bucket.ToLimiterOptions());
 
     /// <summary>Answers a frame over the rate limit (when it is a request with an id) without processing it.</summary>
     private async Task RefuseRateLimitedAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)

@@ -25,5 +25,15 @@ public sealed class RateLimitOptions
 
         /// <summary>The bucket's size: how many requests may come at once after a quiet spell.</summary>
         public int Burst { get; set; }
+
+        /// <summary>The limiter settings of this bucket: refilled every second, no queueing (over the limit is refused).</summary>
+        internal System.Threading.RateLimiting.TokenBucketRateLimiterOptions ToLimiterOptions() => new()
+        {
+            TokenLimit = Math.Max(1, Burst),
+            TokensPerPeriod = TokensPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
     }
 }

@@ -44,14 +44,7 @@ internal static class RateLimits
     private static RateLimitPartition<string> Bucket(string key, RateLimitOptions.TokenBucket bucket) =>
         bucket.TokensPerSecond <= 0
             ? RateLimitPartition.GetNoLimiter(key)
-            : RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Math.Max(1, bucket.Burst),
-                TokensPerPeriod = bucket.TokensPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
+            : RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket.ToLimiterOptions());
 
     private static string? KeyPartition(HttpContext context)
     {

@@ -100,7 +100,7 @@ internal static class SecurityApi
         var record = new ApiKeyRecord(keyId, name, role, agents, now, expires, null);
         await store.CreateAsync(record, ApiKeys.Hash(key), cancellationToken);
         AuditTarget.Set(context, keyId);
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             WriteKey(w, record, now);
             w.WriteString("key", key);
@@ -112,7 +112,7 @@ internal static class SecurityApi
         var page = RequestParsing.ParsePaging(request.Query);
         var (items, total) = await store.ListAsync(page.PageNumber, page.PageSize, cancellationToken);
         var now = time.GetUtcNow();
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteStartArray("items");
             foreach (var key in items)
@@ -133,7 +133,7 @@ internal static class SecurityApi
         var now = time.GetUtcNow();
         var key = await store.RevokeAsync(keyId, now, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find API key '{Truncate(keyId)}'.");
         verifier.Forget(keyId);
-        return Json(w => WriteKey(w, key, now));
+        return JsonObjectResult.Of(w => WriteKey(w, key, now));
     }
 
     /// <summary><c>GET /v1/audit?actor=&amp;action=&amp;since=&amp;until=&amp;current_page=&amp;page_size=</c>, oldest first.</summary>
@@ -148,7 +148,7 @@ internal static class SecurityApi
             page.PageNumber,
             page.PageSize);
         var (items, total) = await audit.QueryAsync(query, cancellationToken);
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteStartArray("items");
             foreach (var e in items)
@@ -184,7 +184,7 @@ internal static class SecurityApi
     {
         RequireAgent(agents, agentId);
         var names = await secrets.ListNamesAsync(agentId, cancellationToken);
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteString("agentId", agentId);
             w.WriteStartArray("secrets");
@@ -216,7 +216,7 @@ internal static class SecurityApi
 
         await secrets.SetAsync(agentId, name, protector.Protect(value), cancellationToken);
         AuditTarget.Set(context, $"{agentId}/secrets/{name}");
-        return Json(w =>
+        return JsonObjectResult.Of(w =>
         {
             w.WriteString("agentId", agentId);
             w.WriteString("name", name);
@@ -250,7 +250,7 @@ internal static class SecurityApi
         return ConfigResult(agentId, body.RootElement, $"cfg-v{version}", "admin");
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult ConfigResult(string agentId, JsonElement config, string version, string source) => Json(w =>
+    private static JsonObjectResult ConfigResult(string agentId, JsonElement config, string version, string source) => JsonObjectResult.Of(w =>
     {
         w.WriteString("agentId", agentId);
         w.WritePropertyName("config");
@@ -358,6 +358,4 @@ internal static class SecurityApi
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Json(Action<System.Text.Json.Utf8JsonWriter> write, int status = StatusCodes.Status200OK) =>
-        TypedResults.Text(JsonText.Object(write), "application/json", System.Text.Encoding.UTF8, status);
 }

@@ -76,12 +76,7 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeySt
 internal sealed class PostgresAuditLog(PostgresDatabase database, ILogger<PostgresAuditLog> logger) : IAuditLog
 {
     public void Append(AuditEntry entry) =>
-        _ = AppendAsync(entry, CancellationToken.None).ContinueWith(
-            (task, state) => Log.AuditWriteFailed((ILogger)state!, task.Exception!.GetBaseException()),
-            logger,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        Log.AuditWriteFailedIfFaulted(logger, AppendAsync(entry, CancellationToken.None));
 
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>

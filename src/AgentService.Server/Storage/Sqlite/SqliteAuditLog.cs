@@ -24,7 +24,7 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, ILogger<SqliteAudi
             return;
         }
 
-        _ = database.Writer.WriteAsync(commands =>
+        Log.AuditWriteFailedIfFaulted(logger, database.Writer.WriteAsync(commands =>
         {
             // Reset before draining: an entry queued from here on either is drained now or schedules the next flush.
             Volatile.Write(ref _flushScheduled, 0);
@@ -36,12 +36,7 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, ILogger<SqliteAudi
             }
 
             return count;
-        }, CancellationToken.None).ContinueWith(
-            (task, state) => Log.AuditWriteFailed((ILogger)state!, task.Exception!.GetBaseException()),
-            logger,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        }, CancellationToken.None));
     }
 
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken) =>
