@@ -311,8 +311,8 @@ internal static class SecurityApi
     }
 
     private static DateTimeOffset ParseTime(string field, string text) =>
-        text.Length <= 64 && (text.EndsWith('Z') || text.Contains('+', StringComparison.Ordinal) || text.LastIndexOf('-') > 9)
-        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+        text.Length <= 64 && Protocol.Schema.Text.Rfc3339.IsDateTime(text)
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
             ? value.ToUniversalTime()
             : throw ServiceException.Invalid(field, $"must be an RFC 3339 time with a zone, like 2026-01-31T12:00:00Z, not '{Truncate(text)}'");
 

@@ -1,7 +1,8 @@
 namespace AgentService.Protocol.Schema.Text;
 
-/// <summary>The RFC 3339 (section 5.6) <c>date-time</c> production, with calendar and leap-second checks.</summary>
-internal static class Rfc3339
+/// <summary>The RFC 3339 (section 5.6) <c>date-time</c> production, with calendar and leap-second checks. Used by the
+/// schema validator's <c>format</c> and by the service's own time parameters.</summary>
+public static class Rfc3339
 {
     // date-time = full-date ("T" / "t") full-time; full-time = hh ":" mm ":" ss ["." 1*DIGIT] ("Z" / "z" / ("+" / "-") hh ":" mm)
     public static bool IsDateTime(ReadOnlySpan<char> s)
