@@ -11,6 +11,7 @@ using AgentService.Server.Security;
 using AgentService.Server.Storage;
 using AgentService.Server.Storage.Blobs;
 using AgentService.Server.Storage.Postgres;
+using AgentService.Server.Storage.Sql;
 using AgentService.Server.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -47,13 +48,15 @@ public static class AgentServiceExtensions
         services.AddRateLimits();
         services.AddHostedService<Security.AuthInitializer>();
 
-        // The node's SQLite database always exists: the run stores live there in this release. With a PostgreSQL
-        // connection string the Agent Protocol stores (tasks, steps, artifacts, blobs), the gateway (registry, messages,
-        // outbox), the agents' secrets, API keys, the audit log and admin-set config move to PostgreSQL, shared by every node.
+        // The node's SQLite database always exists (the start checks and the admin key bootstrap use it). With a
+        // PostgreSQL connection string every store moves to PostgreSQL, shared by every node: the Agent Protocol stores
+        // (tasks, steps, artifacts, blobs), runs with their attempts, deliveries, event log, run model and session KV,
+        // the gateway (registry, messages, outbox), the agents' secrets, API keys, the audit log and admin-set config.
         services.TryAddSingleton<SqliteDatabase>();
         if (!string.IsNullOrWhiteSpace(configuration[$"{AgentServiceOptions.SectionName}:Storage:Postgres"]))
         {
             services.TryAddSingleton<PostgresDatabase>();
+            services.TryAddSingleton<ISqlDatabase>(sp => sp.GetRequiredService<PostgresDatabase>());
             services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<PostgresDatabase>());
             services.TryAddSingleton<ITaskStore, PostgresTaskStore>();
             services.TryAddSingleton<IStepStore, PostgresStepStore>();
@@ -69,33 +72,34 @@ public static class AgentServiceExtensions
         }
         else
         {
+            services.TryAddSingleton<ISqlDatabase>(sp => sp.GetRequiredService<SqliteDatabase>());
             services.TryAddSingleton<IStorageHealth>(sp => sp.GetRequiredService<SqliteDatabase>());
             services.TryAddSingleton<ITaskStore, SqliteTaskStore>();
             services.TryAddSingleton<IStepStore, SqliteStepStore>();
             services.TryAddSingleton<IArtifactStore, SqliteArtifactStore>();
             services.TryAddSingleton<IBlobStore, FileBlobStore>();
             services.TryAddSingleton<IAgentSecretStore, SqliteAgentSecretStore>();
-
-            // Runs on runtime processes (runtime connection protocol): their event log projects onto the Agent
-            // Protocol tables, so they need those tables in the same database (SQLite only so far).
-            services.AddOptions<RuntimeOptions>().Bind(configuration.GetSection($"{AgentServiceOptions.SectionName}:Runtime")).ValidateOnStart();
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>());
-            services.TryAddSingleton<SqliteRunStore>();
-            services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqliteRunStore>());
-            services.TryAddSingleton<IDeliveryStore, SqliteDeliveryStore>();
-            services.TryAddSingleton<IEventLog, SqliteEventLog>();
-            services.TryAddSingleton<ISessionKvStore, SqliteSessionKvStore>();
-            services.TryAddSingleton<RuntimeSignals>();
-            services.TryAddSingleton<RuntimeServices>();
-            services.TryAddSingleton<RuntimeLauncher>();
-            services.AddHostedService(sp => sp.GetRequiredService<RuntimeLauncher>());
-            services.TryAddSingleton<RuntimeStepExecutor>();
-
-            // The run event model: tool calls, interactions (answered over HTTP, expired by a sweeper), checkpoints.
-            services.TryAddSingleton<IRunModelStore, SqliteRunModelStore>();
-            services.TryAddSingleton<Interactions.InteractionService>();
-            services.AddHostedService<Interactions.InteractionExpirySweeper>();
         }
+
+        // Runs on runtime processes (runtime connection protocol): one implementation over either database, in the
+        // same database as the Agent Protocol tables their event log projects onto.
+        services.AddOptions<RuntimeOptions>().Bind(configuration.GetSection($"{AgentServiceOptions.SectionName}:Runtime")).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>());
+        services.TryAddSingleton<SqlRunStore>();
+        services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<SqlRunStore>());
+        services.TryAddSingleton<IDeliveryStore, SqlDeliveryStore>();
+        services.TryAddSingleton<IEventLog, SqlEventLog>();
+        services.TryAddSingleton<ISessionKvStore, SqlSessionKvStore>();
+        services.TryAddSingleton<RuntimeSignals>();
+        services.TryAddSingleton<RuntimeServices>();
+        services.TryAddSingleton<RuntimeLauncher>();
+        services.AddHostedService(sp => sp.GetRequiredService<RuntimeLauncher>());
+        services.TryAddSingleton<RuntimeStepExecutor>();
+
+        // The run event model: tool calls, interactions (answered over HTTP, expired by a sweeper), checkpoints.
+        services.TryAddSingleton<IRunModelStore, SqlRunModelStore>();
+        services.TryAddSingleton<Interactions.InteractionService>();
+        services.AddHostedService<Interactions.InteractionExpirySweeper>();
 
         // Keys, audit and admin-set config: PostgreSQL when configured (registered above), else the node's SQLite.
         services.TryAddSingleton<IApiKeyStore, SqliteApiKeyStore>();
@@ -121,11 +125,6 @@ public static class AgentServiceExtensions
 
         // Resolve the catalog now so a bad agents file stops the start with its message.
         var agents = app.Services.GetRequiredService<AgentCatalog>();
-        if (app.Services.GetService<PostgresDatabase>() is not null && agents.All.Any(a => a.Runtime is not null))
-        {
-            throw new InvalidOperationException("Agents with a runtime need the SQLite store in this release: the run, delivery and event stores have no PostgreSQL implementation yet (remove AgentService:Storage:Postgres or the agents' runtime).");
-        }
-
         // Likewise a webhook URL of the agents file that the gateway refuses.
         _ = app.Services.GetRequiredService<GatewayService>().HostedAgentCards();
         // The audit sits outside the error edge so it records the status the client got; the error edge wraps
@@ -148,14 +147,11 @@ public static class AgentServiceExtensions
         app.MapHealth();
         app.MapSecurity();
         app.MapAgentProtocol();
-        if (app.Services.GetService<RuntimeServices>() is not null)
-        {
-            app.MapRuntime();
-            app.MapRuns();
-            app.MapClaims();
-            app.MapRunStreams();
-            app.MapRunModel();
-        }
+        app.MapRuntime();
+        app.MapRuns();
+        app.MapClaims();
+        app.MapRunStreams();
+        app.MapRunModel();
         app.MapGateway();
         return app;
     }

@@ -70,14 +70,7 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
             w.WriteString("name", task.AgentId);
             w.WriteEndObject();
         });
-        try
-        {
-            await runs.CreateRunAsync(task.TaskId, task.AgentId, TypeId.New("ses"), payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 19)
-        {
-            // Created concurrently by another request: that one is as good.
-        }
+        // A run created concurrently for the same task (another request) is as good: CreateRunAsync returns it.
+        await runs.CreateRunAsync(task.TaskId, task.AgentId, TypeId.New("ses"), payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
     }
-
 }

@@ -1,3 +1,5 @@
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Postgres;
 
 /// <summary>Agents' protected secrets on PostgreSQL. Nodes starting together each write the agents file's secrets: a

@@ -1,5 +1,7 @@
 using Npgsql;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Postgres;
 
 /// <summary>Small helpers: positional parameters and nullable columns.</summary>

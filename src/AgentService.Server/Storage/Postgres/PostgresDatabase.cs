@@ -1,6 +1,7 @@
 using AgentService.Server.Hosting;
 using AgentService.Server.Observability;
 using Microsoft.Extensions.Options;
+using AgentService.Server.Storage.Sql;
 using Npgsql;
 
 namespace AgentService.Server.Storage.Postgres;
@@ -10,9 +11,10 @@ namespace AgentService.Server.Storage.Postgres;
 /// its own transaction committed before it returns; PostgreSQL groups the WAL flushes of concurrent commits itself.
 /// Migrations run at start under an advisory lock.
 /// </summary>
-internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth
+internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlDatabase
 {
     private const long MigrationLockKey = 0x4167656e74537663; // "AgentSvc"
+    private const int MaxWriteAttempts = 50;
 
     public PostgresDatabase(IOptions<AgentServiceOptions> options, ILogger<PostgresDatabase> logger)
     {
@@ -40,6 +42,53 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth
         await transaction.CommitAsync(cancellationToken);
         return result;
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one <c>SERIALIZABLE</c> transaction and commits it; when PostgreSQL reports a
+    /// serialization failure or a deadlock (another node's transaction touched the same rows), runs it again. The
+    /// stores' reads-then-writes (next position of a run's log, a lease compare-and-set) thus act as if each ran alone.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<SqlCommands, T> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
+                T result;
+                using (var commands = new PostgresCommandCache(connection, transaction))
+                {
+                    result = work(commands);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return result;
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected && attempt < MaxWriteAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken);
+            }
+        }
+    }
+
+    public async Task<T> ReadAsync<T>(Func<SqlCommands, T> work, bool snapshot, CancellationToken cancellationToken)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
+        if (!snapshot)
+        {
+            using var commands = new PostgresCommandCache(connection, null);
+            return work(commands);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+        using (var commands = new PostgresCommandCache(connection, transaction))
+        {
+            return work(commands);
+        }
+    }
+
+    public string JsonText(string column, string path) => $"({column}::jsonb #>> '{{{path.Replace('.', ',')}}}')";
 
     private void Migrate(ILogger logger)
     {

@@ -3,6 +3,8 @@ using AgentService.Protocol.Gateway;
 using AgentService.Protocol.Json;
 using Npgsql;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Postgres;
 
 /// <summary>The gateway registry on PostgreSQL, shared by every node: an agent registered on one node heartbeats on

@@ -2,6 +2,8 @@ using AgentService.Protocol.Gateway;
 using AgentService.Server.Hosting;
 using Npgsql;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Postgres;
 
 /// <summary>

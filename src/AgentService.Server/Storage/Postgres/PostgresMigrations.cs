@@ -172,5 +172,161 @@ internal static class PostgresMigrations
         (5, "gateway messages keep the trace context of their send", """
             ALTER TABLE gateway_messages ADD COLUMN traceparent text NULL;
             """),
+        (6, "runs, attempts, run tokens, input deliveries, the event log, session KV and the run event model", """
+            CREATE TABLE runs (
+                run_id              text PRIMARY KEY,
+                agent_id            text NOT NULL,
+                session_id          text NOT NULL,
+                parent_run_id       text NULL,
+                root_run_id         text NOT NULL,
+                status              text NOT NULL,
+                waiting_for         text NULL,
+                attempt_count       bigint NOT NULL DEFAULT 0,
+                next_sequence       bigint NOT NULL DEFAULT 0,
+                event_count         bigint NOT NULL DEFAULT 0,
+                created_at          bigint NOT NULL,
+                updated_at          bigint NOT NULL,
+                finished_at         bigint NULL,
+                hosting             text NULL,
+                host_attempt_id     text NULL,
+                relation            text NULL,
+                awaited             boolean NOT NULL DEFAULT false,
+                parent_tool_call_id text NULL,
+                traceparent         text NULL
+            );
+            CREATE INDEX runs_agent_status ON runs (agent_id, status);
+            CREATE INDEX runs_agent_claim ON runs (agent_id, attempt_count, created_at);
+            CREATE INDEX runs_parent ON runs (parent_run_id, created_at, run_id) WHERE parent_run_id IS NOT NULL;
+            CREATE INDEX runs_host_attempt ON runs (host_attempt_id) WHERE host_attempt_id IS NOT NULL;
+
+            CREATE TABLE attempts (
+                attempt_id        text PRIMARY KEY,
+                run_id            text NOT NULL REFERENCES runs (run_id),
+                number            bigint NOT NULL,
+                status            text NOT NULL,
+                instance_id       text NULL,
+                connection_id     text NULL,
+                connection_epoch  bigint NULL,
+                capabilities      text NULL,
+                lease_expires_at  bigint NULL,
+                output_seq        bigint NOT NULL DEFAULT 0,
+                exit_reason       text NULL,
+                created_at        bigint NOT NULL,
+                updated_at        bigint NOT NULL,
+                CONSTRAINT attempts_run_number UNIQUE (run_id, number)
+            );
+            CREATE INDEX attempts_active_lease ON attempts (lease_expires_at) WHERE status = 'active';
+
+            CREATE TABLE run_tokens (
+                token_hash text PRIMARY KEY,
+                run_id     text NOT NULL REFERENCES runs (run_id),
+                created_at bigint NOT NULL
+            );
+
+            CREATE TABLE deliveries (
+                delivery_id    text PRIMARY KEY,
+                run_id         text NOT NULL REFERENCES runs (run_id),
+                sequence       bigint NOT NULL,
+                kind           text NOT NULL,
+                payload        text NOT NULL,
+                status         text NOT NULL,
+                delivery_count bigint NOT NULL DEFAULT 0,
+                traceparent    text NOT NULL,
+                created_at     bigint NOT NULL,
+                acked_at       bigint NULL,
+                CONSTRAINT deliveries_run_sequence UNIQUE (run_id, sequence)
+            );
+            CREATE INDEX deliveries_pending ON deliveries (run_id, sequence) WHERE status = 'pending';
+
+            CREATE TABLE events (
+                run_id     text NOT NULL REFERENCES runs (run_id),
+                position   bigint NOT NULL,
+                event_id   text NOT NULL,
+                attempt_id text NULL,
+                seq        bigint NOT NULL,
+                type       text NOT NULL,
+                time       text NOT NULL,
+                body       text NOT NULL,
+                PRIMARY KEY (run_id, position),
+                CONSTRAINT events_run_event UNIQUE (run_id, event_id)
+            );
+            CREATE INDEX events_run_type ON events (run_id, type);
+
+            CREATE TABLE session_kv (
+                session_id text NOT NULL,
+                key        text NOT NULL,
+                value      text NOT NULL,
+                updated_at bigint NOT NULL,
+                PRIMARY KEY (session_id, key)
+            );
+
+            CREATE TABLE tool_calls (
+                run_id            text NOT NULL REFERENCES runs (run_id),
+                tool_call_id      text NOT NULL,
+                position          bigint NOT NULL,
+                tool_name         text NULL,
+                status            text NOT NULL,
+                executor          text NULL,
+                arguments         text NULL,
+                arguments_text    text NULL,
+                requires_approval boolean NOT NULL DEFAULT false,
+                interaction_id    text NULL,
+                idempotency_key   text NULL,
+                provider_ref      text NULL,
+                step_id           text NULL,
+                execution_attempt bigint NOT NULL DEFAULT 0,
+                progress          text NULL,
+                result            text NULL,
+                is_error          boolean NOT NULL DEFAULT false,
+                error             text NULL,
+                failure_reason    text NULL,
+                duration_ms       bigint NULL,
+                requested_at      text NULL,
+                started_at        text NULL,
+                finished_at       text NULL,
+                PRIMARY KEY (run_id, tool_call_id),
+                CONSTRAINT tool_calls_run_position UNIQUE (run_id, position)
+            );
+
+            CREATE TABLE interactions (
+                run_id         text NOT NULL REFERENCES runs (run_id),
+                interaction_id text NOT NULL,
+                position       bigint NOT NULL,
+                kind           text NOT NULL,
+                blocking       boolean NOT NULL,
+                request        text NOT NULL,
+                status         text NOT NULL,
+                outcome        text NULL,
+                response       text NULL,
+                reason         text NULL,
+                resolved_by    text NULL,
+                delivery_id    text NULL,
+                expires_at     bigint NULL,
+                on_expiry      text NOT NULL,
+                requested_at   text NOT NULL,
+                resolved_at    text NULL,
+                PRIMARY KEY (run_id, interaction_id),
+                CONSTRAINT interactions_run_position UNIQUE (run_id, position)
+            );
+            CREATE INDEX interactions_expiry ON interactions (expires_at) WHERE status = 'pending' AND expires_at IS NOT NULL;
+
+            CREATE TABLE checkpoints (
+                run_id        text NOT NULL REFERENCES runs (run_id),
+                position      bigint NOT NULL,
+                checkpoint_id text NOT NULL,
+                input_cursor  bigint NOT NULL,
+                body          text NOT NULL,
+                PRIMARY KEY (run_id, position)
+            );
+
+            CREATE TABLE todo_lists (
+                run_id   text NOT NULL REFERENCES runs (run_id),
+                list_id  text NOT NULL,
+                revision bigint NOT NULL,
+                position bigint NOT NULL,
+                body     text NOT NULL,
+                PRIMARY KEY (run_id, list_id)
+            );
+            """),
     ];
 }

@@ -3,6 +3,8 @@ using System.Text.Json;
 using AgentService.Server.Observability;
 using Npgsql;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Postgres;
 
 /// <summary>API keys in PostgreSQL: shared by every node, so a key created or revoked on one works or stops on all

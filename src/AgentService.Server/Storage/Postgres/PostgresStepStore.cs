@@ -1,6 +1,8 @@
 using AgentService.Protocol.AgentProtocol;
 using Npgsql;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Postgres;
 
 internal sealed class PostgresStepStore(PostgresDatabase database, TimeProvider time) : IStepStore

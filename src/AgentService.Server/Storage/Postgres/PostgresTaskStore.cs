@@ -1,5 +1,7 @@
 using Npgsql;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Postgres;
 
 internal sealed class PostgresTaskStore(PostgresDatabase database, TimeProvider time) : ITaskStore

@@ -1,5 +1,7 @@
 using System.Text.Json;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed class SqliteAgentConfigStore(SqliteDatabase database) : IAgentConfigStore

@@ -1,3 +1,5 @@
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed class SqliteAgentSecretStore(SqliteDatabase database, TimeProvider time) : IAgentSecretStore

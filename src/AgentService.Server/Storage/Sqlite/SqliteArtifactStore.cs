@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider time) : IArtifactStore
@@ -111,7 +113,7 @@ internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider 
         return items;
     }
 
-    internal static ArtifactRecord Read(SqliteDataReader reader) => new(
+    internal static ArtifactRecord Read(System.Data.Common.DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetNullableString(2),

@@ -2,6 +2,8 @@ using System.Text;
 using AgentService.Server.Observability;
 using Microsoft.Data.Sqlite;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Sqlite;
 
 /// <summary>The audit log in table <c>audit_log</c>; triggers refuse UPDATE and DELETE, so it is append-only.</summary>

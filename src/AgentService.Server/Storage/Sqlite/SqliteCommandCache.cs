@@ -3,14 +3,14 @@ using Microsoft.Data.Sqlite;
 namespace AgentService.Server.Storage.Sqlite;
 
 /// <summary>Prepared commands of one connection, reused by SQL text so each statement is compiled once.</summary>
-internal sealed class SqliteCommandCache(SqliteConnection connection) : IDisposable
+internal sealed class SqliteCommandCache(SqliteConnection connection) : Sql.SqlCommands, IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
     public SqliteTransaction? Transaction { get; set; }
 
     /// <summary>The command for <paramref name="sql"/> with its parameters cleared, enlisted in the current transaction.</summary>
-    public SqliteCommand Get(string sql)
+    public override SqliteCommand Get(string sql)
     {
         if (!_commands.TryGetValue(sql, out var command))
         {

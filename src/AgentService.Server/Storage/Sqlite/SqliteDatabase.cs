@@ -10,7 +10,7 @@ namespace AgentService.Server.Storage.Sqlite;
 /// <see cref="SqliteWriteQueue"/> (group commit, synchronous=FULL) and pooled read connections.
 /// Migrations run when the database is opened.
 /// </summary>
-internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth
+internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISqlDatabase
 {
     public const string FileName = "agentservice.db";
 
@@ -46,6 +46,32 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth
         connection.Open();
         return connection;
     }
+
+    public Task<T> WriteAsync<T>(Func<Sql.SqlCommands, T> work, CancellationToken cancellationToken) => Writer.WriteAsync(work, cancellationToken);
+
+    public Task<T> ReadAsync<T>(Func<Sql.SqlCommands, T> work, bool snapshot, CancellationToken cancellationToken)
+    {
+        using var connection = OpenRead();
+        using var commands = new SqliteCommandCache(connection);
+        if (!snapshot)
+        {
+            return Task.FromResult(work(commands));
+        }
+
+        // A read transaction: the first read fixes the WAL snapshot every later read of it sees. (BEGIN as a
+        // statement: the commands need no transaction object.)
+        commands.Get("BEGIN DEFERRED").ExecuteNonQuery();
+        try
+        {
+            return Task.FromResult(work(commands));
+        }
+        finally
+        {
+            commands.Get("ROLLBACK").ExecuteNonQuery();
+        }
+    }
+
+    public string JsonText(string column, string path) => $"json_extract({column}, '$.{path}')";
 
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {

@@ -3,6 +3,8 @@ using AgentService.Protocol.Gateway;
 using AgentService.Protocol.Json;
 using Microsoft.Data.Sqlite;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed class SqliteGatewayAgentStore(SqliteDatabase database) : IGatewayAgentStore

@@ -1,6 +1,8 @@
 using AgentService.Protocol.Gateway;
 using Microsoft.Data.Sqlite;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGatewayMessageStore

@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace AgentService.Server.Storage.Sqlite;
 
-/// <summary>Small helpers to bind parameters and read columns.</summary>
+/// <summary>Binds a parameter of a SQLite command (the reader helpers shared with PostgreSQL are in <see cref="Sql.SqlParameters"/>).</summary>
 internal static class SqliteParameters
 {
     public static SqliteCommand With(this SqliteCommand command, string name, object? value)
@@ -10,12 +10,4 @@ internal static class SqliteParameters
         command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return command;
     }
-
-    public static string? GetNullableString(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static DateTimeOffset GetTimestamp(this SqliteDataReader reader, int ordinal) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    public static long ToUnixMs(this DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 }

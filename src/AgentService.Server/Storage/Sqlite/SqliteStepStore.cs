@@ -1,6 +1,8 @@
 using AgentService.Protocol.AgentProtocol;
 using Microsoft.Data.Sqlite;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time) : IStepStore
@@ -19,20 +21,20 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
     }
 
     /// <summary>Inserts a step as the next of its task's steps inside a write operation; <c>null</c> when the task does not exist.</summary>
-    internal static StepRecord? Insert(SqliteCommandCache commands, string stepId, string taskId, string? input, string? additionalInput, string? name, string status, DateTimeOffset now)
+    internal static StepRecord? Insert(Sql.SqlCommands commands, string stepId, string taskId, string? input, string? additionalInput, string? name, string status, DateTimeOffset now)
     {
-        if (commands.Get("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $task RETURNING step_count")
-                .With("$task", taskId).ExecuteScalar() is not long seq)
+        if (commands.Get("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = @task RETURNING step_count")
+                .With("@task", taskId).ExecuteScalar() is not long seq)
         {
             return null;
         }
 
         commands.Get("""
             INSERT INTO steps (step_id, task_id, seq, input, additional_input, name, status, created_at, updated_at)
-            VALUES ($id, $task, $seq, $input, $extra, $name, $status, $at, $at)
+            VALUES (@id, @task, @seq, @input, @extra, @name, @status, @at, @at)
             """)
-            .With("$id", stepId).With("$task", taskId).With("$seq", seq).With("$input", input)
-            .With("$extra", additionalInput).With("$name", name).With("$status", status).With("$at", now.ToUnixMs())
+            .With("@id", stepId).With("@task", taskId).With("@seq", seq).With("@input", input)
+            .With("@extra", additionalInput).With("@name", name).With("@status", status).With("@at", now.ToUnixMs())
             .ExecuteNonQuery();
         return new StepRecord(stepId, taskId, seq, input, additionalInput, name, status, null, null, false, now, now);
     }
@@ -143,7 +145,7 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
         return Task.FromResult<IReadOnlyList<(StepRecord, TaskRecord)>>(items);
     }
 
-    internal static StepRecord Read(SqliteDataReader reader, int o) => new(
+    internal static StepRecord Read(System.Data.Common.DbDataReader reader, int o) => new(
         reader.GetString(o),
         reader.GetString(o + 1),
         reader.GetInt64(o + 2),

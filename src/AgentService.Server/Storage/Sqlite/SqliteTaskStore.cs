@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 
+using AgentService.Server.Storage.Sql;
+
 namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed class SqliteTaskStore(SqliteDatabase database, TimeProvider time) : ITaskStore

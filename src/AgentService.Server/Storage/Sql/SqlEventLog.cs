@@ -2,23 +2,23 @@ using System.Text.Json;
 using AgentService.Protocol.AgentProtocol;
 using AgentService.Server.Runs;
 
-namespace AgentService.Server.Storage.Sqlite;
+namespace AgentService.Server.Storage.Sql;
 
 /// <summary>
 /// Stores runtime event batches and, in the same transaction, keeps the projections current: Agent Protocol steps
 /// (<c>step.started</c>/<c>step.finished</c>), artifacts linked to steps (<c>artifact.created</c>), and run status
 /// (<c>run.*</c>), and the run event model: tool calls, interactions, checkpoints and todo lists (see
-/// <c>SqliteEventLog.RunModel.cs</c>).
+/// <c>SqlEventLog.RunModel.cs</c>).
 /// </summary>
-internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvider time) : IEventLog
+internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider time) : IEventLog
 {
     public Task<AppendResult> AppendAsync(string runId, string attemptId, IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return database.Writer.WriteAsync(commands =>
+        return database.WriteAsync(commands =>
         {
-            var outputSeq = (long)commands.Get("SELECT output_seq FROM attempts WHERE attempt_id = $id").With("$id", attemptId).ExecuteScalar()!;
-            var position = (long)commands.Get("SELECT event_count FROM runs WHERE run_id = $id").With("$id", runId).ExecuteScalar()!;
+            var outputSeq = (long)commands.Get("SELECT output_seq FROM attempts WHERE attempt_id = @id").With("@id", attemptId).ExecuteScalar()!;
+            var position = (long)commands.Get("SELECT event_count FROM runs WHERE run_id = @id").With("@id", runId).ExecuteScalar()!;
             var fresh = new List<IncomingEvent>(events.Count);
             foreach (var e in events)
             {
@@ -26,7 +26,7 @@ internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvid
                 // or a new event reusing a seq (refused); anything above is new, so the common case costs no lookup.
                 if (e.Seq <= outputSeq)
                 {
-                    if (commands.Get("SELECT 1 FROM events WHERE run_id = $run AND event_id = $id").With("$run", runId).With("$id", e.EventId).ExecuteScalar() is not null
+                    if (commands.Get("SELECT 1 FROM events WHERE run_id = @run AND event_id = @id").With("@run", runId).With("@id", e.EventId).ExecuteScalar() is not null
                         || IsCompactable(e.Type))
                     {
                         // A resent delta may have been compacted away since: accepted and ignored like any duplicate.
@@ -54,23 +54,23 @@ internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvid
             foreach (var e in fresh)
             {
                 log.Position++;
-                commands.Get("INSERT INTO events (run_id, position, event_id, attempt_id, seq, type, time, body) VALUES ($run, $pos, $id, $attempt, $seq, $type, $time, $body)")
-                    .With("$run", runId).With("$pos", log.Position).With("$id", e.EventId).With("$attempt", attemptId).With("$seq", e.Seq)
-                    .With("$type", e.Type).With("$time", e.Time).With("$body", e.Body)
+                commands.Get("INSERT INTO events (run_id, position, event_id, attempt_id, seq, type, time, body) VALUES (@run, @pos, @id, @attempt, @seq, @type, @time, @body)")
+                    .With("@run", runId).With("@pos", log.Position).With("@id", e.EventId).With("@attempt", attemptId).With("@seq", e.Seq)
+                    .With("@type", e.Type).With("@time", e.Time).With("@body", e.Body)
                     .ExecuteNonQuery();
                 var status = Project(commands, runId, e, now, completed) ?? ProjectRunModel(log, e);
                 log.RunStatus = status ?? log.RunStatus;
                 if (e.Type == "subrun.spawned")
                 {
-                    SqliteRunStore.Spawn(commands, runId, attemptId, TraceparentOf(e), e.Data, now);
+                    SqlRunStore.Spawn(commands, runId, attemptId, TraceparentOf(e), e.Data, now);
                 }
             }
 
-            Compact(commands, runId, fresh);
+            Compact(commands, database.JsonText, runId, fresh);
             if (fresh.Count > 0)
             {
-                commands.Get("UPDATE attempts SET output_seq = $seq, updated_at = $at WHERE attempt_id = $id")
-                    .With("$seq", fresh[^1].Seq).With("$at", now.ToUnixMs()).With("$id", attemptId).ExecuteNonQuery();
+                commands.Get("UPDATE attempts SET output_seq = @seq, updated_at = @at WHERE attempt_id = @id")
+                    .With("@seq", fresh[^1].Seq).With("@at", now.ToUnixMs()).With("@id", attemptId).ExecuteNonQuery();
                 log.Commit();
             }
 
@@ -78,39 +78,41 @@ internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvid
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<StoredEvent>> ListAsync(string runId, long afterPosition, int limit, CancellationToken cancellationToken)
-    {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT position, event_id, type, body FROM events WHERE run_id = $run AND position > $after ORDER BY position LIMIT $limit";
-        command.With("$run", runId).With("$after", afterPosition).With("$limit", limit);
-        using var reader = command.ExecuteReader();
-        var items = new List<StoredEvent>();
-        while (reader.Read())
-        {
-            items.Add(new StoredEvent(runId, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-        }
+    public Task<IReadOnlyList<StoredEvent>> ListAsync(string runId, long afterPosition, int limit, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<StoredEvent>>(
+            commands =>
+            {
+                using var reader = commands.Get("SELECT position, event_id, type, body FROM events WHERE run_id = @run AND position > @after ORDER BY position LIMIT @limit")
+                    .With("@run", runId).With("@after", afterPosition).With("@limit", limit)
+                    .ExecuteReader();
+                var items = new List<StoredEvent>();
+                while (reader.Read())
+                {
+                    items.Add(new StoredEvent(runId, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+                }
 
-        return Task.FromResult<IReadOnlyList<StoredEvent>>(items);
-    }
+                return items;
+            },
+            snapshot: false,
+            cancellationToken);
 
     /// <summary>Applies one event to the projections; returns the run status it set, if any.</summary>
-    private static string? Project(SqliteCommandCache commands, string runId, IncomingEvent e, DateTimeOffset now, List<CompletedStep> completed)
+    private static string? Project(SqlCommands commands, string runId, IncomingEvent e, DateTimeOffset now, List<CompletedStep> completed)
     {
         var data = e.Data;
         switch (e.Type)
         {
             case "run.started":
-                SqliteRunStore.SetStatus(commands, runId, RunStatus.Running, null, now);
+                SqlRunStore.SetStatus(commands, runId, RunStatus.Running, null, now);
                 return RunStatus.Running;
             case "run.status.changed":
                 var status = data.GetProperty("status").GetString()!;
                 var waiting = data.TryGetProperty("waitingFor", out var w) ? w.GetRawText() : null;
-                SqliteRunStore.SetStatus(commands, runId, status, waiting, now);
+                SqlRunStore.SetStatus(commands, runId, status, waiting, now);
                 return status;
             case "run.finished":
                 var final = data.GetProperty("status").GetString()!;
-                SqliteRunStore.SetStatus(commands, runId, final, null, now, data);
+                SqlRunStore.SetStatus(commands, runId, final, null, now, data);
                 CloseOpenInteractions(commands, runId, e.Time);
                 return final;
             case "step.started":
@@ -126,8 +128,8 @@ internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvid
             case "artifact.created":
                 var artifactId = data.GetProperty("artifact").GetProperty("artifactId").GetString();
                 var stepId = data.TryGetProperty("producer", out var producer) && producer.TryGetProperty("stepId", out var s) ? s.GetString() : e.StepId;
-                commands.Get("UPDATE artifacts SET step_id = COALESCE($step, step_id), agent_created = 1 WHERE artifact_id = $id AND task_id = $task")
-                    .With("$step", stepId).With("$id", artifactId).With("$task", runId).ExecuteNonQuery();
+                commands.Get("UPDATE artifacts SET step_id = COALESCE(@step, step_id), agent_created = TRUE WHERE artifact_id = @id AND task_id = @task")
+                    .With("@step", stepId).With("@id", artifactId).With("@task", runId).ExecuteNonQuery();
                 return null;
             default:
                 return null;
@@ -140,25 +142,25 @@ internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvid
         return body.RootElement.GetProperty("traceparent").GetString()!;
     }
 
-    private static void StartStep(SqliteCommandCache commands, string runId, JsonElement data, DateTimeOffset now)
+    private static void StartStep(SqlCommands commands, string runId, JsonElement data, DateTimeOffset now)
     {
         var stepId = data.GetProperty("stepId").GetString()!;
         var name = data.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-        var updated = commands.Get("UPDATE steps SET status = $running, name = COALESCE($name, name), updated_at = $at WHERE step_id = $id AND status = $created")
-            .With("$running", StepStatus.Running).With("$name", name).With("$at", now.ToUnixMs()).With("$id", stepId).With("$created", StepStatus.Created)
+        var updated = commands.Get("UPDATE steps SET status = @running, name = COALESCE(@name, name), updated_at = @at WHERE step_id = @id AND status = @created")
+            .With("@running", StepStatus.Running).With("@name", name).With("@at", now.ToUnixMs()).With("@id", stepId).With("@created", StepStatus.Created)
             .ExecuteNonQuery();
-        if (updated == 0 && commands.Get("SELECT 1 FROM steps WHERE step_id = $id").With("$id", stepId).ExecuteScalar() is null
-            && commands.Get("SELECT 1 FROM tasks WHERE task_id = $id").With("$id", runId).ExecuteScalar() is not null)
+        if (updated == 0 && commands.Get("SELECT 1 FROM steps WHERE step_id = @id").With("@id", stepId).ExecuteScalar() is null
+            && commands.Get("SELECT 1 FROM tasks WHERE task_id = @id").With("@id", runId).ExecuteScalar() is not null)
         {
             // A step the runtime started on its own is an Agent Protocol step of the task too (PROTOCOL.md §13).
-            SqliteStepStore.Insert(commands, stepId, runId, null, null, name, StepStatus.Running, now);
+            Sqlite.SqliteStepStore.Insert(commands, stepId, runId, null, null, name, StepStatus.Running, now);
         }
     }
 
-    private static CompletedStep? FinishStep(SqliteCommandCache commands, string runId, JsonElement data, DateTimeOffset now)
+    private static CompletedStep? FinishStep(SqlCommands commands, string runId, JsonElement data, DateTimeOffset now)
     {
         var stepId = data.GetProperty("stepId").GetString()!;
-        if (commands.Get("SELECT 1 FROM steps WHERE step_id = $id AND task_id = $task").With("$id", stepId).With("$task", runId).ExecuteScalar() is null)
+        if (commands.Get("SELECT 1 FROM steps WHERE step_id = @id AND task_id = @task").With("@id", stepId).With("@task", runId).ExecuteScalar() is null)
         {
             StartStep(commands, runId, data, now);
         }
@@ -189,20 +191,20 @@ internal sealed partial class SqliteEventLog(SqliteDatabase database, TimeProvid
         }
 
         using var reader = commands.Get($"""
-            UPDATE steps SET status = $completed, output = $output, additional_output = $extra, is_last = $last,
-                name = COALESCE($name, name), updated_at = $at
-            WHERE step_id = $id AND status <> $completed
-            RETURNING {SqliteStepStore.ReturningColumns}
+            UPDATE steps SET status = @completed, output = @output, additional_output = @extra, is_last = @last,
+                name = COALESCE(@name, name), updated_at = @at
+            WHERE step_id = @id AND status <> @completed
+            RETURNING {Sqlite.SqliteStepStore.ReturningColumns}
             """)
-            .With("$completed", StepStatus.Completed).With("$output", output).With("$extra", additional).With("$last", isLast)
-            .With("$name", name).With("$at", now.ToUnixMs()).With("$id", stepId)
+            .With("@completed", StepStatus.Completed).With("@output", output).With("@extra", additional).With("@last", isLast)
+            .With("@name", name).With("@at", now.ToUnixMs()).With("@id", stepId)
             .ExecuteReader();
         if (!reader.Read())
         {
             return null;
         }
 
-        var step = SqliteStepStore.Read(reader, 0);
+        var step = Sqlite.SqliteStepStore.Read(reader, 0);
         return new CompletedStep(step, []);
     }
 }

@@ -1,4 +1,4 @@
-namespace AgentService.Server.Storage.Sqlite;
+namespace AgentService.Server.Storage.Sql;
 
 /// <summary>
 /// Compaction of ephemeral deltas: they are stored and streamed live as they come, and once the event that completes
@@ -6,7 +6,7 @@ namespace AgentService.Server.Storage.Sqlite;
 /// the whole content, so a reader that resumes or reads the log later sees the result without the pieces; the
 /// positions of the removed deltas stay unused.
 /// </summary>
-internal sealed partial class SqliteEventLog
+internal sealed partial class SqlEventLog
 {
     /// <summary>Completing event type → (the deltas it completes, the data member that ties them).</summary>
     private static readonly Dictionary<string, (string DeltaType, string IdMember)> Completions = new(StringComparer.Ordinal)
@@ -22,7 +22,7 @@ internal sealed partial class SqliteEventLog
 
     private static bool IsCompactable(string type) => CompactableTypes.Contains(type);
 
-    private static void Compact(SqliteCommandCache commands, string runId, IReadOnlyList<IncomingEvent> stored)
+    private static void Compact(SqlCommands commands, Func<string, string, string> jsonText, string runId, IReadOnlyList<IncomingEvent> stored)
     {
         foreach (var e in stored)
         {
@@ -30,8 +30,8 @@ internal sealed partial class SqliteEventLog
                 && e.Data.ValueKind == System.Text.Json.JsonValueKind.Object
                 && e.Data.TryGetProperty(completion.IdMember, out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String)
             {
-                commands.Get($"DELETE FROM events WHERE run_id = $run AND type = $type AND json_extract(body, '$.data.{completion.IdMember}') = $id")
-                    .With("$run", runId).With("$type", completion.DeltaType).With("$id", id.GetString()).ExecuteNonQuery();
+                commands.Get($"DELETE FROM events WHERE run_id = @run AND type = @type AND {jsonText("body", "data." + completion.IdMember)} = @id")
+                    .With("@run", runId).With("@type", completion.DeltaType).With("@id", id.GetString()).ExecuteNonQuery();
             }
         }
     }

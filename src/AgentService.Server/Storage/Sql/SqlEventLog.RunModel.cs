@@ -3,9 +3,9 @@ using System.Text.Json;
 using AgentService.Server.Json;
 using AgentService.Server.Runs;
 
-namespace AgentService.Server.Storage.Sqlite;
+namespace AgentService.Server.Storage.Sql;
 
-internal sealed partial class SqliteEventLog
+internal sealed partial class SqlEventLog
 {
     /// <summary>
     /// Applies one event to the run event model: a tool-call record per <c>toolCallId</c>
@@ -23,20 +23,20 @@ internal sealed partial class SqliteEventLog
             case "tool.call.arguments.delta":
                 commands.Get("""
                     INSERT INTO tool_calls (run_id, tool_call_id, position, tool_name, status, arguments_text, step_id)
-                    VALUES ($run, $id, $pos, $name, 'streaming', $delta, $step)
+                    VALUES (@run, @id, @pos, @name, 'streaming', @delta, @step)
                     ON CONFLICT (run_id, tool_call_id) DO UPDATE SET arguments_text = COALESCE(arguments_text, '') || excluded.arguments_text,
                         tool_name = COALESCE(tool_name, excluded.tool_name)
                     WHERE status = 'streaming'
                     """)
-                    .With("$run", runId).With("$id", ToolCallId(data)).With("$pos", log.Position).With("$name", OptionalString(data, "toolName"))
-                    .With("$delta", OptionalString(data, "delta") ?? string.Empty).With("$step", e.StepId)
+                    .With("@run", runId).With("@id", ToolCallId(data)).With("@pos", log.Position).With("@name", OptionalString(data, "toolName"))
+                    .With("@delta", OptionalString(data, "delta") ?? string.Empty).With("@step", e.StepId)
                     .ExecuteNonQuery();
                 return null;
             case "tool.call.requested":
                 commands.Get("""
                     INSERT INTO tool_calls (run_id, tool_call_id, position, tool_name, status, executor, arguments, arguments_text, requires_approval,
                         interaction_id, idempotency_key, provider_ref, step_id, requested_at)
-                    VALUES ($run, $id, $pos, $name, 'requested', $executor, $args, $text, $approval, $ixn, $key, $provider, $step, $time)
+                    VALUES (@run, @id, @pos, @name, 'requested', @executor, @args, @text, @approval, @ixn, @key, @provider, @step, @time)
                     ON CONFLICT (run_id, tool_call_id) DO UPDATE SET tool_name = excluded.tool_name,
                         status = CASE WHEN status = 'streaming' THEN 'requested' ELSE status END,
                         executor = excluded.executor, arguments = excluded.arguments, arguments_text = excluded.arguments_text,
@@ -44,25 +44,25 @@ internal sealed partial class SqliteEventLog
                         idempotency_key = excluded.idempotency_key, provider_ref = excluded.provider_ref,
                         step_id = COALESCE(excluded.step_id, step_id), requested_at = excluded.requested_at
                     """)
-                    .With("$run", runId).With("$id", ToolCallId(data)).With("$pos", log.Position).With("$name", OptionalString(data, "toolName"))
-                    .With("$executor", OptionalString(data, "executor")).With("$args", OptionalRaw(data, "arguments"))
-                    .With("$text", OptionalString(data, "argumentsText"))
-                    .With("$approval", data.TryGetProperty("requiresApproval", out var approval) && approval.ValueKind == JsonValueKind.True)
-                    .With("$ixn", OptionalString(data, "interactionId")).With("$key", OptionalString(data, "idempotencyKey"))
-                    .With("$provider", OptionalRaw(data, "providerRef")).With("$step", e.StepId).With("$time", e.Time)
+                    .With("@run", runId).With("@id", ToolCallId(data)).With("@pos", log.Position).With("@name", OptionalString(data, "toolName"))
+                    .With("@executor", OptionalString(data, "executor")).With("@args", OptionalRaw(data, "arguments"))
+                    .With("@text", OptionalString(data, "argumentsText"))
+                    .With("@approval", data.TryGetProperty("requiresApproval", out var approval) && approval.ValueKind == JsonValueKind.True)
+                    .With("@ixn", OptionalString(data, "interactionId")).With("@key", OptionalString(data, "idempotencyKey"))
+                    .With("@provider", OptionalRaw(data, "providerRef")).With("@step", e.StepId).With("@time", e.Time)
                     .ExecuteNonQuery();
                 return null;
             case "tool.call.started":
                 commands.Get("""
                     INSERT INTO tool_calls (run_id, tool_call_id, position, status, execution_attempt, started_at, step_id)
-                    VALUES ($run, $id, $pos, 'started', $attempt, $time, $step)
+                    VALUES (@run, @id, @pos, 'started', @attempt, @time, @step)
                     ON CONFLICT (run_id, tool_call_id) DO UPDATE SET status = 'started', execution_attempt = excluded.execution_attempt,
                         started_at = excluded.started_at
                     WHERE status NOT IN ('completed', 'failed')
                     """)
-                    .With("$run", runId).With("$id", ToolCallId(data)).With("$pos", log.Position)
-                    .With("$attempt", data.TryGetProperty("executionAttempt", out var a) && a.TryGetInt64(out var attempt) ? attempt : 1)
-                    .With("$time", e.Time).With("$step", e.StepId)
+                    .With("@run", runId).With("@id", ToolCallId(data)).With("@pos", log.Position)
+                    .With("@attempt", data.TryGetProperty("executionAttempt", out var a) && a.TryGetInt64(out var attempt) ? attempt : 1)
+                    .With("@time", e.Time).With("@step", e.StepId)
                     .ExecuteNonQuery();
                 return null;
             case "tool.call.progress":
@@ -77,8 +77,8 @@ internal sealed partial class SqliteEventLog
                         }
                     }
                 });
-                commands.Get("UPDATE tool_calls SET progress = $progress WHERE run_id = $run AND tool_call_id = $id AND status NOT IN ('completed', 'failed')")
-                    .With("$progress", progress).With("$run", runId).With("$id", ToolCallId(data)).ExecuteNonQuery();
+                commands.Get("UPDATE tool_calls SET progress = @progress WHERE run_id = @run AND tool_call_id = @id AND status NOT IN ('completed', 'failed')")
+                    .With("@progress", progress).With("@run", runId).With("@id", ToolCallId(data)).ExecuteNonQuery();
                 return null;
             case "tool.call.completed":
                 FinishToolCall(log, e, "completed", OptionalRaw(data, "output") ?? "null",
@@ -90,8 +90,8 @@ internal sealed partial class SqliteEventLog
                 if (data.TryGetProperty("willRetry", out var retry) && retry.ValueKind == JsonValueKind.True)
                 {
                     // Another execution attempt follows: the record stays open and keeps the error of this one.
-                    commands.Get("UPDATE tool_calls SET error = $error, failure_reason = $reason WHERE run_id = $run AND tool_call_id = $id AND status NOT IN ('completed', 'failed')")
-                        .With("$error", error).With("$reason", reason).With("$run", runId).With("$id", ToolCallId(data)).ExecuteNonQuery();
+                    commands.Get("UPDATE tool_calls SET error = @error, failure_reason = @reason WHERE run_id = @run AND tool_call_id = @id AND status NOT IN ('completed', 'failed')")
+                        .With("@error", error).With("@reason", reason).With("@run", runId).With("@id", ToolCallId(data)).ExecuteNonQuery();
                     return null;
                 }
 
@@ -103,34 +103,34 @@ internal sealed partial class SqliteEventLog
             case "interaction.resolved":
                 // A decision the runtime made itself: no response delivery goes back to it.
                 commands.Get("""
-                    UPDATE interactions SET status = 'resolved', outcome = $outcome, response = $response, reason = $reason, resolved_by = $by, resolved_at = $time
-                    WHERE run_id = $run AND interaction_id = $id AND status = 'pending'
+                    UPDATE interactions SET status = 'resolved', outcome = @outcome, response = @response, reason = @reason, resolved_by = @by, resolved_at = @time
+                    WHERE run_id = @run AND interaction_id = @id AND status = 'pending'
                     """)
-                    .With("$outcome", OptionalString(data, "outcome")).With("$response", OptionalRaw(data, "response")).With("$reason", OptionalString(data, "reason"))
-                    .With("$by", OptionalRaw(data, "resolvedBy")).With("$time", e.Time).With("$run", runId).With("$id", OptionalString(data, "interactionId"))
+                    .With("@outcome", OptionalString(data, "outcome")).With("@response", OptionalRaw(data, "response")).With("@reason", OptionalString(data, "reason"))
+                    .With("@by", OptionalRaw(data, "resolvedBy")).With("@time", e.Time).With("@run", runId).With("@id", OptionalString(data, "interactionId"))
                     .ExecuteNonQuery();
                 return RefreshInteractionWaiting(log);
             case "checkpoint.saved":
-                commands.Get("INSERT INTO checkpoints (run_id, position, checkpoint_id, input_cursor, body) VALUES ($run, $pos, $id, $cursor, $body)")
-                    .With("$run", runId).With("$pos", log.Position).With("$id", OptionalString(data, "checkpointId"))
-                    .With("$cursor", data.GetProperty("inputCursor").GetInt64()).With("$body", data.GetRawText())
+                commands.Get("INSERT INTO checkpoints (run_id, position, checkpoint_id, input_cursor, body) VALUES (@run, @pos, @id, @cursor, @body)")
+                    .With("@run", runId).With("@pos", log.Position).With("@id", OptionalString(data, "checkpointId"))
+                    .With("@cursor", data.GetProperty("inputCursor").GetInt64()).With("@body", data.GetRawText())
                     .ExecuteNonQuery();
 
                 // The state reflects every input up to the cursor (PROTOCOL.md §7: held in state a checkpoint includes
                 // counts as applied), and a resume replays only the later ones: those still pending are acknowledged here,
                 // else a runtime that died before acknowledging them would leave "work" no execution is ever sent again.
-                commands.Get("UPDATE deliveries SET status = 'acked', acked_at = $at WHERE run_id = $run AND sequence <= $cursor AND status = 'pending'")
-                    .With("$at", log.Now.ToUnixMs()).With("$run", runId).With("$cursor", data.GetProperty("inputCursor").GetInt64())
+                commands.Get("UPDATE deliveries SET status = 'acked', acked_at = @at WHERE run_id = @run AND sequence <= @cursor AND status = 'pending'")
+                    .With("@at", log.Now.ToUnixMs()).With("@run", runId).With("@cursor", data.GetProperty("inputCursor").GetInt64())
                     .ExecuteNonQuery();
                 return null;
             case "todo.updated":
                 commands.Get("""
-                    INSERT INTO todo_lists (run_id, list_id, revision, position, body) VALUES ($run, $id, $revision, $pos, $body)
+                    INSERT INTO todo_lists (run_id, list_id, revision, position, body) VALUES (@run, @id, @revision, @pos, @body)
                     ON CONFLICT (run_id, list_id) DO UPDATE SET revision = excluded.revision, position = excluded.position, body = excluded.body
                     WHERE excluded.revision > todo_lists.revision
                     """)
-                    .With("$run", runId).With("$id", OptionalString(data, "listId")).With("$revision", data.GetProperty("revision").GetInt64())
-                    .With("$pos", log.Position).With("$body", data.GetRawText())
+                    .With("@run", runId).With("@id", OptionalString(data, "listId")).With("@revision", data.GetProperty("revision").GetInt64())
+                    .With("@pos", log.Position).With("@body", data.GetRawText())
                     .ExecuteNonQuery();
                 return null;
             default:
@@ -140,7 +140,7 @@ internal sealed partial class SqliteEventLog
 
     /// <summary>A checkpoint cannot reflect inputs the run never had: its inputCursor is at most the last delivery's
     /// sequence (else a resume would skip inputs that arrive later). Returns the refusal, if any.</summary>
-    private static string? RefuseCheckpoint(SqliteCommandCache commands, string runId, List<IncomingEvent> events)
+    private static string? RefuseCheckpoint(SqlCommands commands, string runId, List<IncomingEvent> events)
     {
         long? last = null;
         foreach (var e in events)
@@ -150,7 +150,7 @@ internal sealed partial class SqliteEventLog
                 continue;
             }
 
-            last ??= (long)commands.Get("SELECT next_sequence FROM runs WHERE run_id = $id").With("$id", runId).ExecuteScalar()!;
+            last ??= (long)commands.Get("SELECT next_sequence FROM runs WHERE run_id = @id").With("@id", runId).ExecuteScalar()!;
             var cursor = e.Data.GetProperty("inputCursor").GetInt64();
             if (cursor > last)
             {
@@ -162,19 +162,19 @@ internal sealed partial class SqliteEventLog
     }
 
     /// <summary>A finished run answers no more questions: its pending interactions end as cancelled.</summary>
-    private static void CloseOpenInteractions(SqliteCommandCache commands, string runId, string time) =>
+    private static void CloseOpenInteractions(SqlCommands commands, string runId, string time) =>
         commands.Get("""
-            UPDATE interactions SET status = 'resolved', outcome = 'cancelled', reason = 'run finished', resolved_by = '{"type":"system"}', resolved_at = $time
-            WHERE run_id = $run AND status = 'pending'
+            UPDATE interactions SET status = 'resolved', outcome = 'cancelled', reason = 'run finished', resolved_by = '{"type":"system"}', resolved_at = @time
+            WHERE run_id = @run AND status = 'pending'
             """)
-            .With("$time", time).With("$run", runId).ExecuteNonQuery();
+            .With("@time", time).With("@run", runId).ExecuteNonQuery();
 
     private static void FinishToolCall(RunLogWriter log, IncomingEvent e, string status, string? result, bool isError, string? error, string? reason)
     {
         var data = e.Data;
         var id = ToolCallId(data);
-        var startedAt = log.Commands.Get("SELECT COALESCE(started_at, requested_at) FROM tool_calls WHERE run_id = $run AND tool_call_id = $id")
-            .With("$run", log.RunId).With("$id", id).ExecuteScalar() as string;
+        var startedAt = log.Commands.Get("SELECT COALESCE(started_at, requested_at) FROM tool_calls WHERE run_id = @run AND tool_call_id = @id")
+            .With("@run", log.RunId).With("@id", id).ExecuteScalar() as string;
         long? duration = data.TryGetProperty("durationMs", out var d) && d.TryGetInt64(out var ms) ? ms : null;
         if (duration is null && startedAt is not null && TryParseTime(startedAt, out var start) && TryParseTime(e.Time, out var end) && end >= start)
         {
@@ -183,14 +183,14 @@ internal sealed partial class SqliteEventLog
 
         log.Commands.Get("""
             INSERT INTO tool_calls (run_id, tool_call_id, position, status, result, is_error, error, failure_reason, duration_ms, finished_at, step_id)
-            VALUES ($run, $id, $pos, $status, $result, $isError, $error, $reason, $duration, $time, $step)
+            VALUES (@run, @id, @pos, @status, @result, @isError, @error, @reason, @duration, @time, @step)
             ON CONFLICT (run_id, tool_call_id) DO UPDATE SET status = excluded.status, result = excluded.result, is_error = excluded.is_error,
                 error = excluded.error, failure_reason = excluded.failure_reason, duration_ms = excluded.duration_ms, finished_at = excluded.finished_at,
                 progress = NULL
             WHERE status NOT IN ('completed', 'failed')
             """)
-            .With("$run", log.RunId).With("$id", id).With("$pos", log.Position).With("$status", status).With("$result", result).With("$isError", isError)
-            .With("$error", error).With("$reason", reason).With("$duration", duration).With("$time", e.Time).With("$step", e.StepId)
+            .With("@run", log.RunId).With("@id", id).With("@pos", log.Position).With("@status", status).With("@result", result).With("@isError", isError)
+            .With("@error", error).With("@reason", reason).With("@duration", duration).With("@time", e.Time).With("@step", e.StepId)
             .ExecuteNonQuery();
     }
 
@@ -200,13 +200,13 @@ internal sealed partial class SqliteEventLog
         long? expiresAt = OptionalString(data, "expiresAt") is { } text && TryParseTime(text, out var expires) ? expires.ToUnixTimeMilliseconds() : null;
         log.Commands.Get("""
             INSERT INTO interactions (run_id, interaction_id, position, kind, blocking, request, status, expires_at, on_expiry, requested_at)
-            VALUES ($run, $id, $pos, $kind, $blocking, $request, 'pending', $expires, $onExpiry, $time)
+            VALUES (@run, @id, @pos, @kind, @blocking, @request, 'pending', @expires, @onExpiry, @time)
             ON CONFLICT (run_id, interaction_id) DO NOTHING
             """)
-            .With("$run", log.RunId).With("$id", OptionalString(data, "interactionId")).With("$pos", log.Position).With("$kind", OptionalString(data, "kind"))
-            .With("$blocking", !(data.TryGetProperty("blocking", out var b) && b.ValueKind == JsonValueKind.False))
-            .With("$request", data.GetRawText()).With("$expires", expiresAt).With("$onExpiry", OptionalString(data, "onExpiry") ?? "deny")
-            .With("$time", e.Time)
+            .With("@run", log.RunId).With("@id", OptionalString(data, "interactionId")).With("@pos", log.Position).With("@kind", OptionalString(data, "kind"))
+            .With("@blocking", !(data.TryGetProperty("blocking", out var b) && b.ValueKind == JsonValueKind.False))
+            .With("@request", data.GetRawText()).With("@expires", expiresAt).With("@onExpiry", OptionalString(data, "onExpiry") ?? "deny")
+            .With("@time", e.Time)
             .ExecuteNonQuery();
     }
 
@@ -219,8 +219,8 @@ internal sealed partial class SqliteEventLog
     {
         var commands = log.Commands;
         var pending = new List<string>();
-        using (var reader = commands.Get("SELECT interaction_id FROM interactions WHERE run_id = $run AND status = 'pending' AND blocking = 1 ORDER BY position")
-            .With("$run", log.RunId).ExecuteReader())
+        using (var reader = commands.Get("SELECT interaction_id FROM interactions WHERE run_id = @run AND status = 'pending' AND blocking = TRUE ORDER BY position")
+            .With("@run", log.RunId).ExecuteReader())
         {
             while (reader.Read())
             {
@@ -230,7 +230,7 @@ internal sealed partial class SqliteEventLog
 
         string status;
         string? waitingFor;
-        using (var reader = commands.Get("SELECT status, waiting_for FROM runs WHERE run_id = $run").With("$run", log.RunId).ExecuteReader())
+        using (var reader = commands.Get("SELECT status, waiting_for FROM runs WHERE run_id = @run").With("@run", log.RunId).ExecuteReader())
         {
             if (!reader.Read())
             {
@@ -296,7 +296,7 @@ internal sealed partial class SqliteEventLog
             w.WriteEndArray();
         }) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;
 
-        SqliteRunStore.SetStatus(commands, log.RunId, newStatus, newWaiting, log.Now);
+        SqlRunStore.SetStatus(commands, log.RunId, newStatus, newWaiting, log.Now);
         if (newStatus != status)
         {
             log.AppendServiceEvent("run.status.changed", w =>

@@ -4,7 +4,7 @@ using AgentService.Protocol.Runtime;
 using AgentService.Server.Json;
 using AgentService.Server.Runs;
 
-namespace AgentService.Server.Storage.Sqlite;
+namespace AgentService.Server.Storage.Sql;
 
 /// <summary>
 /// Sub-runs (PROTOCOL.md §6). A child is created when its parent's <c>subrun.spawned</c> is stored (same transaction):
@@ -13,31 +13,31 @@ namespace AgentService.Server.Storage.Sqlite;
 /// a runtime of its agent like any run. An awaited child puts its parent in <c>waiting(subrun)</c>; its end writes a
 /// <c>wake</c> delivery to the parent in the transaction that stores it.
 /// </summary>
-internal sealed partial class SqliteRunStore
+internal sealed partial class SqlRunStore
 {
     private const string Terminal = "('completed', 'failed', 'cancelled', 'timed_out')";
 
-    public Task<IReadOnlyList<RunRecord>> ListChildrenAsync(string runId, string? afterRunId, int limit, CancellationToken cancellationToken)
-    {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT {RunColumns} FROM runs
-            WHERE parent_run_id = $parent
-              AND ($after IS NULL OR (created_at, run_id) > (SELECT created_at, run_id FROM runs WHERE run_id = $after))
-            ORDER BY created_at, run_id
-            LIMIT $limit
-            """;
-        command.With("$parent", runId).With("$after", afterRunId).With("$limit", limit);
-        using var reader = command.ExecuteReader();
-        var children = new List<RunRecord>();
-        while (reader.Read())
-        {
-            children.Add(ReadRun(reader));
-        }
+    public Task<IReadOnlyList<RunRecord>> ListChildrenAsync(string runId, string? afterRunId, int limit, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<RunRecord>>(
+            commands =>
+            {
+                using var reader = commands.Get($"""
+                    SELECT {RunColumns} FROM runs
+                    WHERE parent_run_id = @parent
+                      AND (@after IS NULL OR (created_at, run_id) > (SELECT created_at, run_id FROM runs WHERE run_id = @after))
+                    ORDER BY created_at, run_id
+                    LIMIT @limit
+                    """).With("@parent", runId).With("@after", afterRunId).With("@limit", limit).ExecuteReader();
+                var children = new List<RunRecord>();
+                while (reader.Read())
+                {
+                    children.Add(ReadRun(reader));
+                }
 
-        return Task.FromResult<IReadOnlyList<RunRecord>>(children);
-    }
+                return children;
+            },
+            snapshot: false,
+            cancellationToken);
 
     public async Task<bool> CoversAsync(string tokenRunId, string runId, CancellationToken cancellationToken)
     {
@@ -59,18 +59,18 @@ internal sealed partial class SqliteRunStore
     public Task<IReadOnlyList<(RunRecord Run, DeliveryRecord Delivery)>> CancelTreeAsync(string runId, string payload, string traceparent, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return database.Writer.WriteAsync<IReadOnlyList<(RunRecord, DeliveryRecord)>>(commands =>
+        return database.WriteAsync<IReadOnlyList<(RunRecord, DeliveryRecord)>>(commands =>
         {
             var runs = new List<RunRecord>();
             using (var reader = commands.Get($"""
                 WITH RECURSIVE tree (tree_run_id, depth) AS (
-                    SELECT $root, 0
+                    SELECT @root, 0
                     UNION ALL
                     SELECT r.run_id, t.depth + 1 FROM runs r JOIN tree t ON r.parent_run_id = t.tree_run_id WHERE t.depth < 64)
                 SELECT {RunColumns} FROM runs JOIN tree ON run_id = tree_run_id
                 WHERE status NOT IN {Terminal}
                 ORDER BY depth, created_at, run_id
-                """).With("$root", runId).ExecuteReader())
+                """).With("@root", runId).ExecuteReader())
             {
                 while (reader.Read())
                 {
@@ -81,8 +81,8 @@ internal sealed partial class SqliteRunStore
             var cancelled = new List<(RunRecord, DeliveryRecord)>(runs.Count);
             foreach (var run in runs)
             {
-                var sequence = (long)commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = $run RETURNING next_sequence").With("$run", run.RunId).ExecuteScalar()!;
-                cancelled.Add((run, SqliteDeliveryStore.Insert(commands, TypeId.New("dlv"), run.RunId, sequence, "cancel", payload, traceparent, now)));
+                var sequence = (long)commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", run.RunId).ExecuteScalar()!;
+                cancelled.Add((run, SqlDeliveryStore.Insert(commands, TypeId.New("dlv"), run.RunId, sequence, "cancel", payload, traceparent, now)));
             }
 
             return cancelled;
@@ -92,7 +92,7 @@ internal sealed partial class SqliteRunStore
     public Task<RecoverOutcome> RecoverSubRunsAsync(string hostAttemptId, string connectionId, IReadOnlyList<string> subRunIds, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return database.Writer.WriteAsync(commands =>
+        return database.WriteAsync(commands =>
         {
             var found = new List<RunRecord>();
             var unknown = new List<string>();
@@ -100,7 +100,7 @@ internal sealed partial class SqliteRunStore
             foreach (var id in subRunIds.Distinct(StringComparer.Ordinal))
             {
                 RunRecord? run;
-                using (var reader = commands.Get($"SELECT {RunColumns} FROM runs WHERE run_id = $id").With("$id", id).ExecuteReader())
+                using (var reader = commands.Get($"SELECT {RunColumns} FROM runs WHERE run_id = @id").With("@id", id).ExecuteReader())
                 {
                     run = reader.Read() ? ReadRun(reader) : null;
                 }
@@ -133,10 +133,10 @@ internal sealed partial class SqliteRunStore
             foreach (var run in found)
             {
                 using var reader = commands.Get($"""
-                    UPDATE attempts SET connection_id = $connection, updated_at = $at
-                    WHERE run_id = $run AND status = $active
+                    UPDATE attempts SET connection_id = @connection, updated_at = @at
+                    WHERE run_id = @run AND status = @active
                     RETURNING {AttemptColumns}
-                    """).With("$connection", connectionId).With("$at", now.ToUnixMs()).With("$run", run.RunId).With("$active", AttemptStatus.Active).ExecuteReader();
+                    """).With("@connection", connectionId).With("@at", now.ToUnixMs()).With("@run", run.RunId).With("@active", AttemptStatus.Active).ExecuteReader();
                 if (reader.Read())
                 {
                     bound.Add((run, ReadAttempt(reader)));
@@ -150,10 +150,10 @@ internal sealed partial class SqliteRunStore
 
     /// <summary>Creates the child run of a stored <c>subrun.spawned</c> (PROTOCOL.md §6). The session checked the
     /// event before (the child id is new; a service-hosted child names a defined agent).</summary>
-    internal static void Spawn(SqliteCommandCache commands, string parentRunId, string parentAttemptId, string traceparent, JsonElement data, DateTimeOffset now)
+    internal static void Spawn(SqlCommands commands, string parentRunId, string parentAttemptId, string traceparent, JsonElement data, DateTimeOffset now)
     {
         string parentAgent, sessionId, rootRunId, hostAttemptId;
-        using (var reader = commands.Get("SELECT agent_id, session_id, root_run_id, hosting, host_attempt_id FROM runs WHERE run_id = $id").With("$id", parentRunId).ExecuteReader())
+        using (var reader = commands.Get("SELECT agent_id, session_id, root_run_id, hosting, host_attempt_id FROM runs WHERE run_id = @id").With("@id", parentRunId).ExecuteReader())
         {
             reader.Read();
             (parentAgent, sessionId, rootRunId) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
@@ -171,13 +171,13 @@ internal sealed partial class SqliteRunStore
         var inserted = commands.Get("""
             INSERT INTO runs (run_id, agent_id, session_id, parent_run_id, root_run_id, status, attempt_count, next_sequence, hosting, host_attempt_id,
                 relation, awaited, parent_tool_call_id, traceparent, created_at, updated_at)
-            VALUES ($id, $agent, $session, $parent, $root, $status, $attempts, 1, $hosting, $host, $relation, $awaited, $tool, $trace, $at, $at)
+            VALUES (@id, @agent, @session, @parent, @root, @status, @attempts, 1, @hosting, @host, @relation, @awaited, @tool, @trace, @at, @at)
             ON CONFLICT (run_id) DO NOTHING
             """)
-            .With("$id", childRunId).With("$agent", local ? parentAgent : agent.GetProperty("name").GetString()).With("$session", sessionId)
-            .With("$parent", parentRunId).With("$root", rootRunId).With("$status", local ? RunStatus.Starting : RunStatus.Queued).With("$attempts", local ? 1 : 0)
-            .With("$hosting", hosting).With("$host", local ? hostAttemptId : null).With("$relation", data.GetProperty("relation").GetString())
-            .With("$awaited", awaited).With("$tool", toolCall).With("$trace", traceparent).With("$at", now.ToUnixMs())
+            .With("@id", childRunId).With("@agent", local ? parentAgent : agent.GetProperty("name").GetString()).With("@session", sessionId)
+            .With("@parent", parentRunId).With("@root", rootRunId).With("@status", local ? RunStatus.Starting : RunStatus.Queued).With("@attempts", local ? 1 : 0)
+            .With("@hosting", hosting).With("@host", local ? hostAttemptId : null).With("@relation", data.GetProperty("relation").GetString())
+            .With("@awaited", awaited).With("@tool", toolCall).With("@trace", traceparent).With("@at", now.ToUnixMs())
             .ExecuteNonQuery();
         if (inserted == 0)
         {
@@ -197,15 +197,15 @@ internal sealed partial class SqliteRunStore
                 w.WriteString("parentToolCallId", toolCall);
             }
         });
-        SqliteDeliveryStore.Insert(commands, TypeId.New("dlv"), childRunId, 1, "task.start", payload, traceparent, now);
+        SqlDeliveryStore.Insert(commands, TypeId.New("dlv"), childRunId, 1, "task.start", payload, traceparent, now);
         if (local)
         {
             // Run by the parent's process over the parent's connection; it shares the host's lease (PROTOCOL.md §5).
             commands.Get("""
                 INSERT INTO attempts (attempt_id, run_id, number, status, instance_id, connection_id, connection_epoch, capabilities, created_at, updated_at)
-                SELECT $id, $run, 1, $active, instance_id, connection_id, connection_epoch, capabilities, $at, $at FROM attempts WHERE attempt_id = $host
+                SELECT @id, @run, 1, @active, instance_id, connection_id, connection_epoch, capabilities, @at, @at FROM attempts WHERE attempt_id = @host
                 """)
-                .With("$id", TypeId.New("att")).With("$run", childRunId).With("$active", AttemptStatus.Active).With("$at", now.ToUnixMs()).With("$host", hostAttemptId)
+                .With("@id", TypeId.New("att")).With("@run", childRunId).With("@active", AttemptStatus.Active).With("@at", now.ToUnixMs()).With("@host", hostAttemptId)
                 .ExecuteNonQuery();
         }
 
@@ -217,29 +217,29 @@ internal sealed partial class SqliteRunStore
 
     /// <summary>Called as a run becomes terminal, before its status is written: a local child's attempt ends, and an
     /// awaited child wakes its parent (a <c>wake</c> delivery with the child's result). Nothing when it already was.</summary>
-    internal static void OnRunFinishing(SqliteCommandCache commands, string runId, string status, JsonElement? finished, DateTimeOffset now)
+    internal static void OnRunFinishing(SqlCommands commands, string runId, string status, JsonElement? finished, DateTimeOffset now)
     {
         string? parentRunId, hosting, traceparent;
         bool awaited;
-        using (var reader = commands.Get("SELECT status, parent_run_id, hosting, awaited, traceparent FROM runs WHERE run_id = $id").With("$id", runId).ExecuteReader())
+        using (var reader = commands.Get("SELECT status, parent_run_id, hosting, awaited, traceparent FROM runs WHERE run_id = @id").With("@id", runId).ExecuteReader())
         {
             if (!reader.Read() || RunStatus.IsTerminal(reader.GetString(0)))
             {
                 return;
             }
 
-            (parentRunId, hosting, awaited, traceparent) = (reader.GetNullableString(1), reader.GetNullableString(2), reader.GetInt64(3) != 0, reader.GetNullableString(4));
+            (parentRunId, hosting, awaited, traceparent) = (reader.GetNullableString(1), reader.GetNullableString(2), reader.GetBoolean(3), reader.GetNullableString(4));
         }
 
         if (hosting == "local")
         {
-            commands.Get("UPDATE attempts SET status = $ended, exit_reason = COALESCE(exit_reason, 'run finished'), connection_id = NULL, updated_at = $at WHERE run_id = $run AND status IN ($pending, $active)")
-                .With("$ended", AttemptStatus.Ended).With("$at", now.ToUnixMs()).With("$run", runId).With("$pending", AttemptStatus.Pending).With("$active", AttemptStatus.Active)
+            commands.Get("UPDATE attempts SET status = @ended, exit_reason = COALESCE(exit_reason, 'run finished'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
+                .With("@ended", AttemptStatus.Ended).With("@at", now.ToUnixMs()).With("@run", runId).With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active)
                 .ExecuteNonQuery();
         }
 
         if (parentRunId is null || !awaited
-            || commands.Get("SELECT status FROM runs WHERE run_id = $id").With("$id", parentRunId).ExecuteScalar() is not string parentStatus
+            || commands.Get("SELECT status FROM runs WHERE run_id = @id").With("@id", parentRunId).ExecuteScalar() is not string parentStatus
             || RunStatus.IsTerminal(parentStatus))
         {
             return;
@@ -272,17 +272,17 @@ internal sealed partial class SqliteRunStore
             w.WriteEndObject();
             w.WriteEndArray();
         });
-        var sequence = (long)commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = $run RETURNING next_sequence").With("$run", parentRunId).ExecuteScalar()!;
-        SqliteDeliveryStore.Insert(commands, TypeId.New("dlv"), parentRunId, sequence, "wake", payload, traceparent ?? Runtime.RuntimeSession.NewTraceparent(), now);
+        var sequence = (long)commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", parentRunId).ExecuteScalar()!;
+        SqlDeliveryStore.Insert(commands, TypeId.New("dlv"), parentRunId, sequence, "wake", payload, traceparent ?? Runtime.RuntimeSession.NewTraceparent(), now);
         UpdateSubrunWait(commands, parentRunId, runId, now);
     }
 
     /// <summary>Ends the unfinished local sub-runs of an attempt that is over (or that a recover left out): their
     /// attempts are lost and their runs fail, which wakes a parent that awaited them. Returns their ids.</summary>
-    internal static List<string> EndLocalSubRuns(SqliteCommandCache commands, string hostAttemptId, string reason, IReadOnlyCollection<string> keep, DateTimeOffset now)
+    internal static List<string> EndLocalSubRuns(SqlCommands commands, string hostAttemptId, string reason, IReadOnlyCollection<string> keep, DateTimeOffset now)
     {
         var orphans = new List<string>();
-        using (var reader = commands.Get($"SELECT run_id FROM runs WHERE host_attempt_id = $host AND hosting = 'local' AND status NOT IN {Terminal}").With("$host", hostAttemptId).ExecuteReader())
+        using (var reader = commands.Get($"SELECT run_id FROM runs WHERE host_attempt_id = @host AND hosting = 'local' AND status NOT IN {Terminal}").With("@host", hostAttemptId).ExecuteReader())
         {
             while (reader.Read())
             {
@@ -295,9 +295,9 @@ internal sealed partial class SqliteRunStore
 
         foreach (var runId in orphans)
         {
-            commands.Get("UPDATE attempts SET status = $lost, exit_reason = $reason, connection_id = NULL, updated_at = $at WHERE run_id = $run AND status IN ($pending, $active)")
-                .With("$lost", AttemptStatus.Lost).With("$reason", reason).With("$at", now.ToUnixMs()).With("$run", runId)
-                .With("$pending", AttemptStatus.Pending).With("$active", AttemptStatus.Active).ExecuteNonQuery();
+            commands.Get("UPDATE attempts SET status = @lost, exit_reason = @reason, connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
+                .With("@lost", AttemptStatus.Lost).With("@reason", reason).With("@at", now.ToUnixMs()).With("@run", runId)
+                .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active).ExecuteNonQuery();
             SetStatus(commands, runId, RunStatus.Failed, null, now);
         }
 
@@ -306,11 +306,11 @@ internal sealed partial class SqliteRunStore
 
     /// <summary>Puts the parent in <c>waiting(subrun)</c> naming its unfinished awaited children, or back to
     /// <c>running</c> once none is left (only when it was waiting on sub-runs).</summary>
-    private static void UpdateSubrunWait(SqliteCommandCache commands, string parentRunId, string? finishingRunId, DateTimeOffset now)
+    private static void UpdateSubrunWait(SqlCommands commands, string parentRunId, string? finishingRunId, DateTimeOffset now)
     {
         var open = new List<string>();
-        using (var reader = commands.Get($"SELECT run_id FROM runs WHERE parent_run_id = $parent AND awaited = 1 AND status NOT IN {Terminal} ORDER BY created_at, run_id")
-            .With("$parent", parentRunId).ExecuteReader())
+        using (var reader = commands.Get($"SELECT run_id FROM runs WHERE parent_run_id = @parent AND awaited = TRUE AND status NOT IN {Terminal} ORDER BY created_at, run_id")
+            .With("@parent", parentRunId).ExecuteReader())
         {
             while (reader.Read())
             {
@@ -323,7 +323,7 @@ internal sealed partial class SqliteRunStore
 
         string status;
         string? waitingFor;
-        using (var reader = commands.Get("SELECT status, waiting_for FROM runs WHERE run_id = $id").With("$id", parentRunId).ExecuteReader())
+        using (var reader = commands.Get("SELECT status, waiting_for FROM runs WHERE run_id = @id").With("@id", parentRunId).ExecuteReader())
         {
             reader.Read();
             (status, waitingFor) = (reader.GetString(0), reader.GetNullableString(1));

@@ -3,19 +3,19 @@ using AgentService.Protocol.Ids;
 using AgentService.Server.Json;
 using AgentService.Server.Runtime;
 
-namespace AgentService.Server.Storage.Sqlite;
+namespace AgentService.Server.Storage.Sql;
 
 /// <summary>
 /// Appends to one run's log inside a write operation: tracks the next position, writes events the service itself
 /// records (source <c>/runs/{runId}/service</c>, their own gap-free <c>seq</c>), and stores the new event count on
 /// <see cref="Commit"/>.
 /// </summary>
-internal sealed class RunLogWriter(SqliteCommandCache commands, string runId, long position, DateTimeOffset now)
+internal sealed class RunLogWriter(SqlCommands commands, string runId, long position, DateTimeOffset now)
 {
     private readonly long _initial = position;
     private long _serviceSeq = -1;
 
-    public SqliteCommandCache Commands => commands;
+    public SqlCommands Commands => commands;
 
     public string RunId => runId;
 
@@ -28,8 +28,8 @@ internal sealed class RunLogWriter(SqliteCommandCache commands, string runId, lo
     public string? RunStatus { get; set; }
 
     /// <summary>Opens a writer at the run's current end of log; <c>null</c> when the run does not exist.</summary>
-    public static RunLogWriter? Open(SqliteCommandCache commands, string runId, DateTimeOffset now) =>
-        commands.Get("SELECT event_count FROM runs WHERE run_id = $id").With("$id", runId).ExecuteScalar() is long count
+    public static RunLogWriter? Open(SqlCommands commands, string runId, DateTimeOffset now) =>
+        commands.Get("SELECT event_count FROM runs WHERE run_id = @id").With("@id", runId).ExecuteScalar() is long count
             ? new RunLogWriter(commands, runId, count, now)
             : null;
 
@@ -38,8 +38,8 @@ internal sealed class RunLogWriter(SqliteCommandCache commands, string runId, lo
     {
         if (_serviceSeq < 0)
         {
-            _serviceSeq = (long)commands.Get("SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = $run AND attempt_id IS NULL")
-                .With("$run", runId).ExecuteScalar()!;
+            _serviceSeq = (long)commands.Get("SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = @run AND attempt_id IS NULL")
+                .With("@run", runId).ExecuteScalar()!;
         }
 
         var seq = ++_serviceSeq;
@@ -66,9 +66,9 @@ internal sealed class RunLogWriter(SqliteCommandCache commands, string runId, lo
             w.WriteEndObject();
         });
         Position++;
-        commands.Get("INSERT INTO events (run_id, position, event_id, attempt_id, seq, type, time, body) VALUES ($run, $pos, $id, NULL, $seq, $type, $time, $body)")
-            .With("$run", runId).With("$pos", Position).With("$id", eventId).With("$seq", seq)
-            .With("$type", type).With("$time", time).With("$body", body)
+        commands.Get("INSERT INTO events (run_id, position, event_id, attempt_id, seq, type, time, body) VALUES (@run, @pos, @id, NULL, @seq, @type, @time, @body)")
+            .With("@run", runId).With("@pos", Position).With("@id", eventId).With("@seq", seq)
+            .With("@type", type).With("@time", time).With("@body", body)
             .ExecuteNonQuery();
         return Position;
     }
@@ -78,8 +78,8 @@ internal sealed class RunLogWriter(SqliteCommandCache commands, string runId, lo
     {
         if (Position != _initial)
         {
-            commands.Get("UPDATE runs SET event_count = $pos, updated_at = $at WHERE run_id = $id")
-                .With("$pos", Position).With("$at", now.ToUnixMs()).With("$id", runId).ExecuteNonQuery();
+            commands.Get("UPDATE runs SET event_count = @pos, updated_at = @at WHERE run_id = @id")
+                .With("@pos", Position).With("@at", now.ToUnixMs()).With("@id", runId).ExecuteNonQuery();
         }
     }
 }

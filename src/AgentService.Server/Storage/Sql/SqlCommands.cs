@@ -1,0 +1,36 @@
+using System.Data.Common;
+
+namespace AgentService.Server.Storage.Sql;
+
+/// <summary>
+/// The commands of one open connection (and its transaction, when writing), for store code shared by SQLite and
+/// PostgreSQL: SQL written to run on both (<c>@name</c> parameters, <c>ON CONFLICT</c>, <c>RETURNING</c>,
+/// <c>IS DISTINCT FROM</c>, <c>TRUE</c>/<c>FALSE</c> for booleans), with <see cref="ISqlDatabase.JsonText"/> for the
+/// one place where the dialects differ.
+/// </summary>
+internal abstract class SqlCommands
+{
+    /// <summary>The command for <paramref name="sql"/> with its parameters cleared, enlisted in the current transaction.</summary>
+    public abstract DbCommand Get(string sql);
+}
+
+/// <summary>Small helpers to bind parameters and read columns, for both databases.</summary>
+internal static class SqlParameters
+{
+    public static DbCommand With(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
+    public static string? GetNullableString(this DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public static DateTimeOffset GetTimestamp(this DbDataReader reader, int ordinal) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    public static long ToUnixMs(this DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+}

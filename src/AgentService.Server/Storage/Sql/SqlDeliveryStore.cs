@@ -1,0 +1,98 @@
+namespace AgentService.Server.Storage.Sql;
+
+internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time) : IDeliveryStore
+{
+    private const string Columns = "delivery_id, run_id, sequence, kind, payload, status, delivery_count, traceparent, created_at";
+
+    public Task<DeliveryRecord?> EnqueueAsync(string runId, string deliveryId, string kind, string payload, string traceparent, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.WriteAsync(commands =>
+        {
+            if (commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", runId).ExecuteScalar() is not long sequence)
+            {
+                return null;
+            }
+
+            return Insert(commands, deliveryId, runId, sequence, kind, payload, traceparent, now);
+        }, cancellationToken);
+    }
+
+    internal static DeliveryRecord Insert(SqlCommands commands, string deliveryId, string runId, long sequence, string kind, string payload, string traceparent, DateTimeOffset now)
+    {
+        commands.Get("""
+            INSERT INTO deliveries (delivery_id, run_id, sequence, kind, payload, status, traceparent, created_at)
+            VALUES (@id, @run, @seq, @kind, @payload, 'pending', @trace, @at)
+            """)
+            .With("@id", deliveryId).With("@run", runId).With("@seq", sequence).With("@kind", kind).With("@payload", payload)
+            .With("@trace", traceparent).With("@at", now.ToUnixMs())
+            .ExecuteNonQuery();
+        return new DeliveryRecord(deliveryId, runId, sequence, kind, payload, "pending", 0, traceparent, now);
+    }
+
+    public Task<bool> HasPendingWorkAsync(string runId, CancellationToken cancellationToken) =>
+        // A service-hosted sub-run's task.start is work (nobody asks for it with a step); a local sub-run's runtime is its parent's.
+        database.ReadAsync(
+            commands => commands.Get("""
+                SELECT 1 FROM deliveries d JOIN runs r ON r.run_id = d.run_id
+                WHERE d.run_id = @run AND d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service') AND r.hosting IS DISTINCT FROM 'local' LIMIT 1
+                """).With("@run", runId).ExecuteScalar() is not null,
+            snapshot: false,
+            cancellationToken);
+
+    public Task<IReadOnlyList<string>> ListRunsWithPendingWorkAsync(int limit, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<string>>(
+            commands =>
+            {
+                using var reader = commands.Get("""
+                    SELECT d.run_id FROM deliveries d JOIN runs r ON r.run_id = d.run_id
+                    WHERE d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service') AND r.hosting IS DISTINCT FROM 'local'
+                    GROUP BY d.run_id ORDER BY MIN(d.created_at) LIMIT @limit
+                    """).With("@limit", limit).ExecuteReader();
+                var runs = new List<string>();
+                while (reader.Read())
+                {
+                    runs.Add(reader.GetString(0));
+                }
+
+                return runs;
+            },
+            snapshot: false,
+            cancellationToken);
+
+    public Task<IReadOnlyList<DeliveryRecord>> ListAsync(string runId, long afterSequence, bool includeAcknowledged, int limit, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<DeliveryRecord>>(
+            commands =>
+            {
+                using var reader = commands.Get(includeAcknowledged
+                        ? $"SELECT {Columns} FROM deliveries WHERE run_id = @run AND sequence > @after ORDER BY sequence LIMIT @limit"
+                        : $"SELECT {Columns} FROM deliveries WHERE run_id = @run AND status = 'pending' AND sequence > @after ORDER BY sequence LIMIT @limit")
+                    .With("@run", runId).With("@after", afterSequence).With("@limit", limit)
+                    .ExecuteReader();
+                var items = new List<DeliveryRecord>();
+                while (reader.Read())
+                {
+                    items.Add(new DeliveryRecord(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
+                        reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.GetTimestamp(8)));
+                }
+
+                return items;
+            },
+            snapshot: false,
+            cancellationToken);
+
+    public Task<int> MarkSentAsync(string deliveryId, CancellationToken cancellationToken) =>
+        database.WriteAsync(
+            commands => (int)(long)commands.Get("UPDATE deliveries SET delivery_count = delivery_count + 1 WHERE delivery_id = @id RETURNING delivery_count")
+                .With("@id", deliveryId).ExecuteScalar()!,
+            cancellationToken);
+
+    public Task<bool> AcknowledgeAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.WriteAsync(
+            commands => commands.Get("UPDATE deliveries SET status = 'acked', acked_at = @at WHERE delivery_id = @id AND status = 'pending'")
+                .With("@at", now.ToUnixMs()).With("@id", deliveryId).ExecuteNonQuery() == 1,
+            cancellationToken);
+    }
+}
