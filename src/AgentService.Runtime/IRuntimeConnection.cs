@@ -20,6 +20,10 @@ public interface IRuntimeConnection : IAsyncDisposable
     /// <summary>This process incarnation.</summary>
     string RuntimeInstanceId { get; }
 
+    /// <summary>The http(s) base URL of the service node this connection uses: the one attached to, or while
+    /// reconnecting the one tried next (see <see cref="RuntimeConnectionOptions.ServiceUrls"/>).</summary>
+    Uri ServiceUrl { get; }
+
     /// <summary>The current connection id (changes on every re-attach).</summary>
     string RuntimeConnectionId { get; }
 

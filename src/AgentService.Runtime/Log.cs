@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(105, LogLevel.Warning, "Attach epoch {Epoch} was fenced (stored {StoredEpoch}); taking over with epoch {NextEpoch}.")]
     public static partial void EpochTakeover(ILogger logger, long epoch, long storedEpoch, long nextEpoch);
 
+    [LoggerMessage(106, LogLevel.Warning, "Service node {From} could not be reached or dropped the connection; moving to {To}.")]
+    public static partial void NodeSwitched(ILogger logger, Uri from, Uri to, Exception? exception);
+
     [LoggerMessage(200, LogLevel.Warning, "Request {Method} unanswered for {Timeout}; closing the socket (1011).")]
     public static partial void RequestTimedOut(ILogger logger, string method, TimeSpan timeout);
 

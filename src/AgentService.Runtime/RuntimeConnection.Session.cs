@@ -10,6 +10,7 @@ namespace AgentService.Runtime;
 public sealed partial class RuntimeConnection
 {
     private bool _bound;
+    private int _socketNode;
 
     private static bool IsTransient(Exception error) => error is SocketClosedException or WebSocketException or HttpRequestException
         or IOException or TimeoutException or RuntimeProtocolException { Retryable: true };
@@ -51,7 +52,7 @@ public sealed partial class RuntimeConnection
                 var delay = Backoff.Delay(attempt, _options.ReconnectMinDelay, _options.ReconnectMaxDelay);
                 if (_time.GetElapsedTime(started) + delay > _options.ConnectTimeout)
                 {
-                    throw new RuntimeConnectionException($"Could not attach to {_options.WebSocketUri} within {_options.ConnectTimeout}.", ex);
+                    throw new RuntimeConnectionException($"Could not attach to {string.Join(", ", _endpoints.Urls)} within {_options.ConnectTimeout}.", ex);
                 }
 
                 Log.ReconnectFailed(_logger, attempt + 1, delay, ex);
@@ -60,21 +61,36 @@ public sealed partial class RuntimeConnection
         }
     }
 
-    /// <summary>Opens a socket, attaches with the next epoch, recovers after a reconnect, then binds.</summary>
+    /// <summary>Opens a socket to the node in use, attaches with the next epoch, recovers after a reconnect, then binds.
+    /// A transient failure moves to the next node (round robin) for the next try.</summary>
     private async Task AttachAsync(bool reconnect, CancellationToken cancellationToken)
     {
-        long epoch;
         lock (_lock)
         {
             ThrowIfFailedLocked();
-            epoch = _epochUsed ? ++_epoch : _epoch;
-            _epochUsed = true;
         }
 
-        var socket = await RpcSocket.ConnectAsync(_options.WebSocketUri, _options.RunToken, _time, _options.RequestTimeout, _logger, cancellationToken).ConfigureAwait(false);
+        var (url, node) = _endpoints.Current;
+        RpcSocket socket;
+        try
+        {
+            socket = await RpcSocket.ConnectAsync(ServiceEndpoints.WebSocketUriFor(url), _options.RunToken, _time, _options.RequestTimeout, _logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            _endpoints.MoveNext(node, ex);
+            throw;
+        }
+
+        // An epoch counts as used once the socket is open and the attach carrying it may be sent (a node that refused
+        // the socket never saw it), so a first attach keeps epoch 0 even when the first node is down.
+        long epoch;
         lock (_lock)
         {
+            epoch = _epochUsed ? ++_epoch : _epoch;
+            _epochUsed = true;
             _socket = socket;
+            _socketNode = node;
             _bound = false;
             _ready = false;
         }
@@ -134,9 +150,14 @@ public sealed partial class RuntimeConnection
             await socket.DisposeAsync().ConfigureAwait(false);
             throw Refused(e);
         }
-        catch
+        catch (Exception ex)
         {
             await socket.DisposeAsync().ConfigureAwait(false);
+            if (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                _endpoints.MoveNext(node, ex);
+            }
+
             throw;
         }
     }
@@ -204,9 +225,11 @@ public sealed partial class RuntimeConnection
         while (true)
         {
             RpcSocket? socket;
+            int node;
             lock (_lock)
             {
                 socket = _socket;
+                node = _socketNode;
             }
 
             if (socket is null)
@@ -241,6 +264,7 @@ public sealed partial class RuntimeConnection
             }
 
             Log.ConnectionLost(_logger, closure.CloseStatus, closure.Description, closure.Error);
+            _endpoints.MoveNext(node, closure.Error);
             for (var attempt = 0; ; attempt++)
             {
                 var delay = Backoff.Delay(attempt, _options.ReconnectMinDelay, _options.ReconnectMaxDelay);

@@ -26,6 +26,7 @@ public sealed partial class RuntimeConnection : IRuntimeConnection
     private readonly List<OutboundCall> _unanswered = [];
     private readonly SemaphoreSlim _callGate = new(1, 1);
     private readonly List<Task> _background = [];
+    private readonly ServiceEndpoints _endpoints;
 
     private RpcSocket? _socket;
     private bool _ready;
@@ -48,6 +49,7 @@ public sealed partial class RuntimeConnection : IRuntimeConnection
         _options = options;
         _time = options.TimeProvider;
         _logger = options.LoggerFactory.CreateLogger<RuntimeConnection>();
+        _endpoints = new ServiceEndpoints(options.ServiceUrls, _logger);
         _main = new RunState(options.RunId, options.AttemptId, options.RunId);
         _runs[options.RunId] = _main;
         _epoch = options.InitialEpoch;
@@ -91,6 +93,12 @@ public sealed partial class RuntimeConnection : IRuntimeConnection
 
     /// <inheritdoc />
     public string RuntimeInstanceId => _options.RuntimeInstanceId;
+
+    /// <inheritdoc />
+    public Uri ServiceUrl => _endpoints.Current.Url;
+
+    /// <summary>The service nodes and the one in use, shared with the SDK's HTTP calls for this run.</summary>
+    internal ServiceEndpoints Endpoints => _endpoints;
 
     /// <inheritdoc />
     public string RuntimeConnectionId

@@ -12,7 +12,7 @@ namespace AgentService.Runtime;
 /// </summary>
 public sealed class RuntimeConnectionOptions
 {
-    /// <summary>Environment variable of the service's http(s) base URL.</summary>
+    /// <summary>Environment variable of the service's http(s) base URL, or of several (one per node) separated by commas.</summary>
     public const string UrlVariable = "AGENTSERVICE_URL";
 
     /// <summary>Environment variable of the run id.</summary>
@@ -24,8 +24,27 @@ public sealed class RuntimeConnectionOptions
     /// <summary>Environment variable of the run token.</summary>
     public const string RunTokenVariable = "AGENTSERVICE_RUN_TOKEN";
 
-    /// <summary>The service's http(s) base URL, e.g. <c>http://127.0.0.1:8000</c>; the socket is <c>ws(s)://host/runtime</c>.</summary>
-    public required Uri ServiceUrl { get; set; }
+    /// <summary>
+    /// The service's http(s) base URL, e.g. <c>http://127.0.0.1:8000</c>; the socket is <c>ws(s)://host/runtime</c>.
+    /// This is the first of <see cref="ServiceUrls"/>; setting it replaces that list with this one URL.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Read while <see cref="ServiceUrls"/> is empty.</exception>
+    public Uri ServiceUrl
+    {
+        get => ServiceUrls.Count > 0 ? ServiceUrls[0] : throw new InvalidOperationException("No service URL is set: set ServiceUrl or add to ServiceUrls.");
+        set
+        {
+            ServiceUrls.Clear();
+            ServiceUrls.Add(value);
+        }
+    }
+
+    /// <summary>
+    /// The base URLs of the service's nodes (several nodes over one database; a run token works on each). The first is
+    /// used first; a lost connection or an unreachable node moves to the next one, round robin, with the reconnect
+    /// backoff. HTTP calls (artifacts) go to the node the connection uses. A single URL (or a load balancer) is fine.
+    /// </summary>
+    public IList<Uri> ServiceUrls { get; } = [];
 
     /// <summary>The run to attach to.</summary>
     public required string RunId { get; set; }
@@ -75,25 +94,9 @@ public sealed class RuntimeConnectionOptions
     /// <summary>Runtime version written into <c>run.started</c>.</summary>
     public string? RuntimeVersion { get; set; }
 
-    /// <summary>The WebSocket endpoint: the service URL with ws(s) and the path <c>/runtime</c> appended to its path.</summary>
-    public Uri WebSocketUri
-    {
-        get
-        {
-            var builder = new UriBuilder(ServiceUrl)
-            {
-                Scheme = ServiceUrl.Scheme switch
-                {
-                    "https" or "wss" => "wss",
-                    "http" or "ws" => "ws",
-                    _ => throw new InvalidOperationException($"{UrlVariable} must be an http(s) URL, not '{ServiceUrl}'."),
-                },
-            };
-            builder.Path = builder.Path.TrimEnd('/') + RuntimeMethods.Path;
-            builder.Query = string.Empty;
-            return builder.Uri;
-        }
-    }
+    /// <summary>The WebSocket endpoint of <see cref="ServiceUrl"/> (the first node): its URL with ws(s) and the path
+    /// <c>/runtime</c> appended to its path.</summary>
+    public Uri WebSocketUri => ServiceEndpoints.WebSocketUriFor(ServiceUrl);
 
     /// <summary>The default declaration (see <see cref="Capabilities"/>).</summary>
     public static List<SdkCapability> DefaultCapabilities() =>
@@ -102,7 +105,7 @@ public sealed class RuntimeConnectionOptions
     ];
 
     /// <summary>Reads the four launcher variables from the process environment (or <paramref name="environment"/>).</summary>
-    /// <exception cref="InvalidOperationException">A variable is missing or the URL is not http(s).</exception>
+    /// <exception cref="InvalidOperationException">A variable is missing or a URL is not http(s) (the message names it).</exception>
     public static RuntimeConnectionOptions FromEnvironment(IDictionary? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariables();
@@ -111,29 +114,28 @@ public sealed class RuntimeConnectionOptions
                 ? value
                 : throw new InvalidOperationException($"The environment variable {name} is not set; the launcher or worker sets it.");
 
-        var url = Get(UrlVariable);
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        var urls = ServiceEndpoints.Parse(Get(UrlVariable), UrlVariable);
+        var options = new RuntimeConnectionOptions
         {
-            throw new InvalidOperationException($"{UrlVariable} must be an absolute http(s) URL, not '{url}'.");
-        }
-
-        return new RuntimeConnectionOptions
-        {
-            ServiceUrl = uri,
             RunId = Get(RunIdVariable),
             AttemptId = Get(AttemptIdVariable),
             RunToken = Get(RunTokenVariable),
         };
+        foreach (var url in urls)
+        {
+            options.ServiceUrls.Add(url);
+        }
+
+        return options;
     }
 
     internal void Validate()
     {
-        ArgumentNullException.ThrowIfNull(ServiceUrl);
+        ServiceEndpoints.Validate(ServiceUrls, allowWebSocket: true);
         ArgumentException.ThrowIfNullOrEmpty(RunId);
         ArgumentException.ThrowIfNullOrEmpty(AttemptId);
         ArgumentException.ThrowIfNullOrEmpty(RunToken);
         ArgumentException.ThrowIfNullOrEmpty(RuntimeInstanceId);
-        _ = WebSocketUri;
         if (Capabilities.Count == 0 || !Capabilities.Any(c => c is { Surface: CapabilitySurfaces.Core, Name: CapabilityNames.InputReceive, IsSupported: true })
             || !Capabilities.Any(c => c is { Surface: CapabilitySurfaces.Core, Name: CapabilityNames.OutputPublish, IsSupported: true }))
         {

@@ -52,7 +52,10 @@ public static partial class AgentRuntime
     {
         private readonly RunContext _context = new(connection)
         {
-            Artifacts = connectionOptions is null ? null : new RunArtifacts(connectionOptions.ServiceUrl, connectionOptions.RunToken),
+            // The artifact calls go to the node the connection uses (and fail over with it).
+            Artifacts = connectionOptions is null ? null : new RunArtifacts(
+                connection is RuntimeConnection attached ? attached.Endpoints : new ServiceEndpoints(connectionOptions.ServiceUrls, logger),
+                connectionOptions.RunToken),
         };
         private readonly TimeProvider _time = connectionOptions?.TimeProvider ?? TimeProvider.System;
         private bool _started;

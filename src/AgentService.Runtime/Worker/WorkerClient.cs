@@ -19,6 +19,7 @@ public sealed class WorkerClient
     private readonly HttpClient _http;
     private readonly WorkerClientOptions _options;
     private readonly ILogger _logger;
+    private readonly ServiceEndpoints _endpoints;
 
     /// <param name="http">Used for the claim requests; its timeout must exceed <see cref="WorkerClientOptions.WaitSeconds"/>.</param>
     /// <param name="options">The worker's settings.</param>
@@ -26,7 +27,7 @@ public sealed class WorkerClient
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(options.ServiceUrl);
+        ServiceEndpoints.Validate(options.ServiceUrls, allowWebSocket: false);
         ArgumentException.ThrowIfNullOrEmpty(options.WorkerId);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.LeaseSeconds, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(options.WaitSeconds);
@@ -34,25 +35,19 @@ public sealed class WorkerClient
         _http = http;
         _options = options;
         _logger = options.LoggerFactory.CreateLogger<WorkerClient>();
+        _endpoints = new ServiceEndpoints(options.ServiceUrls, _logger);
     }
 
-    /// <summary>Claims one run of <paramref name="agentId"/>; null when the service had no work within the wait.</summary>
-    /// <exception cref="HttpRequestException">The service answered anything but 200 or 204.</exception>
+    /// <summary>The node the worker claims from now (the first of <see cref="WorkerClientOptions.ServiceUrls"/> until one fails).</summary>
+    public Uri ServiceUrl => _endpoints.Current.Url;
+
+    /// <summary>Claims one run of <paramref name="agentId"/>; null when the service had no work within the wait. A node
+    /// that cannot be reached is skipped for the next one of <see cref="WorkerClientOptions.ServiceUrls"/>.</summary>
+    /// <exception cref="HttpRequestException">The service answered anything but 200 or 204, or no node could be reached.</exception>
     public async Task<RunClaim?> ClaimAsync(string agentId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(agentId);
-        var root = _options.ServiceUrl.AbsoluteUri.TrimEnd('/');
-        var uri = new Uri($"{root}/v1/agents/{Uri.EscapeDataString(agentId)}/claims?waitSeconds={_options.WaitSeconds.ToString(CultureInfo.InvariantCulture)}");
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri)
-        {
-            Content = JsonContent.Create(new RunClaimRequest { WorkerId = _options.WorkerId, LeaseSeconds = _options.LeaseSeconds }, RuntimeJsonContext.Wire.RunClaimRequest),
-        };
-        if (_options.Token is { Length: > 0 } token)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await _endpoints.SendAsync(_http, url => ClaimRequest(url, agentId), cancellationToken).ConfigureAwait(false);
         switch (response.StatusCode)
         {
             case HttpStatusCode.NoContent:
@@ -67,19 +62,23 @@ public sealed class WorkerClient
         }
     }
 
-    /// <summary>The connection options for a claimed run.</summary>
+    /// <summary>The connection options for a claimed run: every node, starting at the one the worker claims from.</summary>
     public RuntimeConnectionOptions ConnectionOptionsFor(RunClaim claim)
     {
         ArgumentNullException.ThrowIfNull(claim);
         var options = new RuntimeConnectionOptions
         {
-            ServiceUrl = _options.ServiceUrl,
             RunId = claim.RunId,
             AttemptId = claim.AttemptId,
             RunToken = claim.RunToken,
             TimeProvider = _options.TimeProvider,
             LoggerFactory = _options.LoggerFactory,
         };
+        foreach (var url in _endpoints.FromCurrent())
+        {
+            options.ServiceUrls.Add(url);
+        }
+
         _options.ConfigureConnection?.Invoke(options);
         return options;
     }
@@ -139,6 +138,22 @@ public sealed class WorkerClient
         }
 
         await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    private HttpRequestMessage ClaimRequest(Uri serviceUrl, string agentId)
+    {
+        var root = serviceUrl.AbsoluteUri.TrimEnd('/');
+        var uri = new Uri($"{root}/v1/agents/{Uri.EscapeDataString(agentId)}/claims?waitSeconds={_options.WaitSeconds.ToString(CultureInfo.InvariantCulture)}");
+        var request = new HttpRequestMessage(HttpMethod.Post, uri)
+        {
+            Content = JsonContent.Create(new RunClaimRequest { WorkerId = _options.WorkerId, LeaseSeconds = _options.LeaseSeconds }, RuntimeJsonContext.Wire.RunClaimRequest),
+        };
+        if (_options.Token is { Length: > 0 } token)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return request;
     }
 
     private async Task RunClaimedAsync(RunClaim claim, IAgent agent, CancellationToken cancellationToken)

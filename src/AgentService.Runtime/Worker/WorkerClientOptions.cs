@@ -13,8 +13,21 @@ public sealed class WorkerClientOptions
     /// <summary>Environment variable of an optional worker id.</summary>
     public const string WorkerIdVariable = "AGENTSERVICE_WORKER_ID";
 
-    /// <summary>The service's http(s) base URL.</summary>
-    public required Uri ServiceUrl { get; set; }
+    /// <summary>The service's http(s) base URL: the first of <see cref="ServiceUrls"/>; setting it replaces that list with this one URL.</summary>
+    /// <exception cref="InvalidOperationException">Read while <see cref="ServiceUrls"/> is empty.</exception>
+    public Uri ServiceUrl
+    {
+        get => ServiceUrls.Count > 0 ? ServiceUrls[0] : throw new InvalidOperationException("No service URL is set: set ServiceUrl or add to ServiceUrls.");
+        set
+        {
+            ServiceUrls.Clear();
+            ServiceUrls.Add(value);
+        }
+    }
+
+    /// <summary>The base URLs of the service's nodes. Claims go to the first; a node that cannot be reached moves the
+    /// worker to the next one, round robin, and each claimed run's connection starts at the node that answered.</summary>
+    public IList<Uri> ServiceUrls { get; } = [];
 
     /// <summary>This worker's id (opaque); default host name, process id and runtime instance.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{RuntimeInstance.Id}";
@@ -43,17 +56,19 @@ public sealed class WorkerClientOptions
     /// <summary>Applied to the options of each claimed run's connection (capabilities, timeouts).</summary>
     public Action<RuntimeConnectionOptions>? ConfigureConnection { get; set; }
 
-    /// <summary>Reads <c>AGENTSERVICE_URL</c> and the optional <c>AGENTSERVICE_WORKER_TOKEN</c> and <c>AGENTSERVICE_WORKER_ID</c>.</summary>
+    /// <summary>Reads <c>AGENTSERVICE_URL</c> (one URL or several separated by commas) and the optional
+    /// <c>AGENTSERVICE_WORKER_TOKEN</c> and <c>AGENTSERVICE_WORKER_ID</c>.</summary>
+    /// <exception cref="InvalidOperationException">The URL is missing or one of them is not http(s) (the message names it).</exception>
     public static WorkerClientOptions FromEnvironment(IDictionary? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariables();
-        var url = environment[RuntimeConnectionOptions.UrlVariable] as string;
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        var urls = ServiceEndpoints.Parse(environment[RuntimeConnectionOptions.UrlVariable] as string, RuntimeConnectionOptions.UrlVariable);
+        var options = new WorkerClientOptions { Token = environment[WorkerTokenVariable] as string };
+        foreach (var url in urls)
         {
-            throw new InvalidOperationException($"{RuntimeConnectionOptions.UrlVariable} must be an absolute http(s) URL.");
+            options.ServiceUrls.Add(url);
         }
 
-        var options = new WorkerClientOptions { ServiceUrl = uri, Token = environment[WorkerTokenVariable] as string };
         if (environment[WorkerIdVariable] is string { Length: > 0 } id)
         {
             options.WorkerId = id;

@@ -34,6 +34,9 @@ public sealed class FakeRuntimeService : IAsyncDisposable
     /// <summary>Answers <c>POST /v1/agents/{agentId}/claims</c>; records the request.</summary>
     public Func<HttpContext, Task>? ClaimHandler { get; set; }
 
+    /// <summary>Answers <c>POST /v1/runs/{runId}/artifacts</c> (artifact uploads with the run token).</summary>
+    public Func<HttpContext, Task>? ArtifactHandler { get; set; }
+
     public static async Task<FakeRuntimeService> StartAsync()
     {
         var service = new FakeRuntimeService();
@@ -46,6 +49,17 @@ public sealed class FakeRuntimeService : IAsyncDisposable
         app.MapPost("/v1/agents/{agentId}/claims", async (HttpContext context) =>
         {
             if (service.ClaimHandler is { } handler)
+            {
+                await handler(context);
+            }
+            else
+            {
+                context.Response.StatusCode = 500;
+            }
+        });
+        app.MapPost("/v1/runs/{runId}/artifacts", async (HttpContext context) =>
+        {
+            if (service.ArtifactHandler is { } handler)
             {
                 await handler(context);
             }
