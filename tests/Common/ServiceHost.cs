@@ -146,7 +146,13 @@ public sealed class ServiceHost : IAsyncDisposable
         {
             if (logLevel >= LogLevel.Error)
             {
-                errors.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+                var line = $"{category}: {formatter(state, exception)} {exception}";
+                errors.Enqueue(line);
+                if (Environment.GetEnvironmentVariable("AGENTSERVICE_TEST_ERROR_LOG") is { Length: > 0 } path)
+                {
+                    // For a developer chasing a failure: the whole text, which assertion messages cut short.
+                    File.AppendAllText(path, line + Environment.NewLine);
+                }
             }
         }
     }

@@ -68,7 +68,9 @@ public static class AgentServiceExtensions
             services.TryAddSingleton<IGatewayAgentStore, PostgresGatewayAgentStore>();
             services.TryAddSingleton<IGatewayMessageStore, PostgresGatewayMessageStore>();
             services.TryAddSingleton<IAgentSecretStore, PostgresAgentSecretStore>();
-            services.AddHostedService<PostgresOutboxListener>();
+            services.TryAddSingleton<PostgresClusterBroadcast>();
+            services.TryAddSingleton<IClusterBroadcast>(sp => sp.GetRequiredService<PostgresClusterBroadcast>());
+            services.AddHostedService<PostgresListener>();
         }
         else
         {

@@ -16,8 +16,14 @@ internal static partial class Log
     [LoggerMessage(2000, LogLevel.Information, "Applied storage migration {Version}: {Name}")]
     public static partial void MigrationApplied(ILogger logger, int version, string name);
 
-    [LoggerMessage(2100, LogLevel.Warning, "Listening for gateway outbox notifications on PostgreSQL failed; listening again in {Delay}")]
-    public static partial void OutboxListenFailed(ILogger logger, TimeSpan delay, Exception exception);
+    [LoggerMessage(2100, LogLevel.Warning, "Listening for the other nodes' notifications on PostgreSQL failed; listening again in {Delay}")]
+    public static partial void ListenFailed(ILogger logger, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(2101, LogLevel.Warning, "Notifying the other nodes of {Count} change(s) failed; they find them by their own checks")]
+    public static partial void ClusterNotifyFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(2102, LogLevel.Warning, "Reading a step another node completed, for the request waiting on it here, failed")]
+    public static partial void RemoteStepReadFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(2001, LogLevel.Error, "A storage write batch of {Count} operation(s) failed to commit")]
     public static partial void WriteBatchFailed(ILogger logger, int count, Exception exception);

@@ -29,7 +29,8 @@ internal sealed class RuntimeLauncher(
     TimeProvider time,
     IOptions<AgentServiceOptions> serviceOptions,
     IOptions<RuntimeOptions> options,
-    ILogger<RuntimeLauncher> logger) : BackgroundService
+    ILogger<RuntimeLauncher> logger,
+    IClusterBroadcast? cluster = null) : BackgroundService
 {
     private const string FailedPrefix = "failed: ";
 
@@ -61,6 +62,11 @@ internal sealed class RuntimeLauncher(
             if (current is { Status: AttemptStatus.Active, LeaseExpiresAt: { } lease } && lease > time.GetUtcNow())
             {
                 return; // An attached (or reconnecting) runtime holds the run.
+            }
+
+            if (cluster is not null && current is { Status: AttemptStatus.Pending, LeaseExpiresAt: null } && current.CreatedAt + options.Value.Lease > time.GetUtcNow())
+            {
+                return; // Another node started a runtime for the run a moment ago: it is attaching.
             }
 
             if (!await deliveries.HasPendingWorkAsync(runId, cancellationToken))
@@ -209,7 +215,7 @@ internal sealed class RuntimeLauncher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // After a restart the sockets are gone: live attempts get a fresh lease to reconnect in (PROTOCOL.md §5).
-        await runs.RenewActiveLeasesAsync(time.GetUtcNow(), options.Value.Lease, stoppingToken);
+        await runs.RenewActiveLeasesAsync(time.GetUtcNow(), options.Value.Lease, releaseConnections: cluster is null, stoppingToken);
 
         // Runs that were left with work and no runtime (their process ended with the previous service) start again.
         foreach (var runId in await deliveries.ListRunsWithPendingWorkAsync(10_000, stoppingToken))

@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
+using AgentService.Server.Hosting;
 using AgentService.Server.Storage;
 
 namespace AgentService.Server.Runs;
 
 /// <summary>
-/// In-process notifications of step completion, for requests that wait on a step (POST step). A waiter registers
-/// before the step is scheduled, so a completion can never slip between the two.
+/// Notifications of step completion, for requests that wait on a step (POST step). A waiter registers before the
+/// step is scheduled, so a completion can never slip between the two. A completion with no waiter here goes to the
+/// other nodes (<see cref="IClusterBroadcast"/>): the request may wait on one of them.
 /// </summary>
-internal sealed class StepNotifier
+internal sealed class StepNotifier(IClusterBroadcast? cluster = null)
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<CompletedStep>> _waiters = new(StringComparer.Ordinal);
 
@@ -18,8 +20,24 @@ internal sealed class StepNotifier
         return new Waiter(this, stepId, completion);
     }
 
-    /// <summary>Wakes whoever waits on the step.</summary>
+    /// <summary>Wakes whoever waits on the step, here or on another node.</summary>
     public void Publish(CompletedStep completed)
+    {
+        if (_waiters.TryRemove(completed.Step.StepId, out var completion))
+        {
+            completion.TrySetResult(completed);
+        }
+        else
+        {
+            cluster?.Send(new ClusterSignal(ClusterSignalKind.Step, completed.Step.TaskId, completed.Step.StepId));
+        }
+    }
+
+    /// <summary>Whether a request here waits on the step.</summary>
+    public bool IsWaiting(string stepId) => _waiters.ContainsKey(stepId);
+
+    /// <summary>Completes a local wait with a step another node completed (read back from the store).</summary>
+    public void Deliver(CompletedStep completed)
     {
         if (_waiters.TryRemove(completed.Step.StepId, out var completion))
         {

@@ -40,8 +40,12 @@ internal partial interface IRunStore
     /// </summary>
     Task<AttemptRecord?> ClaimAsync(string agentId, string workerId, string attemptId, string tokenHash, DateTimeOffset now, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken);
 
-    /// <summary>After a restart: gives every active attempt a fresh lease of <paramref name="lease"/> (sockets were closed with 1012).</summary>
-    Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken);
+    /// <summary>
+    /// After a restart: every active attempt gets a lease of at least <paramref name="lease"/> from now to reconnect in
+    /// (sockets were closed with 1012). With <paramref name="releaseConnections"/> (one node: every socket is known
+    /// gone) their connection ids are cleared too; nodes sharing a database leave them, since other nodes hold theirs.
+    /// </summary>
+    Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, bool releaseConnections, CancellationToken cancellationToken);
 
     Task SetRunStatusAsync(string runId, string status, string? waitingFor, CancellationToken cancellationToken);
 }

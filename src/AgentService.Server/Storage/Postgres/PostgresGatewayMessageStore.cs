@@ -15,7 +15,7 @@ namespace AgentService.Server.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresGatewayMessageStore(PostgresDatabase database, NodeIdentity node) : IGatewayMessageStore
 {
-    /// <summary>The channel that tells every node's dispatcher (<see cref="PostgresOutboxListener"/>) that entries became due.</summary>
+    /// <summary>The channel that tells every node's dispatcher (<see cref="PostgresListener"/>) that entries became due.</summary>
     public const string Channel = "agentservice_gateway_outbox";
 
     private const string NotifySql = $"SELECT pg_notify('{Channel}', '')";

@@ -24,9 +24,9 @@ internal sealed partial class SqlEventLog
                 commands.Get("""
                     INSERT INTO tool_calls (run_id, tool_call_id, position, tool_name, status, arguments_text, step_id)
                     VALUES (@run, @id, @pos, @name, 'streaming', @delta, @step)
-                    ON CONFLICT (run_id, tool_call_id) DO UPDATE SET arguments_text = COALESCE(arguments_text, '') || excluded.arguments_text,
-                        tool_name = COALESCE(tool_name, excluded.tool_name)
-                    WHERE status = 'streaming'
+                    ON CONFLICT (run_id, tool_call_id) DO UPDATE SET arguments_text = COALESCE(tool_calls.arguments_text, '') || excluded.arguments_text,
+                        tool_name = COALESCE(tool_calls.tool_name, excluded.tool_name)
+                    WHERE tool_calls.status = 'streaming'
                     """)
                     .With("@run", runId).With("@id", ToolCallId(data)).With("@pos", log.Position).With("@name", OptionalString(data, "toolName"))
                     .With("@delta", OptionalString(data, "delta") ?? string.Empty).With("@step", e.StepId)
@@ -38,11 +38,11 @@ internal sealed partial class SqlEventLog
                         interaction_id, idempotency_key, provider_ref, step_id, requested_at)
                     VALUES (@run, @id, @pos, @name, 'requested', @executor, @args, @text, @approval, @ixn, @key, @provider, @step, @time)
                     ON CONFLICT (run_id, tool_call_id) DO UPDATE SET tool_name = excluded.tool_name,
-                        status = CASE WHEN status = 'streaming' THEN 'requested' ELSE status END,
+                        status = CASE WHEN tool_calls.status = 'streaming' THEN 'requested' ELSE tool_calls.status END,
                         executor = excluded.executor, arguments = excluded.arguments, arguments_text = excluded.arguments_text,
                         requires_approval = excluded.requires_approval, interaction_id = excluded.interaction_id,
                         idempotency_key = excluded.idempotency_key, provider_ref = excluded.provider_ref,
-                        step_id = COALESCE(excluded.step_id, step_id), requested_at = excluded.requested_at
+                        step_id = COALESCE(excluded.step_id, tool_calls.step_id), requested_at = excluded.requested_at
                     """)
                     .With("@run", runId).With("@id", ToolCallId(data)).With("@pos", log.Position).With("@name", OptionalString(data, "toolName"))
                     .With("@executor", OptionalString(data, "executor")).With("@args", OptionalRaw(data, "arguments"))
@@ -58,7 +58,7 @@ internal sealed partial class SqlEventLog
                     VALUES (@run, @id, @pos, 'started', @attempt, @time, @step)
                     ON CONFLICT (run_id, tool_call_id) DO UPDATE SET status = 'started', execution_attempt = excluded.execution_attempt,
                         started_at = excluded.started_at
-                    WHERE status NOT IN ('completed', 'failed')
+                    WHERE tool_calls.status NOT IN ('completed', 'failed')
                     """)
                     .With("@run", runId).With("@id", ToolCallId(data)).With("@pos", log.Position)
                     .With("@attempt", data.TryGetProperty("executionAttempt", out var a) && a.TryGetInt64(out var attempt) ? attempt : 1)
@@ -187,7 +187,7 @@ internal sealed partial class SqlEventLog
             ON CONFLICT (run_id, tool_call_id) DO UPDATE SET status = excluded.status, result = excluded.result, is_error = excluded.is_error,
                 error = excluded.error, failure_reason = excluded.failure_reason, duration_ms = excluded.duration_ms, finished_at = excluded.finished_at,
                 progress = NULL
-            WHERE status NOT IN ('completed', 'failed')
+            WHERE tool_calls.status NOT IN ('completed', 'failed')
             """)
             .With("@run", log.RunId).With("@id", id).With("@pos", log.Position).With("@status", status).With("@result", result).With("@isError", isError)
             .With("@error", error).With("@reason", reason).With("@duration", duration).With("@time", e.Time).With("@step", e.StepId)

@@ -24,7 +24,7 @@ internal sealed partial class SqlRunStore
                 using var reader = commands.Get($"""
                     SELECT {RunColumns} FROM runs
                     WHERE parent_run_id = @parent
-                      AND (@after IS NULL OR (created_at, run_id) > (SELECT created_at, run_id FROM runs WHERE run_id = @after))
+                      AND (CAST(@after AS text) IS NULL OR (created_at, run_id) > (SELECT created_at, run_id FROM runs WHERE run_id = @after))
                     ORDER BY created_at, run_id
                     LIMIT @limit
                     """).With("@parent", runId).With("@after", afterRunId).With("@limit", limit).ExecuteReader();

@@ -234,10 +234,12 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
             return new AttemptRecord(attemptId, runId, (int)number, AttemptStatus.Pending, null, null, null, null, leaseExpiresAt, 0, "claimed by " + workerId, now);
         }, cancellationToken);
 
-    public Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
+    public Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, bool releaseConnections, CancellationToken cancellationToken) =>
         database.WriteAsync(
-            commands => commands.Get("UPDATE attempts SET lease_expires_at = @lease, connection_id = NULL WHERE status = @active AND lease_expires_at IS NOT NULL")
-                .With("@lease", (now + lease).ToUnixMs()).With("@active", AttemptStatus.Active).ExecuteNonQuery(),
+            commands => commands.Get("""
+                UPDATE attempts SET lease_expires_at = @lease, connection_id = CASE WHEN @release THEN NULL ELSE connection_id END
+                WHERE status = @active AND lease_expires_at IS NOT NULL AND lease_expires_at < @lease
+                """).With("@lease", (now + lease).ToUnixMs()).With("@release", releaseConnections).With("@active", AttemptStatus.Active).ExecuteNonQuery(),
             cancellationToken);
 
     public Task SetRunStatusAsync(string runId, string status, string? waitingFor, CancellationToken cancellationToken)

@@ -1,0 +1,111 @@
+using AgentService.Server.Gateway;
+using AgentService.Server.Hosting;
+using AgentService.Server.Observability;
+using AgentService.Server.Runs;
+using AgentService.Server.Runtime;
+using Npgsql;
+
+namespace AgentService.Server.Storage.Postgres;
+
+/// <summary>
+/// This node's ear for the others, on one dedicated connection: <c>LISTEN</c> on the gateway outbox channel (wakes the
+/// <see cref="OutboxDispatcher"/> when any node makes entries due, so work a busy node accepted is taken by one with
+/// room) and on the runs channel (<see cref="PostgresClusterBroadcast"/>: deliveries for a runtime attached here,
+/// events for stream readers here, work for workers waiting here, a connection here to close, a step a request here
+/// waits on). After a lost connection everything is woken once, since notifications may have been missed.
+/// </summary>
+internal sealed class PostgresListener(
+    PostgresDatabase database,
+    DeliverySignal outbox,
+    PostgresClusterBroadcast cluster,
+    RuntimeSignals runtime,
+    StepNotifier steps,
+    IServiceProvider services,
+    ILogger<PostgresListener> logger) : BackgroundService
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await database.DataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) => OnNotification(e.Channel, e.Payload);
+                await using (var listen = connection.Command($"LISTEN {PostgresGatewayMessageStore.Channel}; LISTEN {PostgresClusterBroadcast.Channel}"))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                outbox.Set();
+                runtime.WakeAll();
+                while (true)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                Log.ListenFailed(logger, RetryDelay, ex);
+                try
+                {
+                    await Task.Delay(RetryDelay, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private void OnNotification(string channel, string payload)
+    {
+        if (channel == PostgresGatewayMessageStore.Channel)
+        {
+            outbox.Set();
+            return;
+        }
+
+        if (!cluster.TryRead(payload, out var signal))
+        {
+            return;
+        }
+
+        if (signal.Kind == ClusterSignalKind.Step)
+        {
+            if (signal.Detail is { } stepId && steps.IsWaiting(stepId))
+            {
+                _ = DeliverStepAsync(signal.Key, stepId);
+            }
+
+            return;
+        }
+
+        runtime.Receive(signal);
+    }
+
+    /// <summary>A step another node completed, read back for the request waiting on it here.</summary>
+    private async Task DeliverStepAsync(string taskId, string stepId)
+    {
+        try
+        {
+            var step = await services.GetRequiredService<IStepStore>().GetAsync(taskId, stepId, CancellationToken.None);
+            if (step is { Status: Protocol.AgentProtocol.StepStatus.Completed })
+            {
+                var artifacts = await services.GetRequiredService<IArtifactStore>().ListByStepsAsync([stepId], CancellationToken.None);
+                steps.Deliver(new CompletedStep(step, artifacts));
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // The waiting request reads the step itself when its wait ends.
+            Log.RemoteStepReadFailed(logger, ex);
+        }
+    }
+}
