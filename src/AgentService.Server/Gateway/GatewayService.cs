@@ -30,7 +30,8 @@ internal sealed class GatewayService(
     TimeProvider time,
     Security.SecretProtector protector,
     ILogger<GatewayService> logger,
-    Runs.RuntimeStepExecutor? runtimes = null)
+    Runs.RuntimeStepExecutor? runtimes = null,
+    Hosting.IClusterBroadcast? cluster = null)
 {
     private static readonly string Version = ReadVersion();
 
@@ -51,6 +52,7 @@ internal sealed class GatewayService(
         // Stored encrypted; the plaintext is in this answer only.
         await agents.RegisterAsync(card, protector.Protect(secret), now, cancellationToken);
         AddToCatalog(card);
+        cluster?.Send(new Hosting.ClusterSignal(Hosting.ClusterSignalKind.Agent, card.AgentId));
         Log.AgentRegistered(logger, card.AgentId, card.WebhookUrl);
 
         // Messages queued while the agent was away (or for its old webhook) are pushed now.
@@ -62,12 +64,21 @@ internal sealed class GatewayService(
         return new RegisterAgentResponse { Status = "registered", AgentId = card.AgentId, WebhookSecret = secret };
     }
 
-    /// <summary>A registered agent runs tasks through workers, where this deployment has runtimes (SQLite stores).</summary>
+    /// <summary>A registered agent runs tasks through workers, where this deployment has runtimes.</summary>
     public void AddToCatalog(AgentRegistration card)
     {
         if (runtimes is not null)
         {
             catalog.AddRegistered(card.AgentId, card.AgentName, card.AgentType, card.Description);
+        }
+    }
+
+    /// <summary>An agent another node registered: read from the shared registry into this node's catalog.</summary>
+    public async Task AddRegisteredElsewhereAsync(string agentId, CancellationToken cancellationToken)
+    {
+        if (await agents.GetAsync(agentId, cancellationToken) is { Hosted: false } registered)
+        {
+            AddToCatalog(registered.Card);
         }
     }
 

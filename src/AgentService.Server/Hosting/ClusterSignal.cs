@@ -47,4 +47,7 @@ internal enum ClusterSignalKind
 
     /// <summary>A step completed (key: task id; detail: step id).</summary>
     Step = 's',
+
+    /// <summary>An agent registered through the gateway (key: agent id): it gets the Agent Protocol routes everywhere.</summary>
+    Agent = 'a',
 }

@@ -22,8 +22,8 @@ internal static partial class Log
     [LoggerMessage(2101, LogLevel.Warning, "Notifying the other nodes of {Count} change(s) failed; they find them by their own checks")]
     public static partial void ClusterNotifyFailed(ILogger logger, int count, Exception exception);
 
-    [LoggerMessage(2102, LogLevel.Warning, "Reading a step another node completed, for the request waiting on it here, failed")]
-    public static partial void RemoteStepReadFailed(ILogger logger, Exception exception);
+    [LoggerMessage(2102, LogLevel.Warning, "Reading the {What} another node changed failed; this node sees it when it next reads it")]
+    public static partial void RemoteReadFailed(ILogger logger, string what, Exception exception);
 
     [LoggerMessage(2001, LogLevel.Error, "A storage write batch of {Count} operation(s) failed to commit")]
     public static partial void WriteBatchFailed(ILogger logger, int count, Exception exception);

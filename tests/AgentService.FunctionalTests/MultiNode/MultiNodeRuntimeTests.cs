@@ -74,6 +74,35 @@ public sealed class MultiNodeRuntimeTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task AgentRegisteredOnA_TakesTasksOnB_RunByAWorkerOnC()
+    {
+        await using var receiver = await WebhookReceiver.StartNewAsync();
+        await using var cluster = await NodeCluster.StartAsync(3, "--agents", _agentsFile);
+        using var a = cluster.Hosts[0].CreateClient();
+        using var b = cluster.Hosts[1].CreateClient();
+        await Gateway.GatewayCalls.RegisterAsync(a, "helper", receiver.Url);
+
+        using var stop = new CancellationTokenSource();
+        using var workerHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var worker = new WorkerClient(workerHttp, new WorkerClientOptions { ServiceUrl = cluster.Hosts[2].BaseAddress, WaitSeconds = 20, WorkerId = "on-c" });
+        var running = worker.RunAsync("helper", () => new EchoStepAgent(), stop.Token);
+
+        // B learns of the registration through the database's notification (no restart, no poll).
+        const string prefix = "agents/helper/ap/v1/agent";
+        var taskId = await Wait.UntilAsync(async () =>
+        {
+            using var response = await b.PostAsync($"{prefix}/tasks", Api.Json("""{"input":"for the helper"}"""));
+            return response.StatusCode == HttpStatusCode.OK ? (await Api.ReadJsonAsync(response, HttpStatusCode.OK)).GetProperty("task_id").GetString() : null;
+        }, id => id is not null, TimeSpan.FromSeconds(10), "node B to know the agent registered on A");
+        var step = await Api.PostJsonAsync(b, $"{prefix}/tasks/{taskId}/steps", """{"input":"hello helper"}""");
+        Assert.Equal("hello helper", step.GetProperty("output").GetString());
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Assert.Empty(cluster.Errors);
+    }
+
+    [PostgresFact]
     public async Task ANewerAttachOnB_FencesTheConnectionOnA()
     {
         await using var cluster = await NodeCluster.StartAsync(2, "--agents", _agentsFile);

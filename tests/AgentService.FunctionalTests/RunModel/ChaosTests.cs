@@ -17,7 +17,6 @@ namespace AgentService.FunctionalTests.RunModel;
 /// a resume that lost or repeated an input, or a step that never finished, fails the test. The seed is printed;
 /// <c>AGENTSERVICE_CHAOS_SEED</c> replays a choice of victims (the timing still varies).
 /// </summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private const string Prefix = "agents/summer/ap/v1/agent";

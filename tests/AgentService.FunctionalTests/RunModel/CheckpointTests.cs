@@ -7,7 +7,6 @@ namespace AgentService.FunctionalTests.RunModel;
 
 /// <summary>Checkpoints: a new execution starts with run.resume carrying the latest checkpoint and its input cursor,
 /// and only the deliveries after that cursor are replayed.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class CheckpointTests
 {
     private static JsonObject Checkpoint(string id, int cursor, int n) => new()

@@ -10,7 +10,6 @@ namespace AgentService.FunctionalTests.RunModel;
 
 /// <summary>Human in the loop: interaction.requested puts the run in waiting(interaction); answers over HTTP become
 /// interaction.response deliveries and service-recorded interaction.resolved events; expiry resolves by itself.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class InteractionTests
 {
     private static JsonObject Approval(string id) => new() { ["interactionId"] = id, ["kind"] = "approval", ["prompt"] = "Delete the file?" };

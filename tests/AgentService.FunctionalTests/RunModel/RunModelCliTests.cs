@@ -7,7 +7,6 @@ using AgentService.Tests.Common;
 namespace AgentService.FunctionalTests.RunModel;
 
 /// <summary><c>agentsvc runs interactions|respond</c> and <c>agentsvc tasks create --follow</c> against a real server.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class RunModelCliTests
 {
     private static async Task<(int Exit, string Out, string Err)> CliAsync(Uri service, params string[] args)

@@ -11,7 +11,6 @@ namespace AgentService.FunctionalTests.RunModel;
 
 /// <summary>The SDK's one-call helpers against the real server: a tool call's lifecycle, an interaction awaited inside a
 /// step (answered over HTTP), and a checkpoint save.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class SdkRunModelTests
 {
     private sealed class ApprovingAgent : IAgent

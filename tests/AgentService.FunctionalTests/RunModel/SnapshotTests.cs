@@ -9,7 +9,6 @@ namespace AgentService.FunctionalTests.RunModel;
 
 /// <summary>The run snapshot: the projection read consistently with the log watermark it reflects, so a reader can
 /// take a snapshot and tail the stream after the watermark with no gap and no duplicate.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class SnapshotTests
 {
     private static JsonObject Message(string text) => new()

@@ -7,7 +7,6 @@ using AgentService.Tests.Common;
 namespace AgentService.FunctionalTests.RunModel;
 
 /// <summary>Tool calls: the lifecycle record projected from tool.call.* events, listed per run in log order.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class ToolCallTests
 {
     [Fact]

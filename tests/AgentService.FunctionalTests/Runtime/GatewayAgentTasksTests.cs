@@ -6,7 +6,6 @@ using AgentService.Tests.Common;
 namespace AgentService.FunctionalTests.Runtime;
 
 /// <summary>An agent registered through the gateway runs tasks too: its runs are claimed by workers.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class GatewayAgentTasksTests
 {
     [Fact]

@@ -6,7 +6,6 @@ namespace AgentService.FunctionalTests.Runtime;
 /// <summary>The OpenAIAgent sample launched by the real server as a runtime, calling a loopback OpenAI-compatible
 /// provider that streams recorded Responses events: the Agent Protocol step gets the model's text, and the run's
 /// event log holds the stream as our events, with the provider's ids in providerRef.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class OpenAIAgentTests
 {
     private const string Prefix = "agents/openai/ap/v1/agent";

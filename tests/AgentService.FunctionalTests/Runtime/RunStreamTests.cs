@@ -6,7 +6,6 @@ namespace AgentService.FunctionalTests.Runtime;
 
 /// <summary>Server-Sent Events of a run's log: live, resumable with Last-Event-ID without gap or duplicate, also
 /// after a restart, and ended once the run is finished.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class RunStreamTests
 {
     private const string Workers = "agents/workers/ap/v1/agent";

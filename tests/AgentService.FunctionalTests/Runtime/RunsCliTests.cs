@@ -4,7 +4,6 @@ using AgentService.Cli;
 namespace AgentService.FunctionalTests.Runtime;
 
 /// <summary><c>agentsvc runs get|follow|cancel</c> against a real server and a runtime.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class RunsCliTests
 {
     private const string Workers = "agents/workers/ap/v1/agent";

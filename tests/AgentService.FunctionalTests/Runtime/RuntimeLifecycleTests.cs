@@ -7,7 +7,6 @@ namespace AgentService.FunctionalTests.Runtime;
 
 /// <summary>Attempts, leases, worker claims and restarts: nothing acknowledged is lost, no step is completed twice.</summary>
 // The run, delivery and event stores are SQLite-only so far: the PostgreSQL run of the suite leaves these out.
-[Trait("Storage", "SqliteOnly")]
 public sealed class RuntimeLifecycleTests
 {
     private const string Workers = "agents/workers/ap/v1/agent";

@@ -7,7 +7,6 @@ using AgentService.Tests.Common;
 namespace AgentService.FunctionalTests.Runtime;
 
 // The run, delivery and event stores are SQLite-only so far: the PostgreSQL run of the suite leaves these out.
-[Trait("Storage", "SqliteOnly")]
 public sealed class RuntimeProtocolTests : IAsyncLifetime
 {
     private RuntimeFixture _fixture = null!;

@@ -8,7 +8,6 @@ namespace AgentService.FunctionalTests.Runtime;
 
 /// <summary>The C# runtime SDK against the real server: a worker in this process, and the EchoAgent sample as a
 /// process launched by the service.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class SdkEndToEndTests
 {
     private const string Workers = "agents/workers/ap/v1/agent";

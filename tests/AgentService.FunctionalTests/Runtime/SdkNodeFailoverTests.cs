@@ -17,7 +17,6 @@ namespace AgentService.FunctionalTests.Runtime;
 /// run going on. Two hosts over one SQLite directory are not a supported deployment, so the live node here is one
 /// server; several PostgreSQL nodes share the same SDK path.
 /// </summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class SdkNodeFailoverTests
 {
     private const string Workers = "agents/workers/ap/v1/agent";

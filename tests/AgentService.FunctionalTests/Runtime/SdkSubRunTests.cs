@@ -16,7 +16,6 @@ namespace AgentService.FunctionalTests.Runtime;
 /// <summary>The SDK's sub-runs and trace propagation against the real server: workers in this process run an agent
 /// that spawns a local sub-run and gives a task to another agent in one call each; a step's traceparent follows the
 /// step into the delivery, the stored events and the children.</summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class SdkSubRunTests
 {
     private const string Workers = "agents/workers/ap/v1/agent";

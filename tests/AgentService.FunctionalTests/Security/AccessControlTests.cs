@@ -255,7 +255,6 @@ public sealed class AccessControlTests
     }
 
     [Fact]
-    [Trait("Storage", "SqliteOnly")]
     public async Task RunTokens_ReachOnlyTheirRun_AreAudited_AndStopWorkingWhenTheRunEnds()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
@@ -319,7 +318,6 @@ public sealed class AccessControlTests
     }
 
     [Fact]
-    [Trait("Storage", "SqliteOnly")]
     public async Task AdminSecretsAndConfig_ReachTheRuntime_AndSecretValuesAreNeverReturned()
     {
         await using var fixture = await RuntimeFixture.StartAsync();

@@ -16,7 +16,6 @@ namespace AgentService.FunctionalTests.Security;
 /// <c>apikey</c> mode: 401, 401, 403, 2xx. The endpoint list is read from the running server, so an endpoint added
 /// without a row here fails the test until someone decides who may call it.
 /// </summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class AuthMatrixTests
 {
     private const string WrongKey = "ask_key0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

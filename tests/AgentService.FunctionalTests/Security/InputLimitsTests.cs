@@ -10,7 +10,6 @@ namespace AgentService.FunctionalTests.Security;
 /// The input limits and checks the fuzz test relies on, each through the real interface of a server started with
 /// small, configured limits: JSON depth and size, UTF-8 text, escaped surrogates, frame size and depth, close reasons.
 /// </summary>
-[Trait("Storage", "SqliteOnly")]
 public sealed class InputLimitsTests : IAsyncLifetime
 {
     private const int MaxDepth = 6;

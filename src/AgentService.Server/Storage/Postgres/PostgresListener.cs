@@ -12,7 +12,7 @@ namespace AgentService.Server.Storage.Postgres;
 /// <see cref="OutboxDispatcher"/> when any node makes entries due, so work a busy node accepted is taken by one with
 /// room) and on the runs channel (<see cref="PostgresClusterBroadcast"/>: deliveries for a runtime attached here,
 /// events for stream readers here, work for workers waiting here, a connection here to close, a step a request here
-/// waits on). After a lost connection everything is woken once, since notifications may have been missed.
+/// waits on, an agent registered elsewhere). After a lost connection everything is woken once, since notifications may have been missed.
 /// </summary>
 internal sealed class PostgresListener(
     PostgresDatabase database,
@@ -77,6 +77,12 @@ internal sealed class PostgresListener(
             return;
         }
 
+        if (signal.Kind == ClusterSignalKind.Agent)
+        {
+            _ = AddAgentAsync(signal.Key);
+            return;
+        }
+
         if (signal.Kind == ClusterSignalKind.Step)
         {
             if (signal.Detail is { } stepId && steps.IsWaiting(stepId))
@@ -88,6 +94,18 @@ internal sealed class PostgresListener(
         }
 
         runtime.Receive(signal);
+    }
+
+    private async Task AddAgentAsync(string agentId)
+    {
+        try
+        {
+            await services.GetRequiredService<GatewayService>().AddRegisteredElsewhereAsync(agentId, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            Log.RemoteReadFailed(logger, "agent " + agentId, ex);
+        }
     }
 
     /// <summary>A step another node completed, read back for the request waiting on it here.</summary>
@@ -105,7 +123,7 @@ internal sealed class PostgresListener(
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
         {
             // The waiting request reads the step itself when its wait ends.
-            Log.RemoteStepReadFailed(logger, ex);
+            Log.RemoteReadFailed(logger, "step " + stepId, ex);
         }
     }
 }
