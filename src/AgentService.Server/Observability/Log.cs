@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(2102, LogLevel.Warning, "Reading the {What} another node changed failed; this node sees it when it next reads it")]
     public static partial void RemoteReadFailed(ILogger logger, string what, Exception exception);
 
+    [LoggerMessage(2002, LogLevel.Debug, "A PostgreSQL write batch of {Count} operation(s) failed; running them one by one")]
+    public static partial void WriteBatchRetried(ILogger logger, int count, Exception exception);
+
     [LoggerMessage(2001, LogLevel.Error, "A storage write batch of {Count} operation(s) failed to commit")]
     public static partial void WriteBatchFailed(ILogger logger, int count, Exception exception);
 

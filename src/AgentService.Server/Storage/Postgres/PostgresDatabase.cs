@@ -7,8 +7,9 @@ using Npgsql;
 namespace AgentService.Server.Storage.Postgres;
 
 /// <summary>
-/// A PostgreSQL database shared by every node of the service (<c>AgentService:Storage:Postgres</c>). Each write is
-/// its own transaction committed before it returns; PostgreSQL groups the WAL flushes of concurrent commits itself.
+/// A PostgreSQL database shared by every node of the service (<c>AgentService:Storage:Postgres</c>). Every write is
+/// committed before it returns: the Agent Protocol, gateway and security stores' writes with group commit
+/// (<see cref="PostgresWriteQueue"/>), the run stores' each in a <c>SERIALIZABLE</c> transaction of its own.
 /// Migrations run at start under an advisory lock.
 /// </summary>
 internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlDatabase
@@ -16,12 +17,15 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
     private const long MigrationLockKey = 0x4167656e74537663; // "AgentSvc"
     private const int MaxWriteAttempts = 50;
 
+    private readonly PostgresWriteQueue _writer;
+
     public PostgresDatabase(IOptions<AgentServiceOptions> options, ILogger<PostgresDatabase> logger)
     {
         var connectionString = options.Value.Storage.Postgres
             ?? throw new InvalidOperationException("AgentService:Storage:Postgres is not set.");
         DataSource = NpgsqlDataSource.Create(connectionString);
         Migrate(logger);
+        _writer = new PostgresWriteQueue(DataSource, logger);
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -33,15 +37,10 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
         return version == PostgresMigrations.All[^1].Version;
     }
 
-    /// <summary>Runs <paramref name="work"/> in one transaction and commits it.</summary>
-    public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var result = await work(connection, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return result;
-    }
+    /// <summary>Runs <paramref name="work"/> in a transaction, grouped with the writes waiting beside it
+    /// (<see cref="PostgresWriteQueue"/>); completes after the commit.</summary>
+    public Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(work, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="work"/> in one <c>SERIALIZABLE</c> transaction and commits it; when PostgreSQL reports a
@@ -145,5 +144,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
         }
     }
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
 }
