@@ -77,17 +77,64 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeySt
 /// <summary>The audit log in PostgreSQL, append-only by trigger, one log for all nodes.</summary>
 internal sealed class PostgresAuditLog(PostgresDatabase database, ILogger<PostgresAuditLog> logger) : IAuditLog
 {
-    public void Append(AuditEntry entry) =>
-        Log.AuditWriteFailedIfFaulted(logger, AppendAsync(entry, CancellationToken.None));
+    private readonly System.Collections.Concurrent.ConcurrentQueue<AuditEntry> _pending = new();
+    private int _flushScheduled;
+
+    /// <summary>
+    /// Queues the entry; the entries queued until the writer comes round go in with one multi-row statement, so
+    /// auditing adds neither a commit nor a round trip per request.
+    /// </summary>
+    public void Append(AuditEntry entry)
+    {
+        _pending.Enqueue(entry);
+        if (Interlocked.Exchange(ref _flushScheduled, 1) == 1)
+        {
+            return;
+        }
+
+        List<AuditEntry>? drained = null;
+        Log.AuditWriteFailedIfFaulted(logger, database.WriteAsync((connection, transaction) =>
+        {
+            // Drained once: if the write runs again (its batch failed), it inserts the same entries.
+            if (drained is null)
+            {
+                Volatile.Write(ref _flushScheduled, 0);
+                drained = [];
+                while (_pending.TryDequeue(out var pending))
+                {
+                    drained.Add(pending);
+                }
+            }
+
+            return InsertAsync(connection, transaction, drained);
+        }, CancellationToken.None));
+    }
 
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken) =>
-        database.WriteAsync(async (connection, transaction) =>
+        database.WriteAsync((connection, transaction) => InsertAsync(connection, transaction, [entry]), cancellationToken);
+
+    private static async Task<int> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<AuditEntry> entries)
+    {
+        if (entries.Count == 0)
         {
-            await using var command = connection.Command("INSERT INTO audit_log (time, actor, action, target, outcome, status, trace_id, remote_addr, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", transaction)
-                .With(entry.Time.ToUnixTimeMilliseconds()).With(entry.Actor).With(entry.Action).WithText(entry.Target).With(entry.Outcome)
-                .With(entry.Status).WithText(entry.TraceId).WithText(entry.RemoteAddress).WithText(entry.Detail);
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+            return 0;
+        }
+
+        await using var command = connection.Command("""
+            INSERT INTO audit_log (time, actor, action, target, outcome, status, trace_id, remote_addr, detail)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[])
+            """, transaction)
+            .With(entries.Select(e => e.Time.ToUnixTimeMilliseconds()).ToArray())
+            .With(entries.Select(e => e.Actor).ToArray())
+            .With(entries.Select(e => e.Action).ToArray())
+            .With(entries.Select(e => e.Target).ToArray())
+            .With(entries.Select(e => e.Outcome).ToArray())
+            .With(entries.Select(e => e.Status).ToArray())
+            .With(entries.Select(e => e.TraceId).ToArray())
+            .With(entries.Select(e => e.RemoteAddress).ToArray())
+            .With(entries.Select(e => e.Detail).ToArray());
+        return await command.ExecuteNonQueryAsync();
+    }
 
     public async Task<(IReadOnlyList<AuditEntry> Items, int Total)> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {

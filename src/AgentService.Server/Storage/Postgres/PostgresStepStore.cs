@@ -16,18 +16,19 @@ internal sealed class PostgresStepStore(PostgresDatabase database, TimeProvider 
         var now = time.GetUtcNow();
         return database.WriteAsync(async (connection, transaction) =>
         {
-            await using var counter = connection.Command("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $1 RETURNING step_count", transaction).With(taskId);
-            if (await counter.ExecuteScalarAsync(cancellationToken) is not long seq)
+            // One statement (one round trip): the task row's counter gives the step its position; no row, no task.
+            await using var insert = connection.Command("""
+                WITH counter AS (UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $2 RETURNING step_count)
+                INSERT INTO steps (step_id, task_id, seq, input, additional_input, status, created_at, updated_at)
+                SELECT $1, $2, step_count, $3, $4, $5, $6, $6 FROM counter
+                RETURNING seq
+                """, transaction)
+                .With(stepId).With(taskId).WithText(input).WithText(additionalInput).With(StepStatus.Created).With(now.ToUnixTimeMilliseconds());
+            if (await insert.ExecuteScalarAsync(cancellationToken) is not long seq)
             {
                 return null;
             }
 
-            await using var insert = connection.Command("""
-                INSERT INTO steps (step_id, task_id, seq, input, additional_input, status, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-                """, transaction)
-                .With(stepId).With(taskId).With(seq).WithText(input).WithText(additionalInput).With(StepStatus.Created).With(now.ToUnixTimeMilliseconds());
-            await insert.ExecuteNonQueryAsync(cancellationToken);
             return new StepRecord(stepId, taskId, seq, input, additionalInput, null, StepStatus.Created, null, null, false, now, now);
         }, cancellationToken);
     }

@@ -13,17 +13,19 @@ internal sealed class PostgresTaskStore(PostgresDatabase database, TimeProvider 
         var createdAt = time.GetUtcNow();
         return database.WriteAsync(async (connection, transaction) =>
         {
-            // The counter row is locked until commit, so concurrent creations on any node get gap-free positions.
-            await using var counter = connection.Command("""
-                INSERT INTO agent_task_counters (agent_id, task_count) VALUES ($1, 1)
-                ON CONFLICT (agent_id) DO UPDATE SET task_count = agent_task_counters.task_count + 1
-                RETURNING task_count
-                """, transaction).With(agentId);
-            var seq = (long)(await counter.ExecuteScalarAsync(cancellationToken))!;
-            await using var insert = connection.Command(
-                "INSERT INTO tasks (task_id, agent_id, seq, input, additional_input, created_at) VALUES ($1, $2, $3, $4, $5, $6)", transaction)
-                .With(taskId).With(agentId).With(seq).WithText(input).WithText(additionalInput).With(createdAt.ToUnixTimeMilliseconds());
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            // One statement (one round trip): the counter row is locked until commit, so concurrent creations on any
+            // node get gap-free positions.
+            await using var insert = connection.Command("""
+                WITH counter AS (
+                    INSERT INTO agent_task_counters (agent_id, task_count) VALUES ($2, 1)
+                    ON CONFLICT (agent_id) DO UPDATE SET task_count = agent_task_counters.task_count + 1
+                    RETURNING task_count)
+                INSERT INTO tasks (task_id, agent_id, seq, input, additional_input, created_at)
+                SELECT $1, $2, task_count, $3, $4, $5 FROM counter
+                RETURNING seq
+                """, transaction)
+                .With(taskId).With(agentId).WithText(input).WithText(additionalInput).With(createdAt.ToUnixTimeMilliseconds());
+            var seq = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
             return new TaskRecord(taskId, agentId, seq, input, additionalInput, createdAt);
         }, cancellationToken);
     }
