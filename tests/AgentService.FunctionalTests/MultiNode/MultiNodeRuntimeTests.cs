@@ -226,6 +226,54 @@ public sealed class MultiNodeRuntimeTests : IAsyncLifetime
         Assert.Empty(cluster.Errors);
     }
 
+    [PostgresFact]
+    public async Task NodeKilledWithALaunchedRuntime_AnotherNodeRelaunchesItWhenTheLeaseEnds_AndTheStepCompletesOnce()
+    {
+        // The EchoAgent sample as a launched runtime; short leases so the survivor finds the dead node's attempt soon.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var echoDll = Path.Combine(RepoPaths.Root, "samples", "EchoAgent", "bin", configuration, "net10.0", "EchoAgent.dll");
+        Assert.True(File.Exists(echoDll), $"build the sample first: {echoDll}");
+        var agents = _dir.File("launched.json");
+        await File.WriteAllTextAsync(agents, JsonSerializer.Serialize(new
+        {
+            agents = new object[] { new { id = "echo", @default = true }, new { id = "launched", runtime = new { command = "dotnet", args = new[] { echoDll } } } },
+        }));
+        await using var cluster = await NodeCluster.StartAsync(0, "--agents", agents,
+            "--AgentService:Runtime:HeartbeatIntervalMs=1000", "--AgentService:Runtime:LeaseGraceSeconds=1", "--AgentService:Runtime:RestartBackoffSeconds=0.1");
+        var doomed = await cluster.AddProcessAsync();
+        var survivor = await cluster.AddHostAsync();
+        using var onDoomed = doomed.CreateClient();
+        using var onSurvivor = survivor.CreateClient();
+        const string prefix = "agents/launched/ap/v1/agent";
+
+        // The first step runs on a runtime the doomed node launched.
+        var taskId = await Api.CreateTaskAsync(onDoomed, "launched on A", prefix);
+        var first = await Api.PostJsonAsync(onDoomed, $"{prefix}/tasks/{taskId}/steps", """{"input":"one"}""");
+        Assert.Equal("one", first.GetProperty("output").GetString());
+
+        // The node dies with its process tree (the runtime too). A step posted on the survivor completes once the
+        // dead attempt's lease is over and the survivor has launched a new runtime.
+        await doomed.KillAsync();
+        var second = await Api.PostJsonAsync(onSurvivor, $"{prefix}/tasks/{taskId}/steps", """{"input":"two"}""");
+        if (second.GetProperty("status").GetString() != "completed")
+        {
+            second = await Wait.UntilAsync(() => Api.GetJsonAsync(onSurvivor, $"{prefix}/tasks/{taskId}/steps/{second.GetProperty("step_id").GetString()}"),
+                s => s.GetProperty("status").GetString() == "completed", TimeSpan.FromSeconds(60), "the step to complete on a relaunched runtime");
+        }
+
+        Assert.Equal("two", second.GetProperty("output").GetString());
+        var run = await Api.GetJsonAsync(onSurvivor, $"v1/runs/{taskId}");
+        var attempts = run.GetProperty("attempts").EnumerateArray().ToList();
+        Assert.True(attempts.Count >= 2, run.GetRawText());
+        Assert.Equal("lost", attempts[0].GetProperty("status").GetString());
+        // The new attempt starts without state and EchoAgent saves no checkpoint, so the service replays the run's
+        // inputs to it (PROTOCOL.md §8) and it runs step one again; the step was completed once and stays as it was.
+        var steps = await Api.GetJsonAsync(onSurvivor, $"{prefix}/tasks/{taskId}/steps");
+        Assert.Equal(["one", "two"], steps.GetProperty("steps").EnumerateArray().Select(x => x.GetProperty("output").GetString()));
+        Assert.Equal(first.GetProperty("step_id").GetString(), steps.GetProperty("steps")[0].GetProperty("step_id").GetString());
+        Assert.Empty(cluster.Errors);
+    }
+
     private static async Task<JsonElement> ReadUntilAsync(HttpClient http, string path, string type, long after)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
