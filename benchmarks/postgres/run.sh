@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # PostgreSQL vs SQLite, one node and two nodes, in one run: POST /tasks and POST step (built-in echo agent, every
-# write durable before the reply on both stores). Usage:
+# write durable before the reply on both stores), and the step round trip through a runtime process (the EchoAgent
+# sample launched by the service: POST step -> delivery -> runtime -> step.finished -> reply; with two nodes the
+# steps are posted on both nodes for runs whose runtime is attached to one of them). Usage:
 #   benchmarks/postgres/run.sh [--no-build] [--duration N] [--connections N]
 # Needs the postgresql package (a throwaway cluster is started with eng/postgres.sh), wrk and curl.
 # Two nodes: two server processes on one database, each loaded by its own wrk with half the connections; the
@@ -21,7 +23,9 @@ while (($#)); do
   esac
 done
 for tool in wrk curl python3; do command -v "$tool" >/dev/null || { echo "run.sh: $tool is required" >&2; exit 1; }; done
-((build)) && { echo "== dotnet build (Release)"; dotnet build "$project" -c Release --nologo -v quiet; }
+echo_dll="$root/samples/EchoAgent/bin/Release/net10.0/EchoAgent.dll"
+((build)) && { echo "== dotnet build (Release)"; dotnet build "$project" -c Release --nologo -v quiet; dotnet build "$root/samples/EchoAgent" -c Release --nologo -v quiet; }
+[[ -f "$echo_dll" ]] || { echo "run.sh: build the EchoAgent sample first ($echo_dll missing)" >&2; exit 1; }
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/pg-bench.XXXXXX")"
 pg="$(mktemp -d "${TMPDIR:-/tmp}/pg-bench-cluster.XXXXXX")"   # its own directory: the postgres user must reach it
@@ -33,6 +37,7 @@ cleanup() {
   rm -rf "$tmp" "$pg"
 }
 trap cleanup EXIT
+printf '{"agents":[{"id":"echo","default":true},{"id":"rt","runtime":{"command":"dotnet","args":["%s"]}}]}\n' "$echo_dll" >"$tmp/agents.json"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -41,7 +46,7 @@ start_node() {
   local name="$1"; shift
   local port; port="$(free_port)"
   mkdir -p "$tmp/$name"
-  dotnet "$dll" --urls "http://127.0.0.1:$port" --data-dir "$tmp/$name" "$@" >"$tmp/$name.log" 2>&1 &
+  dotnet "$dll" --urls "http://127.0.0.1:$port" --data-dir "$tmp/$name" --agents "$tmp/agents.json" "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 600); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)" == 200 ]] && { echo "http://127.0.0.1:$port"; return; }
@@ -68,12 +73,13 @@ p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 print(f"{rps:.0f} {p99:.2f}")'
 }
 
-# measure LABEL URL...: POST /tasks and POST step over 5 tasks, the load split across the given nodes.
+# measure LABEL URL...: POST /tasks and POST step over 5 tasks, the load split across the given nodes; then POST step
+# of the runtime agent over 5 tasks created on the first node, posted on every node.
 measure() {
   local label="$1"; shift
   local urls=("$@") n=${#@}
   local per=$(( connections / n ))
-  local steps=()
+  local steps=() rt=()
   for url in "${urls[@]}"; do
     local paths=()
     for _ in 1 2 3 4 5; do
@@ -82,14 +88,22 @@ measure() {
     done
     steps+=("${paths[*]}")
   done
-  for workload in tasks steps; do
+  for _ in 1 2 3 4 5; do
+    local id; id="$(curl -s -X POST -H 'Content-Type: application/json' -d '{"input":"x"}' "${urls[0]}/agents/rt/ap/v1/agent/tasks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["task_id"])')"
+    # Warm-up: the first step launches the run's runtime process.
+    curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"input":"warm"}' "${urls[0]}/agents/rt/ap/v1/agent/tasks/$id/steps"
+    rt+=("/agents/rt/ap/v1/agent/tasks/$id/steps")
+  done
+  for workload in tasks steps rtsteps; do
     local outs=() i=0
     for url in "${urls[@]}"; do
       if [[ $workload == tasks ]]; then
         load "$per" "$url" POST /ap/v1/agent/tasks >"$tmp/out.$i" &
-      else
+      elif [[ $workload == steps ]]; then
         # shellcheck disable=SC2086
         load "$per" "$url" POST ${steps[$i]} >"$tmp/out.$i" &
+      else
+        load "$per" "$url" POST "${rt[@]}" >"$tmp/out.$i" &
       fi
       outs+=("$tmp/out.$i"); i=$((i + 1))
     done
@@ -101,7 +115,7 @@ measure() {
       worst=$(python3 -c "print(max($worst, $p99))")
     done
     echo "$label $workload $total $worst" >>"$tmp/results"
-    printf '   %-22s %-6s %8s req/s  p99 %s ms\n' "$label" "$workload" "$total" "$worst"
+    printf '   %-22s %-7s %8s req/s  p99 %s ms\n' "$label" "$workload" "$total" "$worst"
   done
 }
 
@@ -139,11 +153,13 @@ rows = {}
 for line in open(sys.argv[1]):
     label, workload, rps, p99 = line.split()
     rows[(label, workload)] = (int(rps), float(p99))
-print("store / nodes      | POST /tasks req/s | p99 ms | POST step req/s | p99 ms | tasks vs SQLite | steps vs SQLite")
-print("-------------------|-------------------|--------|-----------------|--------|-----------------|----------------")
-base_t, base_s = rows[("sqlite-1-node", "tasks")][0], rows[("sqlite-1-node", "steps")][0]
+print("store / nodes      | POST /tasks req/s | p99 ms | POST step req/s | p99 ms | runtime step req/s | p99 ms | tasks / steps / runtime steps vs SQLite")
+print("-------------------|-------------------|--------|-----------------|--------|--------------------|--------|----------------------------------------")
+base = {w: rows[("sqlite-1-node", w)][0] for w in ("tasks", "steps", "rtsteps")}
 for label in ("sqlite-1-node", "postgres-1-node", "postgres-2-nodes"):
     t, tp = rows[(label, "tasks")]
     s, sp = rows[(label, "steps")]
-    print(f"{label:<18} | {t:>17} | {tp:>6.2f} | {s:>15} | {sp:>6.2f} | {t / base_t:>15.2f} | {s / base_s:>14.2f}")
+    r, rp = rows[(label, "rtsteps")]
+    print(f"{label:<18} | {t:>17} | {tp:>6.2f} | {s:>15} | {sp:>6.2f} | {r:>18} | {rp:>6.2f} | "
+          f"{t / base['tasks']:.2f} / {s / base['steps']:.2f} / {r / base['rtsteps']:.2f}")
 PY

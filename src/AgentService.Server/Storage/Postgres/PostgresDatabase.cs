@@ -8,16 +8,16 @@ namespace AgentService.Server.Storage.Postgres;
 
 /// <summary>
 /// A PostgreSQL database shared by every node of the service (<c>AgentService:Storage:Postgres</c>). Every write is
-/// committed before it returns: the Agent Protocol, gateway and security stores' writes with group commit
-/// (<see cref="PostgresWriteQueue"/>), the run stores' each in a <c>SERIALIZABLE</c> transaction of its own.
+/// committed before it returns, with group commit (<see cref="PostgresWriteQueue"/>): the Agent Protocol, gateway and
+/// security stores' writes in <c>READ COMMITTED</c> batches, the run stores' in <c>SERIALIZABLE</c> ones.
 /// Migrations run at start under an advisory lock.
 /// </summary>
 internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlDatabase
 {
     private const long MigrationLockKey = 0x4167656e74537663; // "AgentSvc"
-    private const int MaxWriteAttempts = 50;
 
     private readonly PostgresWriteQueue _writer;
+    private readonly PostgresWriteQueue _serializableWriter;
 
     public PostgresDatabase(IOptions<AgentServiceOptions> options, ILogger<PostgresDatabase> logger)
     {
@@ -25,7 +25,8 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
             ?? throw new InvalidOperationException("AgentService:Storage:Postgres is not set.");
         DataSource = NpgsqlDataSource.Create(connectionString);
         Migrate(logger);
-        _writer = new PostgresWriteQueue(DataSource, logger);
+        _writer = new PostgresWriteQueue(DataSource, System.Data.IsolationLevel.ReadCommitted, logger);
+        _serializableWriter = new PostgresWriteQueue(DataSource, System.Data.IsolationLevel.Serializable, logger);
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -43,33 +44,19 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
         _writer.WriteAsync(work, cancellationToken);
 
     /// <summary>
-    /// Runs <paramref name="work"/> in one <c>SERIALIZABLE</c> transaction and commits it; when PostgreSQL reports a
-    /// serialization failure or a deadlock (another node's transaction touched the same rows), runs it again. The
-    /// stores' reads-then-writes (next position of a run's log, a lease compare-and-set) thus act as if each ran alone.
+    /// Runs <paramref name="work"/> in a <c>SERIALIZABLE</c> transaction, grouped with this node's other run-store writes
+    /// waiting beside it (a second <see cref="PostgresWriteQueue"/>); when PostgreSQL reports a serialization failure or
+    /// a deadlock (another node's transaction touched the same rows), the writes run again. The stores' reads-then-writes
+    /// (next position of a run's log, a lease compare-and-set) thus act as if each ran alone, as on SQLite's single writer.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<SqlCommands, T> work, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
+    public Task<T> WriteAsync<T>(Func<SqlCommands, T> work, CancellationToken cancellationToken) =>
+        _serializableWriter.WriteAsync(
+            (connection, transaction) =>
             {
-                await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-                await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken);
-                T result;
-                using (var commands = new PostgresCommandCache(connection, transaction))
-                {
-                    result = work(commands);
-                }
-
-                await transaction.CommitAsync(cancellationToken);
-                return result;
-            }
-            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected && attempt < MaxWriteAttempts)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken);
-            }
-        }
-    }
+                using var commands = new PostgresCommandCache(connection, transaction);
+                return Task.FromResult(work(commands));
+            },
+            cancellationToken);
 
     public async Task<T> ReadAsync<T>(Func<SqlCommands, T> work, bool snapshot, CancellationToken cancellationToken)
     {
@@ -147,6 +134,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
     public async ValueTask DisposeAsync()
     {
         await _writer.DisposeAsync();
+        await _serializableWriter.DisposeAsync();
         await DataSource.DisposeAsync();
     }
 }

@@ -9,21 +9,25 @@ namespace AgentService.Server.Storage.Postgres;
 /// are queued, and whatever is waiting when the writer comes round runs in one transaction with one commit. Writes that
 /// contend on one row (the task counter of an agent, a task's step counter) then cost one lock wait and one WAL flush
 /// per batch instead of one each. A write that fails rolls its batch back; the batch then runs again one write per
-/// transaction, so only the failing write reports its error. Work must therefore be database-only and safe to run
-/// twice (every store's is). A caller's task completes after the commit that contains its write.
+/// transaction, so only the failing write reports its error, and a write alone that meets a serialization failure or
+/// a deadlock (another node's transaction on the same rows) runs again. Work must therefore be database-only and safe
+/// to run more than once (every store's is). A caller's task completes after the commit that contains its write.
 /// </summary>
 internal sealed class PostgresWriteQueue : IAsyncDisposable
 {
     private const int MaxBatch = 128;
+    private const int MaxAttempts = 50;
 
     private readonly Channel<Operation> _queue = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private readonly NpgsqlDataSource _dataSource;
+    private readonly System.Data.IsolationLevel _isolation;
     private readonly ILogger _logger;
     private readonly Task _loop;
 
-    public PostgresWriteQueue(NpgsqlDataSource dataSource, ILogger logger)
+    public PostgresWriteQueue(NpgsqlDataSource dataSource, System.Data.IsolationLevel isolation, ILogger logger)
     {
         _dataSource = dataSource;
+        _isolation = isolation;
         _logger = logger;
         _loop = Task.Run(RunLoopAsync);
     }
@@ -67,7 +71,7 @@ internal sealed class PostgresWriteQueue : IAsyncDisposable
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(_isolation).ConfigureAwait(false);
             foreach (var operation in batch)
             {
                 await operation.RunAsync(connection, transaction).ConfigureAwait(false);
@@ -91,17 +95,26 @@ internal sealed class PostgresWriteQueue : IAsyncDisposable
 
     private async Task RunAloneAsync(Operation operation)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
-            await operation.RunAsync(connection, transaction).ConfigureAwait(false);
-            await transaction.CommitAsync().ConfigureAwait(false);
-            operation.Complete();
-        }
-        catch (Exception ex)
-        {
-            operation.Fail(ex);
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                await using var transaction = await connection.BeginTransactionAsync(_isolation).ConfigureAwait(false);
+                await operation.RunAsync(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync().ConfigureAwait(false);
+                operation.Complete();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected && attempt < MaxAttempts)
+            {
+                await Task.Delay(Random.Shared.Next(1, 5 * attempt)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                operation.Fail(ex);
+                return;
+            }
         }
     }
 
