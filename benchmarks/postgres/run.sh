@@ -41,7 +41,8 @@ start_node() {
   local name="$1"; shift
   local port; port="$(free_port)"
   mkdir -p "$tmp/$name"
-  dotnet "$dll" --urls "http://127.0.0.1:$port" --data-dir "$tmp/$name" "$@" >"$tmp/$name.log" 2>&1 &
+  # Steps on the built-in in-process echo, as before the default agent became the EchoAgent runtime process.
+  dotnet "$dll" --urls "http://127.0.0.1:$port" --data-dir "$tmp/$name" --AgentService:DefaultAgent=builtin "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 600); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)" == 200 ]] && { echo "http://127.0.0.1:$port"; return; }
