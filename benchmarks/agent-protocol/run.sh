@@ -117,7 +117,8 @@ if want ours; then
   port="$(free_port)"
   mkdir -p "$tmp/ours-data"
   echo "== starting ours on 127.0.0.1:$port (data dir $tmp/ours-data)"
-  agent_args=()
+  # The built-in in-process echo (the server's default agent is the EchoAgent runtime process, measured with --runtime).
+  agent_args=(--AgentService:DefaultAgent=builtin)
   if [ "${runtime:-0}" = 1 ]; then
     echo_dll="$root/samples/EchoAgent/bin/Release/net10.0/EchoAgent.dll"
     [ -f "$echo_dll" ] || dotnet build "$root/samples/EchoAgent" -c Release -nologo -v q >/dev/null

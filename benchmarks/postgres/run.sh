@@ -46,6 +46,7 @@ start_node() {
   local name="$1"; shift
   local port; port="$(free_port)"
   mkdir -p "$tmp/$name"
+  # The agents file: 'echo' is the built-in in-process echo (steps), 'rt' the EchoAgent runtime process (rtsteps).
   dotnet "$dll" --urls "http://127.0.0.1:$port" --data-dir "$tmp/$name" --agents "$tmp/agents.json" "$@" >"$tmp/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 600); do

@@ -39,19 +39,34 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
-    /// <summary>Starts the server on a new data directory with <paramref name="args"/> and waits until <c>/readyz</c> answers 200.</summary>
-    public static async Task<ServerProcess> StartAsync(params string[] args)
+    /// <summary>Starts the server on a new data directory with <paramref name="args"/> and waits until <c>/readyz</c> answers 200.
+    /// Without an agents file its default agent is the built-in in-process echo (<c>AgentService:DefaultAgent=builtin</c>).</summary>
+    public static Task<ServerProcess> StartAsync(params string[] args) =>
+        StartCoreAsync(appHost: false, ["--AgentService:DefaultAgent=builtin", .. args]);
+
+    /// <summary>Starts the server as <c>dotnet run</c> does — its own executable (apphost), not <c>dotnet</c> — with only
+    /// <paramref name="args"/> (so its own default agent), on a new data directory, and waits until it is ready.</summary>
+    public static Task<ServerProcess> StartAppHostAsync(params string[] args) => StartCoreAsync(appHost: true, args);
+
+    private static async Task<ServerProcess> StartCoreAsync(bool appHost, string[] args)
     {
         var dataDir = ServiceHost.NewDataDir();
         var port = FreePort();
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        var dll = Path.Combine(AppContext.BaseDirectory, "AgentService.Server.dll");
+        var executable = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "AgentService.Server.exe" : "AgentService.Server");
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var start = new ProcessStartInfo(appHost ? executable : dotnet)
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AgentService.Server.dll"));
+        if (!appHost)
+        {
+            start.ArgumentList.Add(dll);
+        }
+
         foreach (var arg in (string[])["--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir, .. args])
         {
             start.ArgumentList.Add(arg);

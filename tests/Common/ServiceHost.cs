@@ -10,7 +10,10 @@ namespace AgentService.Tests.Common;
 
 /// <summary>
 /// The real service on Kestrel at a free loopback port, over a data directory that outlives restarts. Errors the
-/// server logs are collected, so a test can assert that none happened.
+/// server logs are collected, so a test can assert that none happened (warnings too, for the tests that expect one).
+/// Without an agents file the default agent is the built-in in-process echo (<c>AgentService:DefaultAgent=builtin</c>),
+/// so tests that do not test the default agent start no process per run; <see cref="StartDefaultAsync"/> starts the
+/// service as it starts by default, with the EchoAgent runtime process.
 /// </summary>
 public sealed class ServiceHost : IAsyncDisposable
 {
@@ -19,6 +22,9 @@ public sealed class ServiceHost : IAsyncDisposable
     private readonly Action<WebApplicationBuilder>? _configure;
     private readonly string[]? _storageArgs;
     private WebApplication? _app;
+
+    /// <summary>Set before the first start: this host keeps the service's own default agent (no builtin switch).</summary>
+    private bool _defaultAgent;
 
     private ServiceHost(string dataDir, bool ownsDataDir, string[] extraArgs, Action<WebApplicationBuilder>? configure = null, string[]? storageArgs = null)
     {
@@ -35,12 +41,24 @@ public sealed class ServiceHost : IAsyncDisposable
 
     public ConcurrentQueue<string> Errors { get; } = new();
 
+    /// <summary>The warnings the server logged.</summary>
+    public ConcurrentQueue<string> Warnings { get; } = new();
+
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("Not running.");
 
     /// <summary>Starts a service on a new data directory (or <paramref name="dataDir"/>) with extra command-line arguments.</summary>
     public static async Task<ServiceHost> StartAsync(string? dataDir = null, params string[] extraArgs)
     {
         var host = new ServiceHost(dataDir ?? NewDataDir(), dataDir is null, extraArgs);
+        await host.StartCoreAsync();
+        return host;
+    }
+
+    /// <summary>Starts the service with its own default agent (no agents file: the EchoAgent runtime launched as a process
+    /// per run), on a new data directory (or <paramref name="dataDir"/>), with extra command-line arguments.</summary>
+    public static async Task<ServiceHost> StartDefaultAsync(string? dataDir = null, params string[] extraArgs)
+    {
+        var host = new ServiceHost(dataDir ?? NewDataDir(), dataDir is null, extraArgs) { _defaultAgent = true };
         await host.StartCoreAsync();
         return host;
     }
@@ -111,12 +129,13 @@ public sealed class ServiceHost : IAsyncDisposable
 
     private async Task StartCoreAsync()
     {
-        string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, .. _storageArgs ?? TestStorage.ServerArgs(DataDir), .. _extraArgs];
+        string[] agentArgs = _defaultAgent ? [] : ["--AgentService:DefaultAgent=builtin"];
+        string[] args = ["--urls", "http://127.0.0.1:0", "--data-dir", DataDir, .. agentArgs, .. _storageArgs ?? TestStorage.ServerArgs(DataDir), .. _extraArgs];
         _app = AgentServiceApp.Create(args, builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Logging.AddProvider(new CollectingLoggerProvider(Errors));
+            builder.Logging.AddProvider(new CollectingLoggerProvider(Errors, Warnings));
             _configure?.Invoke(builder);
         });
         await _app.StartAsync();
@@ -126,24 +145,29 @@ public sealed class ServiceHost : IAsyncDisposable
 
     internal static string NewDataDir() => Path.Combine(Path.GetTempPath(), "agentservice-tests", Guid.NewGuid().ToString("N"));
 
-    private sealed class CollectingLoggerProvider(ConcurrentQueue<string> errors) : ILoggerProvider
+    private sealed class CollectingLoggerProvider(ConcurrentQueue<string> errors, ConcurrentQueue<string> warnings) : ILoggerProvider
     {
-        public ILogger CreateLogger(string categoryName) => new CollectingLogger(categoryName, errors);
+        public ILogger CreateLogger(string categoryName) => new CollectingLogger(categoryName, errors, warnings);
 
         public void Dispose()
         {
         }
     }
 
-    private sealed class CollectingLogger(string category, ConcurrentQueue<string> errors) : ILogger
+    private sealed class CollectingLogger(string category, ConcurrentQueue<string> errors, ConcurrentQueue<string> warnings) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            if (logLevel == LogLevel.Warning)
+            {
+                warnings.Enqueue($"{category}[{eventId.Id}]: {formatter(state, exception)}");
+            }
+
             if (logLevel >= LogLevel.Error)
             {
                 var line = $"{category}: {formatter(state, exception)} {exception}";

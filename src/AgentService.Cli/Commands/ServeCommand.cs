@@ -14,7 +14,7 @@ internal static class ServeCommand
         var agents = new Option<string>("--agents") { Description = "JSON file with agent definitions: {\"agents\": [...]}." };
         var maxUpload = new Option<long?>("--max-upload-bytes") { Description = "Largest artifact upload in bytes (default 104857600)." };
         var stepWait = new Option<double?>("--step-wait") { Description = "Seconds POST step waits for completion (default 30)." };
-        var command = new Command("serve", "Run the service (SQLite in --data-dir; the built-in echo agent unless --agents is given).")
+        var command = new Command("serve", "Run the service (SQLite in --data-dir; unless --agents is given, the default echo agent: the EchoAgent runtime as a process, or in-process with --AgentService:DefaultAgent=builtin).")
         {
             urls, dataDir, agents, maxUpload, stepWait,
         };

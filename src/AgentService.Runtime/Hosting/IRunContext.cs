@@ -76,6 +76,16 @@ public interface IRunContext
     /// </summary>
     Task<Checkpoint> SaveCheckpointAsync(JsonElement state, string reason = "step_boundary", string stateSchemaVersion = "1", CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Creates a file as an artifact of the run, made by the agent: uploads <paramref name="content"/> with the run
+    /// token (<c>POST /v1/runs/{runId}/artifacts</c>, to the node the connection uses), then publishes
+    /// <c>artifact.created</c> with the current step as its producer and returns once the service stored it. Inside a
+    /// step handler the Agent Protocol lists the file among that step's artifacts (<c>agent_created: true</c>).
+    /// Needs the service URL and run token of the connection options (set when launched by the service or claimed by a
+    /// worker). Returns the stored artifact (id, size, digest).
+    /// </summary>
+    Task<ArtifactRef> CreateArtifactAsync(string fileName, ReadOnlyMemory<byte> content, string? description = null, CancellationToken cancellationToken = default);
+
     /// <summary>The state of the checkpoint this execution resumed from (<c>run.resume</c>) — inline, or downloaded
     /// from its <c>stateRef</c> artifact — or <c>null</c> when it started fresh or the service had no checkpoint.</summary>
     Task<JsonElement?> LoadCheckpointAsync(CancellationToken cancellationToken = default);

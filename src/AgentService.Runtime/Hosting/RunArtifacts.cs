@@ -12,12 +12,12 @@ internal sealed class RunArtifacts(ServiceEndpoints endpoints, string runToken)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(5) };
 
-    public async Task<ArtifactRef> UploadAsync(string runId, byte[] content, string fileName, CancellationToken cancellationToken)
+    public async Task<ArtifactRef> UploadAsync(string runId, ReadOnlyMemory<byte> content, string fileName, CancellationToken cancellationToken)
     {
         using var response = await endpoints.SendAsync(Http, url =>
         {
             var form = new MultipartFormDataContent();
-            var file = new ByteArrayContent(content);
+            var file = new ReadOnlyMemoryContent(content);
             file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             form.Add(file, "file", fileName);
             return Request(HttpMethod.Post, url, $"v1/runs/{Uri.EscapeDataString(runId)}/artifacts", form);

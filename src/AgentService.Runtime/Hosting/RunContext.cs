@@ -95,6 +95,20 @@ internal sealed partial class RunContext(IRuntimeConnection connection, string? 
         }
     }
 
+    public async Task<ArtifactRef> CreateArtifactAsync(string fileName, ReadOnlyMemory<byte> content, string? description = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
+        var artifacts = Artifacts ?? throw new InvalidOperationException("Creating an artifact needs the service URL and run token of the connection options.");
+        var stored = await artifacts.UploadAsync(RunId, content, fileName, cancellationToken).ConfigureAwait(false);
+        await PublishAsync([OutputEvents.ArtifactCreated(new ArtifactCreatedData
+        {
+            Artifact = stored,
+            Description = description,
+            Producer = CurrentStepId is { } stepId ? new ArtifactProducer { StepId = stepId } : null,
+        })], cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
     public async Task<JsonElement?> LoadCheckpointAsync(CancellationToken cancellationToken = default)
     {
         switch (ResumePayload?.Checkpoint)

@@ -1,13 +1,16 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentService.Server.Hosting;
+using AgentService.Server.Observability;
 using Microsoft.Extensions.Options;
 
 namespace AgentService.Server.Agents;
 
 /// <summary>
-/// The agents this service serves: those of the agents file, or the built-in <c>echo</c> agent when there is none.
-/// Loaded and validated once at start; a bad file stops the start with a message that names the problem.
+/// The agents this service serves: those of the agents file, or the default <c>echo</c> agent when there is none — the
+/// EchoAgent runtime launched as a process (<see cref="EchoAgentRuntime"/>), or the built-in in-process echo with
+/// <c>AgentService:DefaultAgent=builtin</c> or when the EchoAgent cannot be found (a warning says why). Loaded and
+/// validated once at start; a bad file stops the start with a message that names the problem.
 /// </summary>
 internal sealed partial class AgentCatalog
 {
@@ -16,9 +19,9 @@ internal sealed partial class AgentCatalog
     private readonly Dictionary<string, AgentDefinition> _agents;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentDefinition> _registered = new(StringComparer.Ordinal);
 
-    public AgentCatalog(IOptions<AgentServiceOptions> options)
+    public AgentCatalog(IOptions<AgentServiceOptions> options, ILogger<AgentCatalog> logger)
     {
-        var agents = options.Value.AgentsFile is { Length: > 0 } path ? Load(path) : [BuiltInEcho()];
+        var agents = options.Value.AgentsFile is { Length: > 0 } path ? Load(path) : [DefaultEcho(options.Value, logger)];
         _agents = agents.ToDictionary(a => a.Id, StringComparer.Ordinal);
         Default = agents.SingleOrDefault(a => a.Default) ?? agents[0];
         All = agents;
@@ -113,6 +116,32 @@ internal sealed partial class AgentCatalog
         }
 
         return agents;
+    }
+
+    private static AgentDefinition DefaultEcho(AgentServiceOptions options, ILogger logger)
+    {
+        if (options.DefaultAgent == DefaultAgentMode.Builtin)
+        {
+            return BuiltInEcho();
+        }
+
+        if (EchoAgentRuntime.Find(options.EchoAgentPath, out var path, out var problem) is not { } runtime)
+        {
+            Log.EchoAgentNotFound(logger, EchoAgentId, path, problem!);
+            return BuiltInEcho();
+        }
+
+        Log.EchoAgentProcess(logger, EchoAgentId, runtime.Command, path);
+        return new AgentDefinition
+        {
+            Id = EchoAgentId,
+            Name = "Echo",
+            Type = "echo",
+            Description = "The EchoAgent runtime, launched as a process per run: answers each step with its input and writes requested words to files.",
+            Capabilities = ["echo", "write_file"],
+            Default = true,
+            Runtime = runtime,
+        };
     }
 
     private static AgentDefinition BuiltInEcho() => new()

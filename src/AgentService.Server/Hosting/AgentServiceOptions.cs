@@ -9,8 +9,18 @@ public sealed class AgentServiceOptions
     /// <summary>Where the SQLite database and the blobs live. Default <c>./data</c> (<c>--data-dir</c>).</summary>
     public string DataDir { get; set; } = "./data";
 
-    /// <summary>JSON file with the agent definitions (<c>--agents</c>). Absent: the built-in <c>echo</c> agent only.</summary>
+    /// <summary>JSON file with the agent definitions (<c>--agents</c>). Absent: the default <c>echo</c> agent only (see
+    /// <see cref="DefaultAgent"/>).</summary>
     public string? AgentsFile { get; set; }
+
+    /// <summary>What the default agent <c>echo</c> is when there is no agents file: <c>process</c> (default) runs the
+    /// EchoAgent sample, built with the server into <c>agents/echo/</c> beside it, as a runtime process launched per run;
+    /// <c>builtin</c> runs the built-in echo inside the server. Ignored with an agents file.</summary>
+    public DefaultAgentMode DefaultAgent { get; set; } = DefaultAgentMode.Process;
+
+    /// <summary>The EchoAgent build (<c>EchoAgent.dll</c>) the <c>process</c> default agent runs. Default
+    /// <c>agents/echo/EchoAgent.dll</c> in the server's own directory.</summary>
+    public string? EchoAgentPath { get; set; }
 
     /// <summary>Largest artifact upload accepted, in bytes. Default 100 MiB (<c>--max-upload-bytes</c>).</summary>
     public long MaxUploadBytes { get; set; } = 100L * 1024 * 1024;

@@ -38,6 +38,11 @@ internal sealed class AgentServiceOptionsValidator : IValidateOptions<AgentServi
             failures.Add("AgentService:BuiltInConcurrency must be at least 1.");
         }
 
+        if (!Enum.IsDefined(options.DefaultAgent))
+        {
+            failures.Add("AgentService:DefaultAgent must be 'process' or 'builtin'.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -88,6 +88,12 @@ internal static partial class Log
     [LoggerMessage(5250, LogLevel.Error, "Starting the next runtime of run {RunId} after its connection ended failed")]
     public static partial void EnsureRuntimeFailed(ILogger logger, string runId, Exception exception);
 
+    [LoggerMessage(5650, LogLevel.Warning, "The default agent '{AgentId}' runs in-process (built-in echo) instead of as the EchoAgent runtime process: {Path}: {Problem}. Build src/AgentService.Server (it builds samples/EchoAgent into agents/echo/ beside it), set AgentService:EchoAgentPath, or set AgentService:DefaultAgent=builtin to choose the built-in echo")]
+    public static partial void EchoAgentNotFound(ILogger logger, string agentId, string path, string problem);
+
+    [LoggerMessage(5651, LogLevel.Information, "The default agent '{AgentId}' runs as a runtime process launched per run: {Command} {Path}")]
+    public static partial void EchoAgentProcess(ILogger logger, string agentId, string command, string path);
+
     [LoggerMessage(5006, LogLevel.Error, "Run {RunId} failed: {Reason}")]
     public static partial void RunFailed(ILogger logger, string runId, string reason);
 

@@ -1,9 +1,10 @@
 using System.Text;
-using AgentService.Server.Runs.BuiltIn;
+using AgentService.Samples.EchoAgent;
 
 namespace AgentService.Server.Tests;
 
-public sealed class EchoAgentTests
+/// <summary>The one reading of "write WORDS to a FILE" requests, shared by the EchoAgent runtime and the built-in echo.</summary>
+public sealed class WriteFileRequestTests
 {
     [Theory]
     [InlineData("Write the word 'Washington' to a .txt file", "output.txt", "Washington")]
@@ -11,9 +12,9 @@ public sealed class EchoAgentTests
     [InlineData("please write the words \"hello world\" into a file named", "output.txt", "hello world")]
     [InlineData("Write the text ‘café’ to a .MD file", "output.md", "café")]
     [InlineData("write 'x' to the file '../../etc/passwd'", "passwd", "x")]
-    public void FileRequest_RecognisesRequestsToWriteWords(string text, string fileName, string content)
+    public void Parse_RecognisesRequestsToWriteWords(string text, string fileName, string content)
     {
-        var file = EchoAgent.FileRequest(text);
+        var file = WriteFileRequest.Parse(text);
 
         Assert.NotNull(file);
         Assert.Equal(fileName, file.FileName);
@@ -24,5 +25,6 @@ public sealed class EchoAgentTests
     [InlineData("hello")]
     [InlineData("Write the words you receive to the file 'output.txt'.")]
     [InlineData("rewrite everything")]
-    public void FileRequest_IgnoresOtherText(string text) => Assert.Null(EchoAgent.FileRequest(text));
+    [InlineData(null)]
+    public void Parse_IgnoresOtherText(string? text) => Assert.Null(WriteFileRequest.Parse(text));
 }
