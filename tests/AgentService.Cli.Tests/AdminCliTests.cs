@@ -53,8 +53,13 @@ public sealed class AdminCliTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Failed, after);
         Assert.Contains("401", afterError, StringComparison.Ordinal);
 
-        var audit = await CliRunner.RunJsonAsync(_host.BaseAddress, "--api-key", _admin, "audit", "--actor", $"key:{keyId}", "--since", "1h");
-        var actions = audit.GetProperty("items").EnumerateArray().Select(e => $"{e.GetProperty("action").GetString()} {e.GetProperty("outcome").GetString()}").ToList();
+        // Audit entries are committed right after their answers: read until the last one is there.
+        var actions = await Wait.UntilAsync(
+            async () => (await CliRunner.RunJsonAsync(_host.BaseAddress, "--api-key", _admin, "audit", "--actor", $"key:{keyId}", "--since", "1h"))
+                .GetProperty("items").EnumerateArray().Select(e => $"{e.GetProperty("action").GetString()} {e.GetProperty("outcome").GetString()}").ToList(),
+            a => a.Contains("GET /ap/v1/agent/tasks denied"),
+            TimeSpan.FromSeconds(10),
+            "the refusal after revocation to be audited");
         Assert.Contains("POST /ap/v1/agent/tasks success", actions);
         Assert.Contains("GET /v1/keys denied", actions);
         Assert.Contains("GET /ap/v1/agent/tasks denied", actions);
