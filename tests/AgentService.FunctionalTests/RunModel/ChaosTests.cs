@@ -103,10 +103,12 @@ public sealed class ChaosTests(ITestOutputHelper output)
             Assert.Fail($"seed {seed}: {problems.Count} problem(s):\n" + string.Join('\n', problems.Take(20)));
         }
 
-        // Floors that keep the test from passing without crashes (typical: ~230 kills, 20–35 resumes, 15–30 reruns).
+        // Floors that keep the test from passing without crashes (typical: ~230 kills, 20–35 resumes, 15–30 reruns; on a
+        // busy machine kills land before the first checkpoint more often — one CI run saw 289 kills and 6 resumes — so
+        // the floors ask that each path was taken a few times, not how often).
         Assert.True(killCount >= Runs / 2, $"seed {seed}: only {killCount} kills; the test did not exercise crashes");
-        Assert.True(resumes >= Runs / 10, $"seed {seed}: only {resumes} resumes from a checkpoint");
-        Assert.True(reruns >= Runs / 20, $"seed {seed}: only {reruns} steps were run again after a kill mid-step");
+        Assert.True(resumes >= 3, $"seed {seed}: only {resumes} resumes from a checkpoint");
+        Assert.True(reruns >= 3, $"seed {seed}: only {reruns} steps were run again after a kill mid-step");
         Assert.Empty(fixture.Host.Errors);
     }
 

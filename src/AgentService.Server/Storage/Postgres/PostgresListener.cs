@@ -12,7 +12,8 @@ namespace AgentService.Server.Storage.Postgres;
 /// <see cref="OutboxDispatcher"/> when any node makes entries due, so work a busy node accepted is taken by one with
 /// room) and on the runs channel (<see cref="PostgresClusterBroadcast"/>: deliveries for a runtime attached here,
 /// events for stream readers here, work for workers waiting here, a connection here to close, a step a request here
-/// waits on, an agent registered elsewhere). After a lost connection everything is woken once, since notifications may have been missed.
+/// waits on, an agent registered elsewhere). After a lost connection everything is woken once, since notifications
+/// may have been missed.
 /// </summary>
 internal sealed class PostgresListener(
     PostgresDatabase database,
