@@ -103,12 +103,13 @@ public sealed class ChaosTests(ITestOutputHelper output)
             Assert.Fail($"seed {seed}: {problems.Count} problem(s):\n" + string.Join('\n', problems.Take(20)));
         }
 
-        // Floors that keep the test from passing without crashes (typical: ~230 kills, 20–35 resumes, 15–30 reruns; on a
-        // busy machine kills land before the first checkpoint more often — one CI run saw 289 kills and 6 resumes — so
-        // the floors ask that each path was taken a few times, not how often).
+        // Floors that keep the test from passing without crashes. Kills are the test's own doing; resumes and reruns depend
+        // on where kills land in a process's life (typical: ~230 kills, 20–35 resumes, 15–30 reruns on a quiet machine; CI
+        // runs on a busy one saw 289 kills with 6 resumes, and 2 on PostgreSQL), so those floors ask only that each path
+        // was taken.
         Assert.True(killCount >= Runs / 2, $"seed {seed}: only {killCount} kills; the test did not exercise crashes");
-        Assert.True(resumes >= 3, $"seed {seed}: only {resumes} resumes from a checkpoint");
-        Assert.True(reruns >= 3, $"seed {seed}: only {reruns} steps were run again after a kill mid-step");
+        Assert.True(resumes >= 1, $"seed {seed}: no resume from a checkpoint");
+        Assert.True(reruns >= 1, $"seed {seed}: no step was run again after a kill mid-step");
         Assert.Empty(fixture.Host.Errors);
     }
 
