@@ -29,10 +29,8 @@ echo_dll="$root/samples/EchoAgent/bin/Release/net10.0/EchoAgent.dll"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/pg-bench.XXXXXX")"
 pg="$(mktemp -d "${TMPDIR:-/tmp}/pg-bench-cluster.XXXXXX")"   # its own directory: the postgres user must reach it
-pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_nodes
   "$root/eng/postgres.sh" stop "$pg" || true
   rm -rf "$tmp" "$pg"
 }
@@ -48,7 +46,7 @@ start_node() {
   mkdir -p "$tmp/$name"
   # The agents file: 'echo' is the built-in in-process echo (steps), 'rt' the EchoAgent runtime process (rtsteps).
   dotnet "$dll" --urls "http://127.0.0.1:$port" --data-dir "$tmp/$name" --agents "$tmp/agents.json" "$@" >"$tmp/$name.log" 2>&1 &
-  pids+=("$!")
+  echo "$!" >"$tmp/$name.pid"   # start_node runs in $(...), a subshell: the pid goes through a file
   for _ in $(seq 600); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)" == 200 ]] && { echo "http://127.0.0.1:$port"; return; }
     sleep 0.1
@@ -57,9 +55,14 @@ start_node() {
 }
 
 stop_nodes() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  pids=()
+  local files=("$tmp"/*.pid) pid
+  [[ -e "${files[0]}" ]] || return 0
+  for f in "${files[@]}"; do kill "$(cat "$f")" 2>/dev/null || true; done
+  for f in "${files[@]}"; do
+    pid="$(cat "$f")"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    rm -f "$f"
+  done
 }
 
 # load CONNECTIONS URL METHOD PATH...: one wrk run; prints "req/s p99ms".
