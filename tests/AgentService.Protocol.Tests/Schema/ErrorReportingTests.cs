@@ -173,14 +173,22 @@ public sealed class ErrorReportingTests
             Assert.True(schema.Validate(frame).IsValid);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 100; i++)
+        // The quiet pass is the hot path: nothing per call (a little slack for the runtime itself). The fewest bytes of
+        // three rounds: a round can catch the runtime's own one-off work (tiering up a method), a real per-call
+        // allocation shows in every round.
+        var fewest = long.MaxValue;
+        for (var round = 0; round < 3; round++)
         {
-            schema.Validate(frame);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 100; i++)
+            {
+                schema.Validate(frame);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        // The quiet pass is the hot path: nothing per call (a little slack for the runtime itself).
-        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024, $"{GC.GetAllocatedBytesForCurrentThread() - before} bytes for 100 validations");
+        Assert.True(fewest < 1024, $"{fewest} bytes for 100 validations");
     }
 
     [Fact]
