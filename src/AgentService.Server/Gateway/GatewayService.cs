@@ -30,7 +30,6 @@ internal sealed class GatewayService(
     TimeProvider time,
     Security.SecretProtector protector,
     ILogger<GatewayService> logger,
-    Runs.RuntimeStepExecutor? runtimes = null,
     Hosting.IClusterBroadcast? cluster = null)
 {
     private static readonly string Version = ReadVersion();
@@ -64,14 +63,8 @@ internal sealed class GatewayService(
         return new RegisterAgentResponse { Status = "registered", AgentId = card.AgentId, WebhookSecret = secret };
     }
 
-    /// <summary>A registered agent runs tasks through workers, where this deployment has runtimes.</summary>
-    public void AddToCatalog(AgentRegistration card)
-    {
-        if (runtimes is not null)
-        {
-            catalog.AddRegistered(card.AgentId, card.AgentName, card.AgentType, card.Description);
-        }
-    }
+    /// <summary>A registered agent runs tasks through workers that claim its runs.</summary>
+    public void AddToCatalog(AgentRegistration card) => catalog.AddRegistered(card.AgentId, card.AgentName, card.AgentType, card.Description);
 
     /// <summary>An agent another node registered: read from the shared registry into this node's catalog.</summary>
     public async Task AddRegisteredElsewhereAsync(string agentId, CancellationToken cancellationToken)

@@ -6,12 +6,12 @@ namespace AgentService.Server.Runs;
 
 /// <summary>Sends each agent's work to its executor: agents with a <c>runtime</c> to runtime processes over the
 /// runtime connection protocol, the others to the built-in executor.</summary>
-internal sealed class StepExecutorRouter(AgentCatalog agents, BuiltInStepExecutor builtIn, RuntimeStepExecutor? runtime = null) : IStepExecutor
+internal sealed class StepExecutorRouter(AgentCatalog agents, BuiltInStepExecutor builtIn, RuntimeStepExecutor runtime) : IStepExecutor
 {
     public ValueTask TaskCreatedAsync(TaskRecord task, CancellationToken cancellationToken) => For(task.AgentId).TaskCreatedAsync(task, cancellationToken);
 
     public ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken) => For(work.Task.AgentId).ScheduleAsync(work, cancellationToken);
 
     private IStepExecutor For(string agentId) =>
-        agents.TryGet(agentId, out var agent) && agent.Runtime is not null && runtime is not null ? runtime : builtIn;
+        agents.TryGet(agentId, out var agent) && agent.Runtime is not null ? runtime : builtIn;
 }

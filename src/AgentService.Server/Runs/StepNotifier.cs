@@ -23,11 +23,7 @@ internal sealed class StepNotifier(IClusterBroadcast? cluster = null)
     /// <summary>Wakes whoever waits on the step, here or on another node.</summary>
     public void Publish(CompletedStep completed)
     {
-        if (_waiters.TryRemove(completed.Step.StepId, out var completion))
-        {
-            completion.TrySetResult(completed);
-        }
-        else
+        if (!Complete(completed))
         {
             cluster?.Send(new ClusterSignal(ClusterSignalKind.Step, completed.Step.TaskId, completed.Step.StepId));
         }
@@ -36,13 +32,17 @@ internal sealed class StepNotifier(IClusterBroadcast? cluster = null)
     /// <summary>Whether a request here waits on the step.</summary>
     public bool IsWaiting(string stepId) => _waiters.ContainsKey(stepId);
 
-    /// <summary>Completes a local wait with a step another node completed (read back from the store).</summary>
-    public void Deliver(CompletedStep completed)
+    /// <summary>Completes the wait on the step here, if any (also with a step another node completed, read back
+    /// from the store); <c>false</c> when nobody here waits on it.</summary>
+    public bool Complete(CompletedStep completed)
     {
-        if (_waiters.TryRemove(completed.Step.StepId, out var completion))
+        if (!_waiters.TryRemove(completed.Step.StepId, out var completion))
         {
-            completion.TrySetResult(completed);
+            return false;
         }
+
+        completion.TrySetResult(completed);
+        return true;
     }
 
     /// <summary>One registration; disposing it stops listening.</summary>

@@ -71,10 +71,8 @@ internal sealed class RunScopeRequirement : IAuthorizationRequirement;
 /// <c>runId</c> route value's run, or the default agent for the unprefixed Agent Protocol routes — and checks the
 /// caller may use it. A run that does not exist passes, so the endpoint answers its own 404.
 /// </summary>
-internal sealed class AgentScopeHandler(AgentCatalog agents, IServiceProvider services) : AuthorizationHandler<AgentScopeRequirement>
+internal sealed class AgentScopeHandler(AgentCatalog agents, IRunStore runs) : AuthorizationHandler<AgentScopeRequirement>
 {
-    private readonly IRunStore? _runs = services.GetService<IRunStore>();
-
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, AgentScopeRequirement requirement)
     {
         if (context.User.IsAdmin())
@@ -90,9 +88,9 @@ internal sealed class AgentScopeHandler(AgentCatalog agents, IServiceProvider se
 
         var values = http.Request.RouteValues;
         string? agentId = (values["agent_id"] ?? values["agentId"]) as string;
-        if (agentId is null && values["runId"] is string runId && _runs is not null)
+        if (agentId is null && values["runId"] is string runId)
         {
-            var run = await _runs.GetRunAsync(runId, http.RequestAborted);
+            var run = await runs.GetRunAsync(runId, http.RequestAborted);
             if (run is null)
             {
                 context.Succeed(requirement);
@@ -121,10 +119,8 @@ internal sealed class AgentScopeHandler(AgentCatalog agents, IServiceProvider se
 }
 
 /// <summary>A run token reaches its own run and that run's sub-runs (the <c>runId</c> route value); admins reach every run.</summary>
-internal sealed class RunScopeHandler(IServiceProvider services) : AuthorizationHandler<RunScopeRequirement>
+internal sealed class RunScopeHandler(IRunStore runs) : AuthorizationHandler<RunScopeRequirement>
 {
-    private readonly IRunStore? _runs = services.GetService<IRunStore>();
-
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, RunScopeRequirement requirement)
     {
         if (context.User.IsAdmin())
@@ -134,7 +130,7 @@ internal sealed class RunScopeHandler(IServiceProvider services) : Authorization
         }
 
         if (context.Resource is HttpContext http && http.Request.RouteValues["runId"] is string runId && context.User.RunId() is { } tokenRun
-            && (runId == tokenRun || (_runs is not null && await _runs.CoversAsync(tokenRun, runId, http.RequestAborted))))
+            && (runId == tokenRun || await runs.CoversAsync(tokenRun, runId, http.RequestAborted)))
         {
             context.Succeed(requirement);
             return;

@@ -8,10 +8,9 @@ namespace AgentService.Server.Security;
 
 /// <summary>Checks presented API keys and run tokens against the store. Verified keys are cached for
 /// <see cref="AuthOptions.KeyCacheSeconds"/>; a revocation on this node drops its entry at once.</summary>
-internal sealed class CredentialVerifier(IApiKeyStore keys, IServiceProvider services, IOptions<AuthOptions> options, TimeProvider time)
+internal sealed class CredentialVerifier(IApiKeyStore keys, IRunStore runs, IOptions<AuthOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, CachedKey> _cache = new(StringComparer.Ordinal);
-    private readonly IRunStore? _runs = services.GetService<IRunStore>();
 
     /// <summary>The key's record when <paramref name="key"/> is a known, active key; otherwise <c>null</c>, with the
     /// key id when it names a stored key (revoked, expired, or the wrong secret) so the refusal can be attributed.</summary>
@@ -45,18 +44,13 @@ internal sealed class CredentialVerifier(IApiKeyStore keys, IServiceProvider ser
     /// <summary>The run of a run token while that run is not finished; otherwise <c>null</c>.</summary>
     public async Task<string?> VerifyRunTokenAsync(string token, CancellationToken cancellationToken)
     {
-        if (_runs is null)
-        {
-            return null;
-        }
-
-        var runId = await _runs.FindRunByTokenAsync(RunTokens.Hash(token), cancellationToken);
+        var runId = await runs.FindRunByTokenAsync(RunTokens.Hash(token), cancellationToken);
         if (runId is null)
         {
             return null;
         }
 
-        var run = await _runs.GetRunAsync(runId, cancellationToken);
+        var run = await runs.GetRunAsync(runId, cancellationToken);
         return run is not null && !RunStatus.IsTerminal(run.Status) ? runId : null;
     }
 

@@ -1,10 +1,9 @@
-using Npgsql;
-
 using AgentService.Server.Storage.Sql;
+using Npgsql;
 
 namespace AgentService.Server.Storage.Postgres;
 
-/// <summary>Small helpers: positional parameters and nullable columns.</summary>
+/// <summary>Small helpers: commands with positional parameters (reading columns: <see cref="SqlParameters"/>).</summary>
 internal static class PostgresCommands
 {
     public static NpgsqlCommand Command(this NpgsqlConnection connection, string sql, NpgsqlTransaction? transaction = null)
@@ -25,10 +24,4 @@ internal static class PostgresCommands
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         return command;
     }
-
-    public static string? GetNullableString(this NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    public static DateTimeOffset GetTimestamp(this NpgsqlDataReader reader, int ordinal) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
 }

@@ -1,7 +1,7 @@
 using AgentService.Server.Hosting;
 using AgentService.Server.Observability;
-using Microsoft.Extensions.Options;
 using AgentService.Server.Storage.Sql;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace AgentService.Server.Storage.Postgres;

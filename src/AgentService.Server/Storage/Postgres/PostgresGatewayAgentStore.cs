@@ -1,9 +1,8 @@
 using System.Text.Json;
 using AgentService.Protocol.Gateway;
 using AgentService.Protocol.Json;
-using Npgsql;
-
 using AgentService.Server.Storage.Sql;
+using Npgsql;
 
 namespace AgentService.Server.Storage.Postgres;
 

@@ -1,8 +1,7 @@
 using AgentService.Protocol.Gateway;
 using AgentService.Server.Hosting;
-using Npgsql;
-
 using AgentService.Server.Storage.Sql;
+using Npgsql;
 
 namespace AgentService.Server.Storage.Postgres;
 

@@ -20,8 +20,10 @@ internal sealed class PostgresListener(
     DeliverySignal outbox,
     PostgresClusterBroadcast cluster,
     RuntimeSignals runtime,
-    StepNotifier steps,
-    IServiceProvider services,
+    StepNotifier notifier,
+    IStepStore steps,
+    IArtifactStore artifacts,
+    GatewayService gateway,
     ILogger<PostgresListener> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
@@ -86,7 +88,7 @@ internal sealed class PostgresListener(
 
         if (signal.Kind == ClusterSignalKind.Step)
         {
-            if (signal.Detail is { } stepId && steps.IsWaiting(stepId))
+            if (signal.Detail is { } stepId && notifier.IsWaiting(stepId))
             {
                 _ = DeliverStepAsync(signal.Key, stepId);
             }
@@ -101,7 +103,7 @@ internal sealed class PostgresListener(
     {
         try
         {
-            await services.GetRequiredService<GatewayService>().AddRegisteredElsewhereAsync(agentId, CancellationToken.None);
+            await gateway.AddRegisteredElsewhereAsync(agentId, CancellationToken.None);
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
         {
@@ -114,11 +116,10 @@ internal sealed class PostgresListener(
     {
         try
         {
-            var step = await services.GetRequiredService<IStepStore>().GetAsync(taskId, stepId, CancellationToken.None);
+            var step = await steps.GetAsync(taskId, stepId, CancellationToken.None);
             if (step is { Status: Protocol.AgentProtocol.StepStatus.Completed })
             {
-                var artifacts = await services.GetRequiredService<IArtifactStore>().ListByStepsAsync([stepId], CancellationToken.None);
-                steps.Deliver(new CompletedStep(step, artifacts));
+                notifier.Complete(new CompletedStep(step, await artifacts.ListByStepsAsync([stepId], CancellationToken.None)));
             }
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)

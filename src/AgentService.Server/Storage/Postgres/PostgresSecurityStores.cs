@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using AgentService.Server.Observability;
-using Npgsql;
-
 using AgentService.Server.Storage.Sql;
+using Npgsql;
 
 namespace AgentService.Server.Storage.Postgres;
 

@@ -1,7 +1,6 @@
 using AgentService.Protocol.AgentProtocol;
-using Npgsql;
-
 using AgentService.Server.Storage.Sql;
+using Npgsql;
 
 namespace AgentService.Server.Storage.Postgres;
 

@@ -1,6 +1,5 @@
-using Npgsql;
-
 using AgentService.Server.Storage.Sql;
+using Npgsql;
 
 namespace AgentService.Server.Storage.Postgres;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-
 using AgentService.Server.Storage.Sql;
 
 namespace AgentService.Server.Storage.Sqlite;

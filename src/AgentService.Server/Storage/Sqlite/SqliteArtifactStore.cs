@@ -1,7 +1,6 @@
 using System.Text;
-using Microsoft.Data.Sqlite;
-
 using AgentService.Server.Storage.Sql;
+using Microsoft.Data.Sqlite;
 
 namespace AgentService.Server.Storage.Sqlite;
 

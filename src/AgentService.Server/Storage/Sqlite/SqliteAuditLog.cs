@@ -1,8 +1,7 @@
 using System.Text;
 using AgentService.Server.Observability;
-using Microsoft.Data.Sqlite;
-
 using AgentService.Server.Storage.Sql;
+using Microsoft.Data.Sqlite;
 
 namespace AgentService.Server.Storage.Sqlite;
 

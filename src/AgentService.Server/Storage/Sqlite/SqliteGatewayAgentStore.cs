@@ -1,9 +1,8 @@
 using System.Text.Json;
 using AgentService.Protocol.Gateway;
 using AgentService.Protocol.Json;
-using Microsoft.Data.Sqlite;
-
 using AgentService.Server.Storage.Sql;
+using Microsoft.Data.Sqlite;
 
 namespace AgentService.Server.Storage.Sqlite;
 

@@ -1,7 +1,6 @@
 using AgentService.Protocol.Gateway;
-using Microsoft.Data.Sqlite;
-
 using AgentService.Server.Storage.Sql;
+using Microsoft.Data.Sqlite;
 
 namespace AgentService.Server.Storage.Sqlite;
 

@@ -1,7 +1,6 @@
 using AgentService.Protocol.AgentProtocol;
-using Microsoft.Data.Sqlite;
-
 using AgentService.Server.Storage.Sql;
+using Microsoft.Data.Sqlite;
 
 namespace AgentService.Server.Storage.Sqlite;
 
@@ -21,7 +20,7 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
     }
 
     /// <summary>Inserts a step as the next of its task's steps inside a write operation; <c>null</c> when the task does not exist.</summary>
-    internal static StepRecord? Insert(Sql.SqlCommands commands, string stepId, string taskId, string? input, string? additionalInput, string? name, string status, DateTimeOffset now)
+    internal static StepRecord? Insert(SqlCommands commands, string stepId, string taskId, string? input, string? additionalInput, string? name, string status, DateTimeOffset now)
     {
         if (commands.Get("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = @task RETURNING step_count")
                 .With("@task", taskId).ExecuteScalar() is not long seq)

@@ -1,6 +1,5 @@
-using Microsoft.Data.Sqlite;
-
 using AgentService.Server.Storage.Sql;
+using Microsoft.Data.Sqlite;
 
 namespace AgentService.Server.Storage.Sqlite;
 
