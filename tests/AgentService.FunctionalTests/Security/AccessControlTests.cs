@@ -130,7 +130,11 @@ public sealed class AccessControlTests
         Assert.Equal("denied", refused.GetProperty("outcome").GetString());
         Assert.Equal(403, refused.GetProperty("status").GetInt32());
 
-        var unauthenticated = await Api.GetJsonAsync(admin, "v1/audit?actor=unauthenticated&action=POST%20%2Fap%2Fv1%2Fagent%2Ftasks");
+        // Entries are appended after the response has gone out, so the refused anonymous request may land later.
+        var unauthenticated = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(admin, "v1/audit?actor=unauthenticated&action=POST%20%2Fap%2Fv1%2Fagent%2Ftasks"),
+            a => a.GetProperty("items").GetArrayLength() > 0,
+            TimeSpan.FromSeconds(10), "the refused anonymous request's entry to be committed");
         Assert.Equal(401, Assert.Single(unauthenticated.GetProperty("items").EnumerateArray()).GetProperty("status").GetInt32());
 
         var window = await Api.GetJsonAsync(admin, $"v1/audit?since={Uri.EscapeDataString(since.ToString("O"))}&until={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"))}&page_size=100");

@@ -162,12 +162,24 @@ public sealed class AuthMatrixTests
             }
         }
 
-        // Every refusal was audited, with the actor and the outcome.
-        var audit = await Api.GetJsonAsync(fixture.Http, "v1/audit?page_size=100&action=POST%20%2Fgateway%2Fsend");
-        var outcomes = audit.GetProperty("items").EnumerateArray().Select(e => (e.GetProperty("actor").GetString(), e.GetProperty("outcome").GetString(), e.GetProperty("status").GetInt32())).ToList();
-        Assert.Contains(("unauthenticated", "denied", 401), outcomes);
-        Assert.Contains(($"key:{ApiKeyId(keys["agent-other"])}", "denied", 403), outcomes);
-        Assert.Contains(($"key:{ApiKeyId(keys["agent-gw"])}", "success", 200), outcomes);
+        // Every refusal was audited, with the actor and the outcome (entries are appended after the response).
+        (string?, string?, int)[] expectedOutcomes =
+        [
+            ("unauthenticated", "denied", 401),
+            ($"key:{ApiKeyId(keys["agent-other"])}", "denied", 403),
+            ($"key:{ApiKeyId(keys["agent-gw"])}", "success", 200),
+        ];
+        static List<(string?, string?, int)> Outcomes(JsonElement audit) =>
+            audit.GetProperty("items").EnumerateArray().Select(e => (e.GetProperty("actor").GetString(), e.GetProperty("outcome").GetString(), e.GetProperty("status").GetInt32())).ToList();
+        var audit = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(fixture.Http, "v1/audit?page_size=100&action=POST%20%2Fgateway%2Fsend"),
+            a => expectedOutcomes.All(Outcomes(a).Contains),
+            TimeSpan.FromSeconds(10), "the gateway send entries to be committed");
+        var outcomes = Outcomes(audit);
+        foreach (var expectedOutcome in expectedOutcomes)
+        {
+            Assert.Contains(expectedOutcome, outcomes);
+        }
     }
 
     internal static async Task<string> CreateKeyAsync(HttpClient http, string role, params string[] agents)
