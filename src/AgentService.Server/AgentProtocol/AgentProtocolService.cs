@@ -62,11 +62,18 @@ internal sealed class AgentProtocolService(
     }
 
     /// <summary>Stores the step, hands it to the executor and waits up to <paramref name="wait"/> for its completion.
-    /// Returns the step as it is then: <c>completed</c>, or still <c>created</c>/<c>running</c>.</summary>
+    /// Returns the step as it is then: <c>completed</c>, or still <c>created</c>/<c>running</c>. A step the executor
+    /// runs at once (built-in agents) is stored once, completed.</summary>
     public async Task<TaskStep> ExecuteStepAsync(AgentDefinition agent, string taskId, string? input, string? additionalInput, TimeSpan wait, CancellationToken cancellationToken)
     {
         var task = await FindTaskAsync(agent, taskId, cancellationToken);
         var stepId = TypeId.New(IdPrefixes.Step);
+        if (executor.RunsNow(task))
+        {
+            var done = await executor.RunNowAsync(task, stepId, input, additionalInput, cancellationToken) ?? throw TaskNotFound(taskId);
+            return AgentProtocolMapper.ToStep(done.Step, done.Artifacts);
+        }
+
         using var waiter = notifier.Listen(stepId);
         var step = await steps.CreateAsync(stepId, task.TaskId, input, additionalInput, cancellationToken)
             ?? throw TaskNotFound(taskId);

@@ -12,4 +12,12 @@ internal interface IStepExecutor
 
     /// <summary>Accepts a stored step for execution. Returns once the step is queued, not when it is done.</summary>
     ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken);
+
+    /// <summary>Whether steps of this task run at once, before they are stored (<see cref="RunNowAsync"/>): true for
+    /// in-process agents that answer without waiting on anything, whose only effects are the step's result and artifacts.</summary>
+    bool RunsNow(Storage.TaskRecord task);
+
+    /// <summary>Runs a step that is not stored yet and stores it <c>completed</c>, with its result and artifacts, in one
+    /// commit; <c>null</c> when the task no longer exists. Only for tasks where <see cref="RunsNow"/> is true.</summary>
+    Task<Storage.CompletedStep?> RunNowAsync(Storage.TaskRecord task, string stepId, string? input, string? additionalInput, CancellationToken cancellationToken);
 }

@@ -17,6 +17,12 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
     public async ValueTask TaskCreatedAsync(TaskRecord task, CancellationToken cancellationToken) =>
         await EnsureRunAsync(task, cancellationToken);
 
+    /// <summary>A runtime's step is a delivery: it is stored before anything runs.</summary>
+    public bool RunsNow(TaskRecord task) => false;
+
+    public Task<CompletedStep?> RunNowAsync(TaskRecord task, string stepId, string? input, string? additionalInput, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Steps of runtime agents are stored, then delivered.");
+
     public async ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken)
     {
         await EnsureRunAsync(work.Task, cancellationToken);

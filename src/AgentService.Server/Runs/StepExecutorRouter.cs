@@ -12,6 +12,11 @@ internal sealed class StepExecutorRouter(AgentCatalog agents, BuiltInStepExecuto
 
     public ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken) => For(work.Task.AgentId).ScheduleAsync(work, cancellationToken);
 
+    public bool RunsNow(TaskRecord task) => For(task.AgentId).RunsNow(task);
+
+    public Task<CompletedStep?> RunNowAsync(TaskRecord task, string stepId, string? input, string? additionalInput, CancellationToken cancellationToken) =>
+        For(task.AgentId).RunNowAsync(task, stepId, input, additionalInput, cancellationToken);
+
     private IStepExecutor For(string agentId) =>
         agents.TryGet(agentId, out var agent) && agent.Runtime is not null ? runtime : builtIn;
 }

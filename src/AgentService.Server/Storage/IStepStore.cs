@@ -18,6 +18,10 @@ internal interface IStepStore
     /// artifacts, or <c>null</c> when it was already completed (the first completion wins).</summary>
     Task<CompletedStep?> CompleteAsync(StepCompletion completion, CancellationToken cancellationToken);
 
+    /// <summary>Stores a new step that has already run (an executor ran it before anything was stored) as
+    /// <c>completed</c>, with its result and artifacts, in one commit; <c>null</c> when the task does not exist.</summary>
+    Task<CompletedStep?> CreateCompletedAsync(string taskId, string? input, string? additionalInput, StepCompletion completion, CancellationToken cancellationToken);
+
     /// <summary>Steps not yet completed, oldest first, with the agent of their task: work to resume after a restart.</summary>
     Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(int limit, CancellationToken cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Collections.Concurrent;
+using AgentService.Protocol.AgentProtocol;
 using AgentService.Protocol.Ids;
 using AgentService.Server.Hosting;
 using AgentService.Server.Observability;
@@ -12,13 +13,16 @@ namespace AgentService.Server.Runs.BuiltIn;
 /// Runs steps on agents inside the server process. A scheduled step starts at once on the caller's thread (up to the
 /// configured concurrency; beyond it, steps wait in a queue that finishing runs drain), so the common path has no
 /// hand-off between threads. Each step is marked <c>running</c>, executed, and completed with its artifacts; then
-/// its waiter is woken. Steps left unfinished by a stop or crash are picked up again at start.
+/// its waiter is woken. Steps left unfinished by a stop or crash are picked up again at start. A step posted through
+/// the Agent Protocol does not take that path: built-in agents answer at once, so it runs before it is stored and is
+/// stored completed in one commit (<see cref="RunNowAsync"/>) — nothing is acknowledged before that commit.
 /// </summary>
 internal sealed class BuiltInStepExecutor(
     IStepStore steps,
     IBlobStore blobs,
     Agents.AgentCatalog agents,
     StepNotifier notifier,
+    TimeProvider time,
     IOptions<AgentServiceOptions> options,
     ILogger<BuiltInStepExecutor> logger) : IStepExecutor, IHostedService, IDisposable
 {
@@ -118,6 +122,18 @@ internal sealed class BuiltInStepExecutor(
         }
     }
 
+    /// <summary>Built-in agents answer at once, so a new step runs before it is stored and costs one commit.</summary>
+    public bool RunsNow(TaskRecord task) => !_stopping.IsCancellationRequested;
+
+    public async Task<CompletedStep?> RunNowAsync(TaskRecord task, string stepId, string? input, string? additionalInput, CancellationToken cancellationToken)
+    {
+        // The step as it will be stored; its position is given by the store, and no agent reads it.
+        var now = time.GetUtcNow();
+        var step = new StepRecord(stepId, task.TaskId, 0, input, additionalInput, null, StepStatus.Created, null, null, false, now, now);
+        var completion = await ExecuteAsync(new StepWork(task, step), cancellationToken);
+        return await steps.CreateCompletedAsync(task.TaskId, input, additionalInput, completion, cancellationToken);
+    }
+
     private async Task RunAsync(StepWork work, CancellationToken cancellationToken)
     {
         try
@@ -125,32 +141,7 @@ internal sealed class BuiltInStepExecutor(
             // Nothing is acknowledged on 'running', so it is not awaited: it is ordered before the completion by the
             // store's writer and usually shares its commit.
             var running = steps.MarkRunningAsync(work.Step.StepId, cancellationToken);
-            StepOutcome outcome;
-            try
-            {
-                outcome = await _echo.ExecuteStepAsync(work, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.StepFailed(logger, work.Step.StepId, work.Task.TaskId, work.Task.AgentId, ex);
-                outcome = new StepOutcome(null, IsLast: true, AdditionalOutputJson: ErrorOutput(ex));
-            }
-
-            var artifacts = new List<NewArtifact>();
-            if (outcome.Files is { Count: > 0 })
-            {
-                // This may run as the continuation of a store write (on its writer): blob I/O and fsync go elsewhere.
-                await Task.Yield();
-            }
-
-            foreach (var file in outcome.Files ?? [])
-            {
-                await using var content = new MemoryStream(file.Content.ToArray(), writable: false);
-                var blob = await blobs.PutAsync(content, options.Value.MaxUploadBytes, cancellationToken);
-                artifacts.Add(new NewArtifact(TypeId.New(IdPrefixes.Artifact), work.Task.TaskId, work.Step.StepId, file.FileName, file.RelativePath, AgentCreated: true, blob));
-            }
-
-            var completion = new StepCompletion(work.Step.StepId, outcome.Name, outcome.Output, outcome.AdditionalOutputJson, outcome.IsLast, artifacts);
+            var completion = await ExecuteAsync(work, cancellationToken);
             var completedTask = steps.CompleteAsync(completion, cancellationToken);
             await running;
             if (await completedTask is { } completed)
@@ -162,6 +153,37 @@ internal sealed class BuiltInStepExecutor(
         {
             Log.StepNotRecorded(logger, work.Step.StepId, ex);
         }
+    }
+
+    /// <summary>Runs the step on its agent and stores the files it created as blobs: the completion to record.</summary>
+    private async Task<StepCompletion> ExecuteAsync(StepWork work, CancellationToken cancellationToken)
+    {
+        StepOutcome outcome;
+        try
+        {
+            outcome = await _echo.ExecuteStepAsync(work, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.StepFailed(logger, work.Step.StepId, work.Task.TaskId, work.Task.AgentId, ex);
+            outcome = new StepOutcome(null, IsLast: true, AdditionalOutputJson: ErrorOutput(ex));
+        }
+
+        var artifacts = new List<NewArtifact>();
+        if (outcome.Files is { Count: > 0 })
+        {
+            // This may run as the continuation of a store write (on its writer): blob I/O and fsync go elsewhere.
+            await Task.Yield();
+        }
+
+        foreach (var file in outcome.Files ?? [])
+        {
+            await using var content = new MemoryStream(file.Content.ToArray(), writable: false);
+            var blob = await blobs.PutAsync(content, options.Value.MaxUploadBytes, cancellationToken);
+            artifacts.Add(new NewArtifact(TypeId.New(IdPrefixes.Artifact), work.Task.TaskId, work.Step.StepId, file.FileName, file.RelativePath, AgentCreated: true, blob));
+        }
+
+        return new StepCompletion(work.Step.StepId, outcome.Name, outcome.Output, outcome.AdditionalOutputJson, outcome.IsLast, artifacts);
     }
 
     private static string ErrorOutput(Exception ex) => Json.JsonText.Object(w =>

@@ -13,23 +13,36 @@ internal sealed class PostgresStepStore(PostgresDatabase database, TimeProvider 
     public Task<StepRecord?> CreateAsync(string stepId, string taskId, string? input, string? additionalInput, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return database.WriteAsync(async (connection, transaction) =>
-        {
-            // One statement (one round trip): the task row's counter gives the step its position; no row, no task.
-            await using var insert = connection.Command("""
-                WITH counter AS (UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $2 RETURNING step_count)
-                INSERT INTO steps (step_id, task_id, seq, input, additional_input, status, created_at, updated_at)
-                SELECT $1, $2, step_count, $3, $4, $5, $6, $6 FROM counter
-                RETURNING seq
-                """, transaction)
-                .With(stepId).With(taskId).WithText(input).WithText(additionalInput).With(StepStatus.Created).With(now.ToUnixTimeMilliseconds());
-            if (await insert.ExecuteScalarAsync(cancellationToken) is not long seq)
-            {
-                return null;
-            }
+        return database.WriteAsync((connection, transaction) => InsertAsync(connection, transaction, stepId, taskId, input, additionalInput, now, cancellationToken), cancellationToken);
+    }
 
-            return new StepRecord(stepId, taskId, seq, input, additionalInput, null, StepStatus.Created, null, null, false, now, now);
-        }, cancellationToken);
+    public Task<CompletedStep?> CreateCompletedAsync(string taskId, string? input, string? additionalInput, StepCompletion completion, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.WriteAsync(async (connection, transaction) =>
+            await InsertAsync(connection, transaction, completion.StepId, taskId, input, additionalInput, now, cancellationToken) is null
+                ? null
+                : await CompleteAsync(connection, transaction, completion, now, cancellationToken),
+            cancellationToken);
+    }
+
+    private static async Task<StepRecord?> InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string stepId, string taskId, string? input, string? additionalInput, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // One statement (one round trip): the task row's counter gives the step its position; no row, no task.
+        await using var insert = connection.Command("""
+            WITH counter AS (UPDATE tasks SET step_count = step_count + 1 WHERE task_id = $2 RETURNING step_count)
+            INSERT INTO steps (step_id, task_id, seq, input, additional_input, status, created_at, updated_at)
+            SELECT $1, $2, step_count, $3, $4, $5, $6, $6 FROM counter
+            RETURNING seq
+            """, transaction)
+            .With(stepId).With(taskId).WithText(input).WithText(additionalInput).With(StepStatus.Created).With(now.ToUnixTimeMilliseconds());
+        if (await insert.ExecuteScalarAsync(cancellationToken) is not long seq)
+        {
+            return null;
+        }
+
+        return new StepRecord(stepId, taskId, seq, input, additionalInput, null, StepStatus.Created, null, null, false, now, now);
     }
 
     public async Task<StepRecord?> GetAsync(string taskId, string stepId, CancellationToken cancellationToken)
@@ -75,35 +88,38 @@ internal sealed class PostgresStepStore(PostgresDatabase database, TimeProvider 
     public Task<CompletedStep?> CompleteAsync(StepCompletion completion, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return database.WriteAsync(async (connection, transaction) =>
+        return database.WriteAsync((connection, transaction) => CompleteAsync(connection, transaction, completion, now, cancellationToken), cancellationToken);
+    }
+
+    private static async Task<CompletedStep?> CompleteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, StepCompletion completion, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        StepRecord step;
+        await using (var update = connection.Command($"""
+                UPDATE steps SET status = $1, name = $2, output = $3, additional_output = $4, is_last = $5, updated_at = $6
+                WHERE step_id = $7 AND status <> $1
+                RETURNING {ReturningColumns}
+                """, transaction)
+            .With(StepStatus.Completed).WithText(completion.Name).WithText(completion.Output).WithText(completion.AdditionalOutput)
+            .With(completion.IsLast).With(now.ToUnixTimeMilliseconds()).With(completion.StepId))
         {
-            StepRecord step;
-            await using (var update = connection.Command($"""
-                    UPDATE steps SET status = $1, name = $2, output = $3, additional_output = $4, is_last = $5, updated_at = $6
-                    WHERE step_id = $7 AND status <> $1
-                    RETURNING {ReturningColumns}
-                    """, transaction)
-                .With(StepStatus.Completed).WithText(completion.Name).WithText(completion.Output).WithText(completion.AdditionalOutput)
-                .With(completion.IsLast).With(now.ToUnixTimeMilliseconds()).With(completion.StepId))
+            await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
             {
-                await using var reader = await update.ExecuteReaderAsync(cancellationToken);
-                if (!await reader.ReadAsync(cancellationToken))
-                {
-                    return null;
-                }
-
-                step = Read(reader, 0);
+                return null;
             }
 
-            var artifacts = new List<ArtifactRecord>(completion.Artifacts.Count);
-            foreach (var artifact in completion.Artifacts)
-            {
-                artifacts.Add(await PostgresArtifactStore.InsertAsync(connection, transaction, artifact, now, cancellationToken)
-                    ?? throw new InvalidOperationException($"Task {artifact.TaskId} of step {completion.StepId} vanished."));
-            }
+            step = Read(reader, 0);
+        }
 
-            return new CompletedStep(step, artifacts);
-        }, cancellationToken);
+        var artifacts = new List<ArtifactRecord>(completion.Artifacts.Count);
+        foreach (var artifact in completion.Artifacts)
+        {
+            artifacts.Add(await PostgresArtifactStore.InsertAsync(connection, transaction, artifact, now, cancellationToken)
+                ?? throw new InvalidOperationException($"Task {artifact.TaskId} of step {completion.StepId} vanished."));
+        }
+
+        return new CompletedStep(step, artifacts);
     }
 
     public async Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(int limit, CancellationToken cancellationToken)

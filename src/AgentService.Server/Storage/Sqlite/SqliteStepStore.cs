@@ -89,37 +89,49 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
     public Task<CompletedStep?> CompleteAsync(StepCompletion completion, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return database.Writer.WriteAsync(commands =>
+        return database.Writer.WriteAsync(commands => Complete(commands, completion, now), cancellationToken);
+    }
+
+    public Task<CompletedStep?> CreateCompletedAsync(string taskId, string? input, string? additionalInput, StepCompletion completion, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.Writer.WriteAsync(
+            commands => Insert(commands, completion.StepId, taskId, input, additionalInput, null, StepStatus.Created, now) is null
+                ? null
+                : Complete(commands, completion, now),
+            cancellationToken);
+    }
+
+    private static CompletedStep? Complete(SqliteCommandCache commands, StepCompletion completion, DateTimeOffset now)
+    {
+        StepRecord step;
+        using (var reader = commands.Get($"""
+                UPDATE steps SET status = $completed, name = $name, output = $output, additional_output = $extra,
+                    is_last = $last, updated_at = $at
+                WHERE step_id = $id AND status <> $completed
+                RETURNING {ReturningColumns}
+                """)
+            .With("$completed", StepStatus.Completed).With("$name", completion.Name).With("$output", completion.Output)
+            .With("$extra", completion.AdditionalOutput).With("$last", completion.IsLast).With("$at", now.ToUnixMs())
+            .With("$id", completion.StepId)
+            .ExecuteReader())
         {
-            StepRecord step;
-            using (var reader = commands.Get($"""
-                    UPDATE steps SET status = $completed, name = $name, output = $output, additional_output = $extra,
-                        is_last = $last, updated_at = $at
-                    WHERE step_id = $id AND status <> $completed
-                    RETURNING {ReturningColumns}
-                    """)
-                .With("$completed", StepStatus.Completed).With("$name", completion.Name).With("$output", completion.Output)
-                .With("$extra", completion.AdditionalOutput).With("$last", completion.IsLast).With("$at", now.ToUnixMs())
-                .With("$id", completion.StepId)
-                .ExecuteReader())
+            if (!reader.Read())
             {
-                if (!reader.Read())
-                {
-                    return (CompletedStep?)null;
-                }
-
-                step = Read(reader, 0);
+                return null;
             }
 
-            var artifacts = new List<ArtifactRecord>(completion.Artifacts.Count);
-            foreach (var artifact in completion.Artifacts)
-            {
-                artifacts.Add(SqliteArtifactStore.Insert(commands, artifact, now)
-                    ?? throw new InvalidOperationException($"Task {artifact.TaskId} of step {completion.StepId} vanished."));
-            }
+            step = Read(reader, 0);
+        }
 
-            return new CompletedStep(step, artifacts);
-        }, cancellationToken);
+        var artifacts = new List<ArtifactRecord>(completion.Artifacts.Count);
+        foreach (var artifact in completion.Artifacts)
+        {
+            artifacts.Add(SqliteArtifactStore.Insert(commands, artifact, now)
+                ?? throw new InvalidOperationException($"Task {artifact.TaskId} of step {completion.StepId} vanished."));
+        }
+
+        return new CompletedStep(step, artifacts);
     }
 
     public Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(int limit, CancellationToken cancellationToken)
