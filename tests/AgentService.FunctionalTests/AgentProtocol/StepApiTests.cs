@@ -105,6 +105,31 @@ public sealed class StepApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecuteStep_BuiltInAgent_IsStoredCompletedWithItsArtifact_EvenWithPreferWaitZero()
+    {
+        var taskId = await Api.CreateTaskAsync(_http);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"ap/v1/agent/tasks/{taskId}/steps")
+        {
+            Content = Api.Json("""{"input":"Write the word 'Boston' to a .txt file"}"""),
+        };
+        request.Headers.Add("Prefer", "wait=0");
+
+        using var response = await _http.SendAsync(request);
+        var step = await Api.ReadJsonAsync(response, HttpStatusCode.OK);
+
+        // A built-in agent answers at once: the step is run, then stored completed, before the reply.
+        Assert.Equal("completed", step.GetProperty("status").GetString());
+        var artifact = Assert.Single(step.GetProperty("artifacts").EnumerateArray());
+        var stepId = step.GetProperty("step_id").GetString();
+        var stored = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/steps/{stepId}");
+        Assert.Equal("completed", stored.GetProperty("status").GetString());
+        Assert.Equal(step.GetProperty("output").GetString(), stored.GetProperty("output").GetString());
+        Assert.Equal(artifact.GetProperty("artifact_id").GetString(), Assert.Single(stored.GetProperty("artifacts").EnumerateArray()).GetProperty("artifact_id").GetString());
+        using var bytes = await _http.GetAsync($"ap/v1/agent/tasks/{taskId}/artifacts/{artifact.GetProperty("artifact_id").GetString()}");
+        Assert.Equal("Boston", await bytes.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task ListSteps_PagesInCreationOrder()
     {
         var taskId = await Api.CreateTaskAsync(_http);
