@@ -20,6 +20,9 @@ public sealed class JsonSchema
         _root = root;
     }
 
+    /// <summary>The compiled root (tests look at how a schema compiled).</summary>
+    internal SchemaNode Root => _root;
+
     /// <summary>The URI this schema was requested by.</summary>
     public string Uri { get; }
 

@@ -171,6 +171,16 @@ internal sealed class SchemaCompiler
                 case "oneOf":
                     {
                         Require(value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0, info, "a non-empty array of schemas");
+                        if (name == "allOf" && DiscriminatorAllOfKeyword.TryCreate(
+                                info,
+                                value,
+                                (member, i) => Sub(member, name, i.ToString(CultureInfo.InvariantCulture)),
+                                (then, i) => Sub(then, name, i.ToString(CultureInfo.InvariantCulture), "then")) is { } dispatch)
+                        {
+                            keywords.Add((10, dispatch));
+                            break;
+                        }
+
                         var nodes = value.EnumerateArray().Select((item, i) => Sub(item, name, i.ToString(CultureInfo.InvariantCulture))).ToArray();
                         keywords.Add(name == "allOf"
                             ? (10, new AllOfKeyword(info, nodes))

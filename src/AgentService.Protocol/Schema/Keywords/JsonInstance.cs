@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using AgentService.Protocol.Schema.Text;
 
@@ -27,6 +28,13 @@ internal readonly struct JsonInstance
     public bool IsPropertyName { get; }
 
     public JsonValueKind Kind => IsPropertyName ? JsonValueKind.String : Element.ValueKind;
+
+    /// <summary>The UTF-8 bytes of a string instance that has no escapes (then they are its text exactly).</summary>
+    public bool TryGetUnescapedUtf8(out ReadOnlySpan<byte> utf8)
+    {
+        utf8 = IsPropertyName ? JsonMarshal.GetRawUtf8PropertyName(Property) : JsonMarshal.GetRawUtf8Value(Element)[1..^1];
+        return utf8.IndexOf((byte)'\\') < 0;
+    }
 
     /// <summary>The characters of a string instance; false for a string that is not Unicode text.</summary>
     public bool TryGetChars(Span<char> buffer, out ReadOnlySpan<char> chars) =>

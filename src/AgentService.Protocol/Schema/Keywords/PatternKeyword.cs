@@ -4,10 +4,14 @@ using AgentService.Protocol.Schema.Text;
 
 namespace AgentService.Protocol.Schema.Keywords;
 
-/// <summary><c>pattern</c>: an ECMA-262 regular expression, searched anywhere in the string (not anchored).</summary>
+/// <summary>
+/// <c>pattern</c>: an ECMA-262 regular expression, searched anywhere in the string (not anchored). Anchored patterns
+/// of ASCII items (ids, names) run on <see cref="SimplePattern"/>, on the string's UTF-8 bytes when it has no escapes.
+/// </summary>
 internal sealed class PatternKeyword : Keyword
 {
     private readonly Regex _regex;
+    private readonly SimplePattern? _simple;
     private readonly string _pattern;
     private readonly string _message;
 
@@ -16,6 +20,7 @@ internal sealed class PatternKeyword : Keyword
     {
         _pattern = pattern;
         _regex = regex;
+        _simple = SimplePattern.TryCreate(pattern);
         _message = $"string does not match the pattern {pattern}";
     }
 
@@ -26,26 +31,33 @@ internal sealed class PatternKeyword : Keyword
             return true;
         }
 
-        Span<char> buffer = stackalloc char[JsonStrings.StackBufferSize];
-        if (!instance.TryGetChars(buffer, out var chars))
-        {
-            state.Report(Info, "string is not valid Unicode (unpaired surrogate)");
-            return false;
-        }
-
         bool matched;
-        try
+        if (_simple is not null && instance.TryGetUnescapedUtf8(out var utf8))
         {
-            matched = _regex.IsMatch(chars);
+            matched = _simple.IsMatch(utf8);
         }
-        catch (RegexMatchTimeoutException)
+        else
         {
-            if (state.Collecting)
+            Span<char> buffer = stackalloc char[JsonStrings.StackBufferSize];
+            if (!instance.TryGetChars(buffer, out var chars))
             {
-                state.Report(Info, $"matching the pattern {_pattern} took too long");
+                state.Report(Info, "string is not valid Unicode (unpaired surrogate)");
+                return false;
             }
 
-            return false;
+            try
+            {
+                matched = _simple?.IsMatch(chars) ?? _regex.IsMatch(chars);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                if (state.Collecting)
+                {
+                    state.Report(Info, $"matching the pattern {_pattern} took too long");
+                }
+
+                return false;
+            }
         }
 
         if (matched)
