@@ -7,7 +7,9 @@ namespace AgentService.Protocol.Schema.Keywords;
 
 /// <summary>
 /// The mutable state of one validation call: the instance path, the evaluation (keyword) path, whether errors are
-/// being collected, and where they go. Never shared between threads.
+/// being collected, and where they go. Never shared between threads. The paths are kept only while collecting (no
+/// error of the quiet pass is ever reported); pushes and pops stay balanced because the mode changes only around a
+/// whole subschema evaluation (<see cref="IsValid"/>, <see cref="CollectErrors"/>).
 /// </summary>
 internal sealed class ValidationState
 {
@@ -24,6 +26,11 @@ internal sealed class ValidationState
 
     public void PushInstance(JsonProperty property)
     {
+        if (_sink is null)
+        {
+            return;
+        }
+
         if (_instanceDepth == _instancePath.Length)
         {
             Array.Resize(ref _instancePath, _instancePath.Length * 2);
@@ -35,6 +42,11 @@ internal sealed class ValidationState
     /// <summary>Enters the member with this (already known) name.</summary>
     public void PushInstance(string name)
     {
+        if (_sink is null)
+        {
+            return;
+        }
+
         if (_instanceDepth == _instancePath.Length)
         {
             Array.Resize(ref _instancePath, _instancePath.Length * 2);
@@ -45,6 +57,11 @@ internal sealed class ValidationState
 
     public void PushInstance(int index)
     {
+        if (_sink is null)
+        {
+            return;
+        }
+
         if (_instanceDepth == _instancePath.Length)
         {
             Array.Resize(ref _instancePath, _instancePath.Length * 2);
@@ -53,10 +70,21 @@ internal sealed class ValidationState
         _instancePath[_instanceDepth++] = new PathSegment(default, null, index);
     }
 
-    public void PopInstance() => _instanceDepth--;
+    public void PopInstance()
+    {
+        if (_sink is not null)
+        {
+            _instanceDepth--;
+        }
+    }
 
     public void PushKeyword(string segment)
     {
+        if (_sink is null)
+        {
+            return;
+        }
+
         if (_keywordDepth == _keywordPath.Length)
         {
             Array.Resize(ref _keywordPath, _keywordPath.Length * 2);
@@ -65,7 +93,13 @@ internal sealed class ValidationState
         _keywordPath[_keywordDepth++] = segment;
     }
 
-    public void PopKeyword() => _keywordDepth--;
+    public void PopKeyword()
+    {
+        if (_sink is not null)
+        {
+            _keywordDepth--;
+        }
+    }
 
     /// <summary>Evaluates a subschema in quiet mode (no errors, first failure wins), whatever the current mode.</summary>
     public bool IsValid(SchemaNode node, in JsonInstance instance)
