@@ -96,6 +96,22 @@ public sealed class SimplePatternTests
         Assert.Contains(errors, e => e.Message.Contains("does not match the pattern", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void RegexPatterns_RememberOnlyWhatMatched()
+    {
+        // Not a simple pattern (alternation): the regex runs, and the last accepted string is remembered.
+        var schema = Compile("""{"type": "string", "pattern": "^(ab|c)+$"}""");
+
+        foreach (var round in Enumerable.Range(0, 3))
+        {
+            Assert.True(schema.Accepts("\"abcab\""), $"round {round}");
+            Assert.False(schema.Accepts("\"abcabx\""), $"round {round}");
+            Assert.False(schema.Accepts("\"abca\""), $"round {round}");
+            Assert.True(schema.Accepts("\"\\u0061bc\""), $"round {round}"); // escaped: decoded, never remembered
+            Assert.False(schema.Accepts("\"\\u0061bca\""), $"round {round}");
+        }
+    }
+
     /// <summary>Strings around the pattern: every prefix length of a matching string, and random strings over
     /// the characters the pattern names, its neighbours, and non-ASCII text (seeded).</summary>
     private static IEnumerable<string> Inputs(string pattern)

@@ -6,12 +6,19 @@ namespace AgentService.Protocol.Schema.Keywords;
 
 /// <summary>
 /// <c>pattern</c>: an ECMA-262 regular expression, searched anywhere in the string (not anchored). Anchored patterns
-/// of ASCII items (ids, names) run on <see cref="SimplePattern"/>, on the string's UTF-8 bytes when it has no escapes.
+/// of ASCII items (ids, names) run on <see cref="SimplePattern"/>, on the string's UTF-8 bytes when it has no escapes;
+/// for the others, the last string the regex accepted is remembered.
 /// </summary>
 internal sealed class PatternKeyword : Keyword
 {
+    private const int MaxRemembered = 256;
+
     private readonly Regex _regex;
     private readonly SimplePattern? _simple;
+
+    // The last short unescaped string the regex accepted: a stream of frames repeats the same run ids, sources and
+    // types, so a byte comparison settles most of them. Replaced whole (atomically); a match stays a match.
+    private byte[]? _lastMatch;
     private readonly string _pattern;
     private readonly string _message;
 
@@ -32,9 +39,14 @@ internal sealed class PatternKeyword : Keyword
         }
 
         bool matched;
-        if (_simple is not null && instance.TryGetUnescapedUtf8(out var utf8))
+        var unescaped = instance.TryGetUnescapedUtf8(out var utf8);
+        if (_simple is not null && unescaped)
         {
             matched = _simple.IsMatch(utf8);
+        }
+        else if (unescaped && _lastMatch is { } last && utf8.SequenceEqual(last))
+        {
+            matched = true;
         }
         else
         {
@@ -48,6 +60,10 @@ internal sealed class PatternKeyword : Keyword
             try
             {
                 matched = _simple?.IsMatch(chars) ?? _regex.IsMatch(chars);
+                if (matched && _simple is null && unescaped && utf8.Length <= MaxRemembered)
+                {
+                    _lastMatch = utf8.ToArray();
+                }
             }
             catch (RegexMatchTimeoutException)
             {
