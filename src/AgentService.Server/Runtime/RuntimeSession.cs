@@ -124,6 +124,11 @@ internal sealed partial class RuntimeSession : IDisposable
                 }
 
                 message.ResetWrittenCount();
+
+                // A command that awaited a store write resumes on the store's writer thread (writes complete their
+                // callers inline). Reading and validating the next frame there would hold up every other write
+                // behind this connection's parsing: the next frame is handled on a pool thread instead.
+                await Task.Yield();
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
