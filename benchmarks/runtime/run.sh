@@ -3,11 +3,11 @@
 #   1. output event ingest: R runtimes publishing batches of 100 log events, each batch durable before it is accepted;
 #   2. idle runtimes: N attached runtimes holding their connections (heartbeats on schedule), with the server's
 #      resident memory per connection.
-# Usage: benchmarks/runtime/run.sh [--no-build] [--ingest-runtimes 4] [--batches 200] [--idle 10000] [--hold 30]
+# Usage: benchmarks/runtime/run.sh [--no-build] [--ingest-runtimes 4] [--batches 1000] [--idle 10000] [--hold 30]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-build=1; ingest_runtimes=4; batches=200; idle=10000; hold=30
+build=1; ingest_runtimes=4; batches=1000; idle=10000; hold=30
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0; shift ;;
@@ -34,7 +34,8 @@ dotnet "$root/src/AgentService.Server/bin/Release/net10.0/AgentService.Server.dl
 server=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 load="$here/RuntimeLoad/bin/Release/net10.0/RuntimeLoad.dll"
-echo "== output event ingest ($ingest_runtimes runtimes x $batches batches of 100)"
-dotnet "$load" ingest "http://127.0.0.1:$port" load "$ingest_runtimes" "$batches" 100
+echo "== output event ingest ($ingest_runtimes runtimes x $batches batches of 100), after an unmeasured warm-up round"
+dotnet "$load" ingest "http://127.0.0.1:$port" load "$ingest_runtimes" 100 100 >/dev/null
+dotnet "$load" ingest "http://127.0.0.1:$port" load "$ingest_runtimes" "$batches" 100 "$server"
 echo "== $idle idle runtimes held $hold s"
 dotnet "$load" idle "http://127.0.0.1:$port" load "$idle" "$server" "$hold"

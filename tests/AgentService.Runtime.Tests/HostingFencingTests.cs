@@ -39,7 +39,8 @@ public sealed class HostingFencingTests : RuntimeTestBase
         await first.SendDeliveryAsync(Frames.Delivery(Ids.Delivery(), 1, InputKinds.TaskStart, Frames.TaskStartPayload));
         await first.AcceptOutputAsync();
         var firstTry = await first.SendDeliveryAsync(Frames.Delivery(stepDelivery, 2, InputKinds.StepInput, Frames.StepPayload(stepId, "go")));
-        Assert.Equal("step.started", Assert.Single(await first.AcceptOutputAsync()).GetProperty("type").GetString());
+        var firstStart = Assert.Single(await first.AcceptOutputAsync());
+        Assert.Equal("step.started", firstStart.GetProperty("type").GetString());
         await agent.FirstCallStarted.Task.WaitAsync(Timeout);
 
         // No heartbeat is answered: the lease lapses, the step's token is cancelled, nothing more goes out.
@@ -55,11 +56,17 @@ public sealed class HostingFencingTests : RuntimeTestBase
         await second.ReplyAsync(await second.ReceiveRequestAsync(RuntimeMethods.Recover), """{"accepted":true}""");
         var redelivery = await second.SendDeliveryAsync(Frames.Delivery(stepDelivery, 2, InputKinds.StepInput, Frames.StepPayload(stepId, "go"), deliveryCount: 2));
 
-        var again = Assert.Single(await second.AcceptOutputAsync());
-        Assert.Equal("step.started", again.GetProperty("type").GetString());
+        // What the old connection sent may not have been acknowledged to the SDK before the fence: it is resent
+        // as it was. Then the step, done at once this time, sends its start and finish in one batch.
+        var batch = await second.AcceptOutputAsync();
+        if (batch is [var resent] && resent.GetProperty("id").GetString() == firstStart.GetProperty("id").GetString())
+        {
+            batch = await second.AcceptOutputAsync();
+        }
+
+        Assert.Equal(["step.started", "step.finished"], batch.Select(e => e.GetProperty("type").GetString()));
+        var (again, finished) = (batch[0], batch[1]);
         Assert.Equal(stepId, again.GetProperty("stepid").GetString());
-        var finished = Assert.Single(await second.AcceptOutputAsync());
-        Assert.Equal("step.finished", finished.GetProperty("type").GetString());
         Assert.Equal("done", finished.GetProperty("data").GetProperty("output").GetString());
         Assert.True(Frames.Accepted(await second.ReceiveResponseAsync(redelivery)));
 

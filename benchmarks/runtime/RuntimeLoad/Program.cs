@@ -1,10 +1,10 @@
 // Load driver for the runtime connection gateway, measured against a running service whose agent AGENT is served by
 // workers ("runtime": {"mode": "worker"}):
 //   ingest: R runtimes each publish B batches of S log events (each batch stored durably before it is accepted);
-//           prints events/s.
+//           prints events/s and, given the service's pid, the service's CPU time per event (user + system).
 //   idle:   N runtimes attach and stay attached (heartbeats on the service's schedule) for a while; prints the
 //           service's resident memory before and after, per connection.
-// Usage: RuntimeLoad ingest URL AGENT RUNTIMES BATCHES BATCH_SIZE
+// Usage: RuntimeLoad ingest URL AGENT RUNTIMES BATCHES BATCH_SIZE [SERVER_PID]
 //        RuntimeLoad idle URL AGENT RUNTIMES SERVER_PID HOLD_SECONDS
 using System.Diagnostics;
 using System.Globalization;
@@ -53,6 +53,8 @@ if (mode == "ingest")
     var batches = int.Parse(args[4], CultureInfo.InvariantCulture);
     var size = int.Parse(args[5], CultureInfo.InvariantCulture);
     var connections = await Task.WhenAll(claims.Select(c => RuntimeConnection.ConnectAsync(worker.ConnectionOptionsFor(c))));
+    using var server = args.Length > 6 ? Process.GetProcessById(int.Parse(args[6], CultureInfo.InvariantCulture)) : null;
+    var serverCpuBefore = server?.TotalProcessorTime;
     var clock = Stopwatch.StartNew();
     await Task.WhenAll(connections.Select(async connection =>
     {
@@ -69,7 +71,12 @@ if (mode == "ingest")
     }));
     clock.Stop();
     var total = (long)runtimes * batches * size;
-    Console.WriteLine($"ingest: {total} events in {batches * runtimes} batches of {size} from {runtimes} runtime(s): {total / clock.Elapsed.TotalSeconds:F0} events/s ({clock.Elapsed.TotalSeconds:F2} s)");
+    server?.Refresh();
+    var serverCpu = server?.TotalProcessorTime - serverCpuBefore;
+    Console.WriteLine($"ingest: {total} events in {batches * runtimes} batches of {size} from {runtimes} runtime(s): {total / clock.Elapsed.TotalSeconds:F0} events/s ({clock.Elapsed.TotalSeconds:F2} s)"
+        + (serverCpu is { } cpu
+            ? $"; service CPU {cpu.TotalSeconds:F2} s = {cpu.TotalMicroseconds / total:F1} us per event ({cpu.TotalSeconds / clock.Elapsed.TotalSeconds:F2} cores busy; {total / cpu.TotalSeconds:F0} events per service CPU-second)"
+            : string.Empty));
     foreach (var connection in connections)
     {
         await connection.DisposeAsync();

@@ -11,7 +11,8 @@ namespace AgentService.Runtime.Hosting;
 /// <summary>
 /// Runs an <see cref="IAgent"/> over a runtime connection: <c>await AgentRuntime.RunAsync(new MyAgent());</c>.
 /// It emits <c>run.started</c> (on task.start or run.resume), <c>step.started</c>/<c>step.finished</c> around each
-/// Agent Protocol step (stepId from the step.input delivery), acknowledges each delivery once its events are stored,
+/// Agent Protocol step (stepId from the step.input delivery; a step that finishes at once sends both in one batch),
+/// acknowledges each delivery once its events are stored,
 /// and on a <c>cancel</c> input cancels the work and emits <c>run.finished(cancelled)</c>. Work stopped by fencing is
 /// not acknowledged, so the service redelivers it after the re-attach and it is done again.
 /// </summary>
@@ -277,11 +278,18 @@ public static partial class AgentRuntime
 
             _context.CurrentStepId = stepId;
             _context.TakeStepCheckpoints(); // none survive from a step whose work was fenced
-            await _context.PublishAsync(OutputEvents.StepStarted(stepId, _stepIndex++, options.StepKind)).ConfigureAwait(false);
+            _context.HoldStepStarted(OutputEvents.StepStarted(stepId, _stepIndex++, options.StepKind));
             StepFinishedData finished;
             try
             {
-                var result = await agent.OnStepAsync(_context, input, work).ConfigureAwait(false);
+                var running = agent.OnStepAsync(_context, input, work);
+                if (!running.IsCompleted)
+                {
+                    // The agent is at work: the step shows as running now (unless the agent published already).
+                    await _context.FlushStepStartedAsync().ConfigureAwait(false);
+                }
+
+                var result = await running.ConfigureAwait(false);
                 finished = new StepFinishedData
                 {
                     StepId = stepId,
