@@ -75,11 +75,8 @@ internal sealed class AgentProtocolService(
         }
 
         using var waiter = notifier.Listen(stepId);
-        var step = await steps.CreateAsync(stepId, task.TaskId, input, additionalInput, cancellationToken)
+        var step = await executor.SubmitAsync(task, stepId, input, additionalInput, cancellationToken)
             ?? throw TaskNotFound(taskId);
-
-        // The step is committed: from here on it runs even if this request goes away.
-        await executor.ScheduleAsync(new StepWork(task, step), CancellationToken.None);
         if (await waiter.WaitAsync(wait, cancellationToken) is { } completed)
         {
             return AgentProtocolMapper.ToStep(completed.Step, completed.Artifacts);

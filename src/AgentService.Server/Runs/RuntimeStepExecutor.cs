@@ -23,16 +23,18 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
     public Task<CompletedStep?> RunNowAsync(TaskRecord task, string stepId, string? input, string? additionalInput, CancellationToken cancellationToken) =>
         throw new NotSupportedException("Steps of runtime agents are stored, then delivered.");
 
-    public async ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken)
+    /// <summary>The step and its <c>step.input</c> delivery are stored in one commit; then the runtime is woken (or
+    /// launched) to take it.</summary>
+    public async Task<StepRecord?> SubmitAsync(TaskRecord task, string stepId, string? input, string? additionalInput, CancellationToken cancellationToken)
     {
-        await EnsureRunAsync(work.Task, cancellationToken);
+        await EnsureRunAsync(task, cancellationToken);
         var payload = JsonText.Object(w =>
         {
-            w.WriteString("stepId", work.Step.StepId);
+            w.WriteString("stepId", stepId);
             w.WriteStartObject("value");
-            w.WriteString("input", work.Step.Input);
+            w.WriteString("input", input);
             w.WritePropertyName("additional_input");
-            if (work.Step.AdditionalInput is { } extra)
+            if (additionalInput is { } extra)
             {
                 w.WriteRawValue(extra, skipInputValidation: true);
             }
@@ -44,10 +46,18 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
 
             w.WriteEndObject();
         });
-        await deliveries.EnqueueAsync(work.Task.TaskId, TypeId.New("dlv"), "step.input", payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
-        signals.DeliveriesAvailable(work.Task.TaskId);
-        signals.WorkAvailable(work.Task.AgentId);
-        await launcher.EnsureRuntimeAsync(work.Task.TaskId, cancellationToken);
+        var step = await deliveries.EnqueueStepAsync(
+            task.TaskId, stepId, input, additionalInput, TypeId.New("dlv"), payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
+        if (step is null)
+        {
+            return null;
+        }
+
+        // The step is committed: from here on it runs even if the caller goes away.
+        signals.DeliveriesAvailable(task.TaskId);
+        signals.WorkAvailable(task.AgentId);
+        await launcher.EnsureRuntimeAsync(task.TaskId, CancellationToken.None);
+        return step;
     }
 
     private async Task EnsureRunAsync(TaskRecord task, CancellationToken cancellationToken)

@@ -10,7 +10,8 @@ internal sealed class StepExecutorRouter(AgentCatalog agents, BuiltInStepExecuto
 {
     public ValueTask TaskCreatedAsync(TaskRecord task, CancellationToken cancellationToken) => For(task.AgentId).TaskCreatedAsync(task, cancellationToken);
 
-    public ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken) => For(work.Task.AgentId).ScheduleAsync(work, cancellationToken);
+    public Task<StepRecord?> SubmitAsync(TaskRecord task, string stepId, string? input, string? additionalInput, CancellationToken cancellationToken) =>
+        For(task.AgentId).SubmitAsync(task, stepId, input, additionalInput, cancellationToken);
 
     public bool RunsNow(TaskRecord task) => For(task.AgentId).RunsNow(task);
 

@@ -6,6 +6,13 @@ internal interface IDeliveryStore
     /// <summary>Stores a delivery as the run's next sequence; <c>null</c> when the run does not exist.</summary>
     Task<DeliveryRecord?> EnqueueAsync(string runId, string deliveryId, string kind, string payload, string traceparent, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores a new step of the run's task (<c>created</c>, the task's next) and the run's next delivery, which
+    /// carries it to the runtime, in one commit; <c>null</c> when the task does not exist. The run must exist.
+    /// </summary>
+    Task<StepRecord?> EnqueueStepAsync(
+        string runId, string stepId, string? input, string? additionalInput, string deliveryId, string payload, string traceparent, CancellationToken cancellationToken);
+
     /// <summary>Deliveries of the run after <paramref name="afterSequence"/>, in sequence order: the unacknowledged
     /// ones, or all of them (a replay for an attempt that starts without state).</summary>
     Task<IReadOnlyList<DeliveryRecord>> ListAsync(string runId, long afterSequence, bool includeAcknowledged, int limit, CancellationToken cancellationToken);

@@ -36,7 +36,19 @@ internal sealed class BuiltInStepExecutor(
 
     public ValueTask TaskCreatedAsync(TaskRecord task, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken)
+    public async Task<StepRecord?> SubmitAsync(TaskRecord task, string stepId, string? input, string? additionalInput, CancellationToken cancellationToken)
+    {
+        if (await steps.CreateAsync(stepId, task.TaskId, input, additionalInput, cancellationToken) is not { } step)
+        {
+            return null;
+        }
+
+        // The step is committed: from here on it runs even if the caller goes away.
+        await ScheduleAsync(new StepWork(task, step), CancellationToken.None);
+        return step;
+    }
+
+    private ValueTask ScheduleAsync(StepWork work, CancellationToken cancellationToken)
     {
         // After stop the step simply stays pending in the store; the next start resumes it.
         if (!_stopping.IsCancellationRequested)

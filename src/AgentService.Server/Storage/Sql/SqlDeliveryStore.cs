@@ -18,6 +18,26 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
         }, cancellationToken);
     }
 
+    public Task<StepRecord?> EnqueueStepAsync(
+        string runId, string stepId, string? input, string? additionalInput, string deliveryId, string payload, string traceparent, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.WriteAsync(commands =>
+        {
+            // A task's run has the task's id.
+            if (Sqlite.SqliteStepStore.Insert(commands, stepId, runId, input, additionalInput, null, AgentService.Protocol.AgentProtocol.StepStatus.Created, now) is not { } step)
+            {
+                return null;
+            }
+
+            // Throwing undoes the step too: a step is never stored without the delivery that runs it.
+            var sequence = commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", runId).ExecuteScalar() as long?
+                ?? throw new InvalidOperationException($"Run {runId} does not exist.");
+            Insert(commands, deliveryId, runId, sequence, "step.input", payload, traceparent, now);
+            return step;
+        }, cancellationToken);
+    }
+
     internal static DeliveryRecord Insert(SqlCommands commands, string deliveryId, string runId, long sequence, string kind, string payload, string traceparent, DateTimeOffset now)
     {
         commands.Get("""
