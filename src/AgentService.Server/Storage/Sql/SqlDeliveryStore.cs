@@ -7,15 +7,7 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
     public Task<DeliveryRecord?> EnqueueAsync(string runId, string deliveryId, string kind, string payload, string traceparent, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return database.WriteAsync(commands =>
-        {
-            if (commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", runId).ExecuteScalar() is not long sequence)
-            {
-                return null;
-            }
-
-            return Insert(commands, deliveryId, runId, sequence, kind, payload, traceparent, now);
-        }, cancellationToken);
+        return database.WriteAsync(commands => Append(commands, runId, deliveryId, kind, payload, traceparent, now), cancellationToken);
     }
 
     public Task<StepRecord?> EnqueueStepAsync(
@@ -25,18 +17,23 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
         return database.WriteAsync(commands =>
         {
             // A task's run has the task's id.
-            if (Sqlite.SqliteStepStore.Insert(commands, stepId, runId, input, additionalInput, null, AgentService.Protocol.AgentProtocol.StepStatus.Created, now) is not { } step)
+            if (SqlSteps.Insert(commands, stepId, runId, input, additionalInput, null, AgentService.Protocol.AgentProtocol.StepStatus.Created, now) is not { } step)
             {
                 return null;
             }
 
             // Throwing undoes the step too: a step is never stored without the delivery that runs it.
-            var sequence = commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", runId).ExecuteScalar() as long?
+            _ = Append(commands, runId, deliveryId, "step.input", payload, traceparent, now)
                 ?? throw new InvalidOperationException($"Run {runId} does not exist.");
-            Insert(commands, deliveryId, runId, sequence, "step.input", payload, traceparent, now);
             return step;
         }, cancellationToken);
     }
+
+    /// <summary>Stores a delivery as the run's next sequence inside a write operation; <c>null</c> when the run does not exist.</summary>
+    internal static DeliveryRecord? Append(SqlCommands commands, string runId, string deliveryId, string kind, string payload, string traceparent, DateTimeOffset now) =>
+        commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", runId).ExecuteScalar() is long sequence
+            ? Insert(commands, deliveryId, runId, sequence, kind, payload, traceparent, now)
+            : null;
 
     internal static DeliveryRecord Insert(SqlCommands commands, string deliveryId, string runId, long sequence, string kind, string payload, string traceparent, DateTimeOffset now)
     {

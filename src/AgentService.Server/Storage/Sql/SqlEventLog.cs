@@ -153,7 +153,7 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
             && commands.Get("SELECT 1 FROM tasks WHERE task_id = @id").With("@id", runId).ExecuteScalar() is not null)
         {
             // A step the runtime started on its own is an Agent Protocol step of the task too (PROTOCOL.md §13).
-            Sqlite.SqliteStepStore.Insert(commands, stepId, runId, null, null, name, StepStatus.Running, now);
+            SqlSteps.Insert(commands, stepId, runId, null, null, name, StepStatus.Running, now);
         }
     }
 

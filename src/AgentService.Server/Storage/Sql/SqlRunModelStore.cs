@@ -244,11 +244,9 @@ internal sealed class SqlRunModelStore(ISqlDatabase database, TimeProvider time)
         return snapshot;
     }
 
-    private static DeliveryRecord NextDelivery(SqlCommands commands, string runId, string deliveryId, string kind, string payload, string traceparent, DateTimeOffset now)
-    {
-        var sequence = (long)commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", runId).ExecuteScalar()!;
-        return SqlDeliveryStore.Insert(commands, deliveryId, runId, sequence, kind, payload, traceparent, now);
-    }
+    private static DeliveryRecord NextDelivery(SqlCommands commands, string runId, string deliveryId, string kind, string payload, string traceparent, DateTimeOffset now) =>
+        SqlDeliveryStore.Append(commands, runId, deliveryId, kind, payload, traceparent, now)
+            ?? throw new InvalidOperationException($"Run {runId} does not exist.");
 
     private static List<ToolCallRecord> ListToolCalls(SqlCommands commands, string runId, long afterPosition, int limit)
     {

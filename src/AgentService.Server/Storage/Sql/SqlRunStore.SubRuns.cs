@@ -81,8 +81,7 @@ internal sealed partial class SqlRunStore
             var cancelled = new List<(RunRecord, DeliveryRecord)>(runs.Count);
             foreach (var run in runs)
             {
-                var sequence = (long)commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", run.RunId).ExecuteScalar()!;
-                cancelled.Add((run, SqlDeliveryStore.Insert(commands, TypeId.New("dlv"), run.RunId, sequence, "cancel", payload, traceparent, now)));
+                cancelled.Add((run, SqlDeliveryStore.Append(commands, run.RunId, TypeId.New("dlv"), "cancel", payload, traceparent, now)!));
             }
 
             return cancelled;
@@ -272,8 +271,7 @@ internal sealed partial class SqlRunStore
             w.WriteEndObject();
             w.WriteEndArray();
         });
-        var sequence = (long)commands.Get("UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run RETURNING next_sequence").With("@run", parentRunId).ExecuteScalar()!;
-        SqlDeliveryStore.Insert(commands, TypeId.New("dlv"), parentRunId, sequence, "wake", payload, traceparent ?? Runtime.RuntimeSession.NewTraceparent(), now);
+        SqlDeliveryStore.Append(commands, parentRunId, TypeId.New("dlv"), "wake", payload, traceparent ?? Runtime.RuntimeSession.NewTraceparent(), now);
         UpdateSubrunWait(commands, parentRunId, runId, now);
     }
 

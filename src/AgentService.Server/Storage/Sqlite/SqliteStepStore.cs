@@ -15,27 +15,8 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
         var now = time.GetUtcNow();
         return database.Writer.WriteAsync(commands =>
         {
-            return Insert(commands, stepId, taskId, input, additionalInput, null, StepStatus.Created, now);
+            return SqlSteps.Insert(commands, stepId, taskId, input, additionalInput, null, StepStatus.Created, now);
         }, cancellationToken);
-    }
-
-    /// <summary>Inserts a step as the next of its task's steps inside a write operation; <c>null</c> when the task does not exist.</summary>
-    internal static StepRecord? Insert(SqlCommands commands, string stepId, string taskId, string? input, string? additionalInput, string? name, string status, DateTimeOffset now)
-    {
-        if (commands.Get("UPDATE tasks SET step_count = step_count + 1 WHERE task_id = @task RETURNING step_count")
-                .With("@task", taskId).ExecuteScalar() is not long seq)
-        {
-            return null;
-        }
-
-        commands.Get("""
-            INSERT INTO steps (step_id, task_id, seq, input, additional_input, name, status, created_at, updated_at)
-            VALUES (@id, @task, @seq, @input, @extra, @name, @status, @at, @at)
-            """)
-            .With("@id", stepId).With("@task", taskId).With("@seq", seq).With("@input", input)
-            .With("@extra", additionalInput).With("@name", name).With("@status", status).With("@at", now.ToUnixMs())
-            .ExecuteNonQuery();
-        return new StepRecord(stepId, taskId, seq, input, additionalInput, name, status, null, null, false, now, now);
     }
 
     public Task<StepRecord?> GetAsync(string taskId, string stepId, CancellationToken cancellationToken)
@@ -96,7 +77,7 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
     {
         var now = time.GetUtcNow();
         return database.Writer.WriteAsync(
-            commands => Insert(commands, completion.StepId, taskId, input, additionalInput, null, StepStatus.Created, now) is null
+            commands => SqlSteps.Insert(commands, completion.StepId, taskId, input, additionalInput, null, StepStatus.Created, now) is null
                 ? null
                 : Complete(commands, completion, now),
             cancellationToken);
