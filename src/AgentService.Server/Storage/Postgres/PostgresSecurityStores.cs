@@ -76,8 +76,7 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeySt
 /// <summary>The audit log in PostgreSQL, append-only by trigger, one log for all nodes.</summary>
 internal sealed class PostgresAuditLog(PostgresDatabase database, ILogger<PostgresAuditLog> logger) : IAuditLog
 {
-    private readonly System.Collections.Concurrent.ConcurrentQueue<AuditEntry> _pending = new();
-    private int _flushScheduled;
+    private readonly AuditQueue _queue = new();
 
     /// <summary>
     /// Queues the entry; the entries queued until the writer comes round go in with one multi-row statement, so
@@ -85,28 +84,17 @@ internal sealed class PostgresAuditLog(PostgresDatabase database, ILogger<Postgr
     /// </summary>
     public void Append(AuditEntry entry)
     {
-        _pending.Enqueue(entry);
-        if (Interlocked.Exchange(ref _flushScheduled, 1) == 1)
+        if (!_queue.Enqueue(entry))
         {
             return;
         }
 
         List<AuditEntry>? drained = null;
-        Log.AuditWriteFailedIfFaulted(logger, database.WriteAsync((connection, transaction) =>
-        {
-            // Drained once: if the write runs again (its batch failed), it inserts the same entries.
-            if (drained is null)
-            {
-                Volatile.Write(ref _flushScheduled, 0);
-                drained = [];
-                while (_pending.TryDequeue(out var pending))
-                {
-                    drained.Add(pending);
-                }
-            }
 
-            return InsertAsync(connection, transaction, drained);
-        }, CancellationToken.None));
+        // Drained once: if the write runs again (its batch failed), it inserts the same entries.
+        Log.AuditWriteFailedIfFaulted(logger, database.WriteAsync(
+            (connection, transaction) => InsertAsync(connection, transaction, drained ??= _queue.Drain()),
+            CancellationToken.None));
     }
 
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken) =>

@@ -10,8 +10,7 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, ILogger<SqliteAudi
 {
     private const string InsertSql = "INSERT INTO audit_log (time, actor, action, target, outcome, status, trace_id, remote_addr, detail) VALUES ($time, $actor, $action, $target, $outcome, $status, $trace, $remote, $detail)";
 
-    private readonly System.Collections.Concurrent.ConcurrentQueue<AuditEntry> _pending = new();
-    private int _flushScheduled;
+    private readonly AuditQueue _queue = new();
 
     /// <summary>
     /// Queues the entry; all entries queued until the writer comes round are inserted by one write operation, so
@@ -19,24 +18,20 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, ILogger<SqliteAudi
     /// </summary>
     public void Append(AuditEntry entry)
     {
-        _pending.Enqueue(entry);
-        if (Interlocked.Exchange(ref _flushScheduled, 1) == 1)
+        if (!_queue.Enqueue(entry))
         {
             return;
         }
 
         Log.AuditWriteFailedIfFaulted(logger, database.Writer.WriteAsync(commands =>
         {
-            // Reset before draining: an entry queued from here on either is drained now or schedules the next flush.
-            Volatile.Write(ref _flushScheduled, 0);
-            var count = 0;
-            while (_pending.TryDequeue(out var pending))
+            var drained = _queue.Drain();
+            foreach (var pending in drained)
             {
                 Insert(commands, pending);
-                count++;
             }
 
-            return count;
+            return drained.Count;
         }, CancellationToken.None));
     }
 
