@@ -265,9 +265,17 @@ public sealed partial class RuntimeConnection
 
             Log.ConnectionLost(_logger, closure.CloseStatus, closure.Description, closure.Error);
             _endpoints.MoveNext(node, closure.Error);
+            var lostAt = _time.GetTimestamp();
             for (var attempt = 0; ; attempt++)
             {
                 var delay = Backoff.Delay(attempt, _options.ReconnectMinDelay, _options.ReconnectMaxDelay);
+                if (_options.ReconnectTimeout != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(lostAt) + delay > _options.ReconnectTimeout)
+                {
+                    Fail(new RuntimeConnectionException(
+                        $"Could not re-attach to {string.Join(", ", _endpoints.Urls)} within {_options.ReconnectTimeout}; the service has started a new attempt by now."));
+                    return;
+                }
+
                 try
                 {
                     await Task.Delay(delay, _time, _lifetime.Token).ConfigureAwait(false);

@@ -79,6 +79,13 @@ public sealed class RuntimeConnectionOptions
     /// <summary>How long the first connect keeps retrying transient failures (refused socket, 5xx, retryable errors). Default 2 min.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a lost connection keeps trying to re-attach (to any node) before it fails for good. By then the
+    /// attempt's lease has long lapsed and the service has started a new attempt, so a runtime whose service is gone
+    /// stops instead of retrying forever. Default 10 min; <see cref="Timeout.InfiniteTimeSpan"/> never gives up.
+    /// </summary>
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Most events per <c>runtime.task.output.event</c> batch; the protocol allows 500.</summary>
     public int MaxBatchSize { get; set; } = 500;
 

@@ -128,6 +128,31 @@ public sealed class NodeFailoverTests : RuntimeTestBase
     }
 
     [Fact]
+    public async Task EveryNodeGone_ReconnectingStopsAfterTheReconnectTimeout_AndTheConnectionFails()
+    {
+        var node = await FakeRuntimeService.StartAsync();
+        var options = OptionsFor(node.BaseUrl);
+        options.ReconnectMinDelay = TimeSpan.FromMilliseconds(20);
+        options.ReconnectMaxDelay = TimeSpan.FromMilliseconds(100);
+        options.ReconnectTimeout = TimeSpan.FromMilliseconds(600);
+        var connecting = RuntimeConnection.ConnectAsync(options);
+        var socket = await node.AcceptAsync();
+        var attach = await socket.ReceiveRequestAsync(RuntimeMethods.Attach);
+        await socket.ReplyAsync(attach, Frames.AttachReply(Ids.Connection1, 10000, Frames.EffectiveDenying(attach)));
+        await using var connection = await connecting.WaitAsync(Timeout);
+
+        // The only node goes away for good: its port refuses every re-attach.
+        await socket.CloseAsync(RuntimeCloseCodes.ServiceRestart, "stopping");
+        await node.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<RuntimeConnectionException>(() => connection.Completion.WaitAsync(Timeout));
+        Assert.Contains("re-attach", error.Message, StringComparison.Ordinal);
+        Assert.Contains(node.BaseUrl.ToString(), error.Message, StringComparison.Ordinal);
+        Assert.Equal(RuntimeConnectionState.Closed, connection.State);
+        await Assert.ThrowsAnyAsync<Exception>(() => connection.PublishAsync([OutputEvents.Log("info", "too late")]));
+    }
+
+    [Fact]
     public async Task NodeRestarts_TheRuntimeMovesToTheNextNodeRoundRobin_RecoversAndResendsUnacknowledgedOutput()
     {
         await using var nodeB = await FakeRuntimeService.StartAsync();
