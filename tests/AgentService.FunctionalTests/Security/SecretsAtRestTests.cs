@@ -39,18 +39,8 @@ public sealed class SecretsAtRestTests
 
         await fixture.Host.StopAsync();
         var plaintexts = new[] { "sk-test-123", "other-secret", webhookSecret, launched.Token };
-        foreach (var file in Directory.EnumerateFiles(fixture.Host.DataDir, "*", SearchOption.AllDirectories))
+        await foreach (var (file, bytes) in StoredFiles.ReadAllAsync(fixture.Host.DataDir))
         {
-            byte[] bytes;
-            try
-            {
-                bytes = await File.ReadAllBytesAsync(file);
-            }
-            catch (FileNotFoundException)
-            {
-                continue; // SQLite's -shm/-wal files go when the last pooled connection closes, which may be now.
-            }
-
             foreach (var secret in plaintexts)
             {
                 Assert.True(bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)) < 0, $"'{secret[..6]}...' in plaintext in {file}");
