@@ -22,9 +22,8 @@ internal sealed class DiscriminatorAllOfKeyword : Keyword
     private readonly byte[] _utf8Property;
     private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _branchesByValue;
 
-    // Per member: the node to evaluate (the member itself, or its 'then' for a branch) and whether it is a branch.
+    // Per member: the node to evaluate (the member itself, or its 'then' for a branch); and the plain members.
     private readonly SchemaNode[] _nodes;
-    private readonly bool[] _isBranch;
     private readonly int[] _plain;
     private readonly string[] _segments;
 
@@ -33,7 +32,6 @@ internal sealed class DiscriminatorAllOfKeyword : Keyword
     {
         _utf8Property = Encoding.UTF8.GetBytes(property);
         _nodes = [.. members.Select(m => m.Node)];
-        _isBranch = [.. members.Select(m => m.Value is not null)];
         _plain = [.. Enumerable.Range(0, members.Count).Where(i => members[i].Value is null)];
         _segments = [.. members.Select((m, i) => info.ChildSegment(i.ToString(CultureInfo.InvariantCulture)) + (m.Value is null ? string.Empty : "/then"))];
         _branchesByValue = members
@@ -117,74 +115,55 @@ internal sealed class DiscriminatorAllOfKeyword : Keyword
 
     public override bool Evaluate(in JsonInstance instance, ValidationState state)
     {
+        var valid = true;
         if (instance.Kind != JsonValueKind.Object)
         {
-            return EvaluateMembers(instance, state, branches: null, allBranches: true);
-        }
-
-        int[]? branches = null;
-        if (instance.Element.TryGetProperty(_utf8Property, out var discriminator) && discriminator.ValueKind == JsonValueKind.String)
-        {
-            // A value that is none of the consts (or a string that is not Unicode text, which equals none) takes no branch.
-            Span<char> buffer = stackalloc char[JsonStrings.StackBufferSize];
-            if (JsonStrings.TryGetChars(discriminator, buffer, out var chars))
+            // Every condition holds: every member, in order.
+            for (var i = 0; i < _nodes.Length; i++)
             {
-                _branchesByValue.TryGetValue(chars, out branches);
-            }
-        }
-
-        return EvaluateMembers(instance, state, branches, allBranches: false);
-    }
-
-    /// <summary>Evaluates the plain members and the given branches (or all branches), in the members' order.</summary>
-    private bool EvaluateMembers(in JsonInstance instance, ValidationState state, int[]? branches, bool allBranches)
-    {
-        var valid = true;
-        var nextPlain = 0;
-        var nextBranch = 0;
-        while (true)
-        {
-            int i;
-            if (allBranches)
-            {
-                i = nextPlain++;
-                if (i >= _nodes.Length)
-                {
-                    return valid;
-                }
-            }
-            else
-            {
-                var plain = nextPlain < _plain.Length ? _plain[nextPlain] : int.MaxValue;
-                var branch = branches is not null && nextBranch < branches.Length ? branches[nextBranch] : int.MaxValue;
-                if (plain == int.MaxValue && branch == int.MaxValue)
-                {
-                    return valid;
-                }
-
-                if (plain < branch)
-                {
-                    i = plain;
-                    nextPlain++;
-                }
-                else
-                {
-                    i = branch;
-                    nextBranch++;
-                }
-            }
-
-            state.PushKeyword(_segments[i]);
-            var ok = _nodes[i].Evaluate(instance, state);
-            state.PopKeyword();
-            if (!ok)
-            {
-                valid = false;
-                if (!state.Collecting)
+                if (!EvaluateMember(i, instance, state, ref valid))
                 {
                     return false;
                 }
             }
+
+            return valid;
         }
+
+        int[] branches = [];
+        if (instance.Element.TryGetProperty(_utf8Property, out var discriminator) && discriminator.ValueKind == JsonValueKind.String)
+        {
+            // A value that is none of the consts (or a string that is not Unicode text, which equals none) takes no branch.
+            Span<char> buffer = stackalloc char[JsonStrings.StackBufferSize];
+            if (JsonStrings.TryGetChars(discriminator, buffer, out var chars) && _branchesByValue.TryGetValue(chars, out var found))
+            {
+                branches = found;
+            }
+        }
+
+        // The plain members and the value's branches, merged in the members' order (both lists are ascending).
+        var nextPlain = 0;
+        var nextBranch = 0;
+        while (nextPlain < _plain.Length || nextBranch < branches.Length)
+        {
+            var takePlain = nextBranch == branches.Length || (nextPlain < _plain.Length && _plain[nextPlain] < branches[nextBranch]);
+            var i = takePlain ? _plain[nextPlain++] : branches[nextBranch++];
+            if (!EvaluateMember(i, instance, state, ref valid))
+            {
+                return false;
+            }
+        }
+
+        return valid;
+    }
+
+    /// <summary>Evaluates member <paramref name="i"/>; false when evaluation should stop (a failure in quiet mode).</summary>
+    private bool EvaluateMember(int i, in JsonInstance instance, ValidationState state, ref bool valid)
+    {
+        state.PushKeyword(_segments[i]);
+        var ok = _nodes[i].Evaluate(instance, state);
+        state.PopKeyword();
+        valid &= ok;
+        return ok || state.Collecting;
     }
 }
