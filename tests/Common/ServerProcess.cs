@@ -48,9 +48,13 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <paramref name="args"/> (so its own default agent), on a new data directory, and waits until it is ready.</summary>
     public static Task<ServerProcess> StartAppHostAsync(params string[] args) => StartCoreAsync(appHost: true, args);
 
-    private static async Task<ServerProcess> StartCoreAsync(bool appHost, string[] args)
+    /// <summary>Starts the server like <see cref="StartAsync"/>, on an existing data directory (e.g. a stopped server's).</summary>
+    public static Task<ServerProcess> StartOnAsync(string dataDir, params string[] args) =>
+        StartCoreAsync(appHost: false, ["--AgentService:DefaultAgent=builtin", .. args], dataDir);
+
+    private static async Task<ServerProcess> StartCoreAsync(bool appHost, string[] args, string? dataDir = null)
     {
-        var dataDir = ServiceHost.NewDataDir();
+        dataDir ??= ServiceHost.NewDataDir();
         var port = FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "AgentService.Server.dll");
         var executable = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "AgentService.Server.exe" : "AgentService.Server");
@@ -100,6 +104,21 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Asks the process to stop as an operator or a load balancer's orchestrator does (SIGTERM) and returns its
+    /// exit code once it has exited.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            using var signal = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", $"kill -TERM {_process.Id}" } })!;
+            await signal.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(deadline.Token);
+        return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()

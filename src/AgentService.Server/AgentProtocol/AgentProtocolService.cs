@@ -19,6 +19,7 @@ internal sealed class AgentProtocolService(
     IBlobStore blobs,
     IStepExecutor executor,
     StepNotifier notifier,
+    IHostApplicationLifetime lifetime,
     IOptions<AgentServiceOptions> options)
 {
     public AgentServiceOptions Options => options.Value;
@@ -63,7 +64,8 @@ internal sealed class AgentProtocolService(
 
     /// <summary>Stores the step, hands it to the executor and waits up to <paramref name="wait"/> for its completion.
     /// Returns the step as it is then: <c>completed</c>, or still <c>created</c>/<c>running</c>. A step the executor
-    /// runs at once (built-in agents) is stored once, completed.</summary>
+    /// runs at once (built-in agents) is stored once, completed. When the service begins to stop, the wait ends at once
+    /// and the step is returned as it is, so a graceful shutdown is not held up by requests waiting for runtimes.</summary>
     public async Task<TaskStep> ExecuteStepAsync(AgentDefinition agent, string taskId, string? input, string? additionalInput, TimeSpan wait, CancellationToken cancellationToken)
     {
         var task = await FindTaskAsync(agent, taskId, cancellationToken);
@@ -77,7 +79,18 @@ internal sealed class AgentProtocolService(
         using var waiter = notifier.Listen(stepId);
         var step = await executor.SubmitAsync(task, stepId, input, additionalInput, cancellationToken)
             ?? throw TaskNotFound(taskId);
-        if (await waiter.WaitAsync(wait, cancellationToken) is { } completed)
+        using var waitEnds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        CompletedStep? completed;
+        try
+        {
+            completed = await waiter.WaitAsync(wait, waitEnds.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            completed = null;
+        }
+
+        if (completed is not null)
         {
             return AgentProtocolMapper.ToStep(completed.Step, completed.Artifacts);
         }
