@@ -1,4 +1,5 @@
 using AgentService.Server.Observability;
+using AgentService.Server.Storage;
 
 namespace AgentService.Server.Errors;
 
@@ -7,7 +8,7 @@ namespace AgentService.Server.Errors;
 /// JSON errors of the API's own shape, and gives bodies to the bare status codes routing produces (404, 405).
 /// Exception text never reaches the client.
 /// </summary>
-internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, IStorageHealth storage, ILogger<ErrorHandlingMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -31,6 +32,14 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; there is nobody to answer.
+            return;
+        }
+        catch (Exception ex) when (!context.Response.HasStarted && storage.IsOutage(ex))
+        {
+            // The store cannot be reached (or is full): nothing was acknowledged, and the request may simply be tried again.
+            Log.StoreUnavailable(logger, context.Request.Method, context.Request.Path, ex.Message);
+            context.Response.Headers.RetryAfter = "1";
+            await ErrorResponseWriter.WriteAsync(context, ErrorCode.Unavailable, "The service's store is unavailable right now; try again shortly.");
             return;
         }
         catch (Exception ex) when (!context.Response.HasStarted)

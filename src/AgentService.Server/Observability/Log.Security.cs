@@ -15,15 +15,12 @@ internal static partial class Log
     [LoggerMessage(1203, LogLevel.Information, "Denied {Method} {Path} for {Actor}: {Status}")]
     public static partial void Denied(ILogger logger, string method, string path, string actor, int status);
 
-    [LoggerMessage(2200, LogLevel.Error, "An audit entry could not be written")]
-    public static partial void AuditWriteFailed(ILogger logger, Exception exception);
+    [LoggerMessage(2200, LogLevel.Error, "{Count} audit entries could not be written")]
+    public static partial void AuditWriteFailed(ILogger logger, int count, Exception exception);
 
-    /// <summary>Logs the failure of an audit write nobody awaits (auditing never holds up the request it records).</summary>
-    public static void AuditWriteFailedIfFaulted(ILogger logger, Task write) =>
-        _ = write.ContinueWith(
-            (task, state) => AuditWriteFailed((ILogger)state!, task.Exception!.GetBaseException()),
-            logger,
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+    [LoggerMessage(2201, LogLevel.Warning, "The store is unavailable ({Reason}); holding {Count} audit entries and writing them again every {Delay}")]
+    public static partial void AuditHeldDuringOutage(ILogger logger, int count, TimeSpan delay, string reason);
+
+    [LoggerMessage(2202, LogLevel.Information, "The store is back; {Count} held audit entries written")]
+    public static partial void AuditWrittenAfterOutage(ILogger logger, int count);
 }

@@ -10,6 +10,9 @@ internal static partial class Log
     [LoggerMessage(1001, LogLevel.Error, "Unhandled exception for {Method} {Path}")]
     public static partial void UnhandledException(ILogger logger, string method, string path, Exception exception);
 
+    [LoggerMessage(1003, LogLevel.Warning, "The store is unavailable; answered {Method} {Path} with 503: {Reason}")]
+    public static partial void StoreUnavailable(ILogger logger, string method, string path, string reason);
+
     [LoggerMessage(1002, LogLevel.Debug, "Rejected request with status {StatusCode}: {Reason}")]
     public static partial void BadRequest(ILogger logger, int statusCode, string reason);
 
@@ -99,4 +102,7 @@ internal static partial class Log
 
     [LoggerMessage(5007, LogLevel.Error, "Runtime command {Method} of run {RunId} failed")]
     public static partial void RuntimeCommandFailed(ILogger logger, string method, string runId, Exception exception);
+
+    [LoggerMessage(5008, LogLevel.Warning, "The launcher's {What} failed; it tries again in {Delay}")]
+    public static partial void LauncherSweepFailed(ILogger logger, string what, TimeSpan delay, Exception exception);
 }

@@ -214,6 +214,33 @@ internal sealed class RuntimeLauncher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var interval = TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds);
+        var grace = TimeSpan.FromSeconds(options.Value.LeaseGraceSeconds);
+
+        // A failure (the store unreachable for a while) never ends the loop, which would stop the service: the same work
+        // is tried again after the interval.
+        while (!await TryAsync("recovery at start", interval, RecoverAtStartAsync, stoppingToken))
+        {
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(interval, time, stoppingToken);
+            await TryAsync("lease sweep", interval, async cancellationToken =>
+            {
+                foreach (var attempt in await runs.ListExpiredAttemptsAsync(time.GetUtcNow() - grace, cancellationToken))
+                {
+                    if (await runs.EndAttemptAsync(attempt.AttemptId, AttemptStatus.Lost, "lease_expired", cancellationToken))
+                    {
+                        await OnAttemptLostAsync(attempt, cancellationToken);
+                    }
+                }
+            }, stoppingToken);
+        }
+    }
+
+    private async Task RecoverAtStartAsync(CancellationToken stoppingToken)
+    {
         // After a restart the sockets are gone: live attempts get a fresh lease to reconnect in (PROTOCOL.md §5).
         await runs.RenewActiveLeasesAsync(time.GetUtcNow(), options.Value.Lease, releaseConnections: cluster is null, stoppingToken);
 
@@ -222,19 +249,21 @@ internal sealed class RuntimeLauncher(
         {
             await EnsureRuntimeAsync(runId, stoppingToken);
         }
+    }
 
-        var interval = TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds);
-        var grace = TimeSpan.FromSeconds(options.Value.LeaseGraceSeconds);
-        while (!stoppingToken.IsCancellationRequested)
+    /// <summary>Runs <paramref name="work"/>; on failure logs it, waits <paramref name="delay"/> and returns false.</summary>
+    private async Task<bool> TryAsync(string what, TimeSpan delay, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
+    {
+        try
         {
-            await Task.Delay(interval, time, stoppingToken);
-            foreach (var attempt in await runs.ListExpiredAttemptsAsync(time.GetUtcNow() - grace, stoppingToken))
-            {
-                if (await runs.EndAttemptAsync(attempt.AttemptId, AttemptStatus.Lost, "lease_expired", stoppingToken))
-                {
-                    await OnAttemptLostAsync(attempt, stoppingToken);
-                }
-            }
+            await work(stoppingToken);
+            return true;
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            Log.LauncherSweepFailed(logger, what, delay, ex);
+            await Task.Delay(delay, time, stoppingToken);
+            return false;
         }
     }
 

@@ -143,7 +143,7 @@ public sealed class MultiNodeRuntimeTests : IAsyncLifetime
     }
 
     [PostgresFact]
-    public async Task NodeKilledUnderLoad_RuntimesReconnectToAnother_NothingAcknowledgedIsLost_NoStepCompletedTwice()
+    public async Task NodeKilledUnderLoad_RuntimesReconnectToAnother_NoAcknowledgedTaskOrStepIsLost_NoStepCompletedTwice()
     {
         await using var cluster = await NodeCluster.StartAsync(0, "--agents", _agentsFile, "--AgentService:Runtime:HeartbeatIntervalMs=1000");
         var doomed = await cluster.AddProcessAsync();
@@ -195,6 +195,30 @@ public sealed class MultiNodeRuntimeTests : IAsyncLifetime
             }
         })).ToList();
 
+        // And tasks created on both nodes meanwhile: each acknowledged one must exist afterwards.
+        var createdTasks = new ConcurrentDictionary<string, string>();
+        posters.Add(Task.Run(async () =>
+        {
+            for (var n = 0; !load.IsCancellationRequested; n++)
+            {
+                var input = $"created {n}";
+                try
+                {
+                    using var response = await (n % 2 == 0 ? onDoomed : onSurvivor).PostAsync($"{Workers}/tasks", Api.Json(JsonSerializer.Serialize(new { input })));
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        createdTasks[JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("task_id").GetString()!] = input;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not acknowledged.
+                }
+
+                await Task.Delay(50);
+            }
+        }));
+
         await Wait.UntilAsync(() => Task.FromResult(acknowledged.Count), n => n >= 20, TimeSpan.FromSeconds(60), "steps to be acknowledged");
         await doomed.KillAsync();
         await Wait.UntilAsync(() => Task.FromResult(acknowledged.Count), n => n >= 40, TimeSpan.FromSeconds(60), "steps on the survivor");
@@ -207,6 +231,12 @@ public sealed class MultiNodeRuntimeTests : IAsyncLifetime
             var step = await Wait.UntilAsync(() => Api.GetJsonAsync(onSurvivor, $"{Workers}/tasks/{taskId}/steps/{stepId}"),
                 s => s.GetProperty("status").GetString() == "completed", TimeSpan.FromSeconds(90), $"step {stepId} to complete");
             Assert.Equal(input, step.GetProperty("output").GetString());
+        }
+
+        Assert.True(createdTasks.Count >= 10, $"only {createdTasks.Count} tasks were created under load");
+        foreach (var (taskId, input) in createdTasks)
+        {
+            Assert.Equal(input, (await Api.GetJsonAsync(onSurvivor, $"{Workers}/tasks/{taskId}")).GetProperty("input").GetString());
         }
 
         // No step finished twice in any run's log.

@@ -15,11 +15,14 @@ internal sealed class NodeCluster : IAsyncDisposable
     private readonly string[] _args;
     private readonly List<ServiceHost> _hosts = [];
     private readonly List<ServerProcess> _processes = [];
+    private string _nodeConnectionString;
+    private TcpProxy? _proxy;
 
     private NodeCluster(string databaseName, string connectionString, string[] args)
     {
         _databaseName = databaseName;
         ConnectionString = connectionString;
+        _nodeConnectionString = connectionString;
         _args = [$"--AgentService:Security:SecretKey={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}", .. args];
     }
 
@@ -40,16 +43,26 @@ internal sealed class NodeCluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <summary>Nodes added from now on reach the database through a proxy the test can cut (the test's own queries
+    /// still go directly).</summary>
+    public TcpProxy RouteNodesThroughProxy()
+    {
+        var direct = new NpgsqlConnectionStringBuilder(ConnectionString);
+        _proxy = new TcpProxy(direct.Host!, direct.Port);
+        _nodeConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Host = "127.0.0.1", Port = _proxy.Port }.ConnectionString;
+        return _proxy;
+    }
+
     public async Task<ServiceHost> AddHostAsync()
     {
-        var host = await ServiceHost.StartNodeAsync(ConnectionString, _args);
+        var host = await ServiceHost.StartNodeAsync(_nodeConnectionString, _args);
         _hosts.Add(host);
         return host;
     }
 
     public async Task<ServerProcess> AddProcessAsync()
     {
-        var process = await ServerProcess.StartAsync([$"--AgentService:Storage:Postgres={ConnectionString}", .. _args]);
+        var process = await ServerProcess.StartAsync([$"--AgentService:Storage:Postgres={_nodeConnectionString}", .. _args]);
         _processes.Add(process);
         return process;
     }
@@ -92,6 +105,11 @@ internal sealed class NodeCluster : IAsyncDisposable
         foreach (var host in _hosts)
         {
             await host.DisposeAsync();
+        }
+
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync();
         }
 
         await TestStorage.DropSharedDatabaseAsync(_databaseName);

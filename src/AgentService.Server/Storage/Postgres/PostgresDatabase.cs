@@ -38,6 +38,11 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
         return version == PostgresMigrations.All[^1].Version;
     }
 
+    /// <summary>Npgsql marks what may succeed when tried again as transient: a refused, broken or timed-out connection, an
+    /// exhausted pool, the server shutting down or out of connections (and serialization failures that outlived their
+    /// retries).</summary>
+    public bool IsOutage(Exception exception) => exception is NpgsqlException { IsTransient: true };
+
     /// <summary>Runs <paramref name="work"/> in a transaction, grouped with the writes waiting beside it
     /// (<see cref="PostgresWriteQueue"/>); completes after the commit.</summary>
     public Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken) =>

@@ -76,26 +76,16 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeySt
 /// <summary>The audit log in PostgreSQL, append-only by trigger, one log for all nodes.</summary>
 internal sealed class PostgresAuditLog(PostgresDatabase database, ILogger<PostgresAuditLog> logger) : IAuditLog
 {
-    private readonly AuditQueue _queue = new();
+    private readonly AuditQueue _queue = new(
+        drain => database.WriteAsync((connection, transaction) => InsertAsync(connection, transaction, drain()), CancellationToken.None),
+        database.IsOutage,
+        logger);
 
     /// <summary>
     /// Queues the entry; the entries queued until the writer comes round go in with one multi-row statement, so
     /// auditing adds neither a commit nor a round trip per request.
     /// </summary>
-    public void Append(AuditEntry entry)
-    {
-        if (!_queue.Enqueue(entry))
-        {
-            return;
-        }
-
-        List<AuditEntry>? drained = null;
-
-        // Drained once: if the write runs again (its batch failed), it inserts the same entries.
-        Log.AuditWriteFailedIfFaulted(logger, database.WriteAsync(
-            (connection, transaction) => InsertAsync(connection, transaction, drained ??= _queue.Drain()),
-            CancellationToken.None));
-    }
+    public void Append(AuditEntry entry) => _queue.Enqueue(entry);
 
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, transaction) => InsertAsync(connection, transaction, [entry]), cancellationToken);

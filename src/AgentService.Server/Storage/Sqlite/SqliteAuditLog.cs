@@ -10,30 +10,27 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, ILogger<SqliteAudi
 {
     private const string InsertSql = "INSERT INTO audit_log (time, actor, action, target, outcome, status, trace_id, remote_addr, detail) VALUES ($time, $actor, $action, $target, $outcome, $status, $trace, $remote, $detail)";
 
-    private readonly AuditQueue _queue = new();
+    private readonly AuditQueue _queue = new(
+        drain => database.Writer.WriteAsync(
+            commands =>
+            {
+                var drained = drain();
+                foreach (var pending in drained)
+                {
+                    Insert(commands, pending);
+                }
+
+                return drained.Count;
+            },
+            CancellationToken.None),
+        database.IsOutage,
+        logger);
 
     /// <summary>
     /// Queues the entry; all entries queued until the writer comes round are inserted by one write operation, so
     /// auditing adds neither a commit round nor an operation per request to the writer's batch.
     /// </summary>
-    public void Append(AuditEntry entry)
-    {
-        if (!_queue.Enqueue(entry))
-        {
-            return;
-        }
-
-        Log.AuditWriteFailedIfFaulted(logger, database.Writer.WriteAsync(commands =>
-        {
-            var drained = _queue.Drain();
-            foreach (var pending in drained)
-            {
-                Insert(commands, pending);
-            }
-
-            return drained.Count;
-        }, CancellationToken.None));
-    }
+    public void Append(AuditEntry entry) => _queue.Enqueue(entry);
 
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken) =>
         database.Writer.WriteAsync(commands => Insert(commands, entry), cancellationToken);

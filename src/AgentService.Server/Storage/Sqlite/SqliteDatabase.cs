@@ -73,6 +73,12 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
 
     public string JsonText(string column, string path) => $"json_extract({column}, '$.{path}')";
 
+    /// <summary>The database file is locked by another process, unreadable or unwritable, or its disk is full.</summary>
+    public bool IsOutage(Exception exception) => exception is SqliteException
+    {
+        SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED or SQLitePCL.raw.SQLITE_IOERR or SQLitePCL.raw.SQLITE_FULL or SQLitePCL.raw.SQLITE_CANTOPEN,
+    };
+
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
         using var connection = OpenRead();

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Text.Json;
+using AgentService.Runtime.Worker;
+using AgentService.Samples.EchoAgent;
+using AgentService.Tests.Common;
+
+namespace AgentService.FunctionalTests.MultiNode;
+
+/// <summary>
+/// The database goes away under two nodes (a proxy between them and PostgreSQL drops every connection and refuses new
+/// ones) and comes back. Meanwhile each node stays alive (<c>/healthz</c>), says it is not ready (<c>/readyz</c> 503, so a
+/// load balancer stops sending it work), and answers requests that need the store with 503 + <c>Retry-After</c> in each
+/// API's own error shape, acknowledging nothing (and auditing the refusals once the store is back). Afterwards both nodes are ready again by themselves and work together
+/// as before (their LISTEN connections re-established).
+/// </summary>
+[Trait("Storage", "PostgresOnly")]
+public sealed class DatabaseOutageTests : IDisposable
+{
+    private const string Workers = "agents/workers/ap/v1/agent";
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [PostgresFact]
+    public async Task DatabaseUnreachable_NodesStayUp_AreNotReady_Answer503_ThenRecoverByThemselves()
+    {
+        var agentsFile = _dir.File("agents.json");
+        await File.WriteAllTextAsync(agentsFile, """{"agents": [{"id": "echo", "default": true}, {"id": "workers", "runtime": {"mode": "worker"}}]}""");
+        await using var cluster = await NodeCluster.StartAsync(0, "--agents", agentsFile);
+        var proxy = cluster.RouteNodesThroughProxy();
+        var a = await cluster.AddHostAsync();
+        var b = await cluster.AddHostAsync();
+        using var onA = a.CreateClient();
+        using var onB = b.CreateClient();
+        await Api.CreateTaskAsync(onA, "before the outage");
+
+        proxy.Cut();
+        foreach (var http in new[] { onA, onB })
+        {
+            using (var health = await http.GetAsync("healthz"))
+            {
+                Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            }
+
+            await Wait.UntilAsync(() => StatusAsync(http, "readyz"), s => s == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), "the node to say it is not ready");
+
+            using var create = await http.PostAsync("ap/v1/agent/tasks", Api.Json("""{"input":"during the outage"}"""));
+            var error = await Api.ReadJsonAsync(create, HttpStatusCode.ServiceUnavailable);
+            Assert.Contains("unavailable", error.GetProperty("message").GetString());
+            Assert.Equal("1", create.Headers.RetryAfter?.ToString());
+
+            using var register = await http.PostAsync("gateway/register", Api.Json("""{"agent_id":"late","agent_name":"Late","agent_type":"helper","webhook_url":"http://127.0.0.1:9/hook"}"""));
+            var detail = await Api.ReadJsonAsync(register, HttpStatusCode.ServiceUnavailable);
+            Assert.Contains("unavailable", detail.GetProperty("detail").GetString());
+        }
+
+        proxy.Restore();
+        foreach (var http in new[] { onA, onB })
+        {
+            await Wait.UntilAsync(() => StatusAsync(http, "readyz"), s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the node to be ready again");
+        }
+
+        // Nothing refused during the outage was stored.
+        var tasks = await Api.GetJsonAsync(onB, "ap/v1/agent/tasks");
+        Assert.Equal(["before the outage"], tasks.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("input").GetString()));
+        using (var agents = await onA.GetAsync("gateway/agents?online_only=false"))
+        {
+            Assert.DoesNotContain("\"late\"", await agents.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        // The refusals are in the audit log: each node held its entries through the outage and wrote them after it.
+        var refusals = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(onA, "v1/audit?action=POST%20%2Fap%2Fv1%2Fagent%2Ftasks&page_size=100"),
+            log => log.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("status").GetInt32() == 503) == 2,
+            TimeSpan.FromSeconds(15), "both nodes' 503 entries to be written after the outage");
+        Assert.Equal(1, refusals.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("status").GetInt32() == 200));
+
+        // The nodes work together again: a step posted on B runs on a worker attached to A and wakes B's request.
+        using var stop = new CancellationTokenSource();
+        using var workerHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var worker = new WorkerClient(workerHttp, new WorkerClientOptions { ServiceUrl = a.BaseAddress, WaitSeconds = 5, WorkerId = "on-a" })
+            .RunAsync("workers", () => new EchoStepAgent(), stop.Token);
+        var taskId = await Api.CreateTaskAsync(onB, "after the outage", Workers);
+        var step = await Api.PostJsonAsync(onB, $"{Workers}/tasks/{taskId}/steps", JsonSerializer.Serialize(new { input = "across nodes again" }));
+        Assert.Equal("across nodes again", step.GetProperty("output").GetString());
+
+        await stop.CancelAsync();
+        await worker.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Assert.DoesNotContain(cluster.Errors, e => e.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        return response.StatusCode;
+    }
+}
