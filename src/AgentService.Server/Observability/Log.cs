@@ -103,6 +103,15 @@ internal static partial class Log
     [LoggerMessage(5007, LogLevel.Error, "Runtime command {Method} of run {RunId} failed")]
     public static partial void RuntimeCommandFailed(ILogger logger, string method, string runId, Exception exception);
 
+    [LoggerMessage(5009, LogLevel.Warning, "Runtime command {Method} of run {RunId} answered unavailable: the store is unreachable ({Reason})")]
+    public static partial void RuntimeCommandUnavailable(ILogger logger, string method, string runId, string reason);
+
+    [LoggerMessage(5010, LogLevel.Warning, "The acknowledgement of delivery {DeliveryId} is held: the store is unreachable ({Reason}); writing it again every second")]
+    public static partial void AcknowledgementHeld(ILogger logger, string deliveryId, string reason);
+
+    [LoggerMessage(5011, LogLevel.Error, "The acknowledgement of delivery {DeliveryId} could not be written within {Seconds} s; the input will be delivered again")]
+    public static partial void AcknowledgementLost(ILogger logger, string deliveryId, int seconds);
+
     [LoggerMessage(5008, LogLevel.Warning, "The launcher's {What} failed; it tries again in {Delay}")]
     public static partial void LauncherSweepFailed(ILogger logger, string what, TimeSpan delay, Exception exception);
 }

@@ -23,8 +23,11 @@ internal sealed class RuntimeServices(
     TimeProvider time,
     IOptions<RuntimeOptions> options,
     IAuditLog audit,
-    IOptions<Security.RateLimitOptions> rateLimits)
+    IOptions<Security.RateLimitOptions> rateLimits,
+    Storage.IStorageHealth storage)
 {
+    public Storage.IStorageHealth Storage => storage;
+
     public IRunStore Runs => runs;
 
     public IDeliveryStore Deliveries => deliveries;

@@ -245,7 +245,41 @@ internal sealed partial class RuntimeSession
         if (accepted || !retryable)
         {
             // A non-retryable refusal consumes the delivery's sequence too (PROTOCOL.md §7).
+            await AcknowledgeAsync(deliveryId, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Stores the runtime's acknowledgement of a delivery. When the store is unreachable it is kept and written again
+    /// every second (for up to <see cref="AcknowledgementRetries"/> seconds, whatever becomes of the socket): lost, it
+    /// would leave the input pending, to be delivered again to a runtime that already has it.
+    /// </summary>
+    private async Task AcknowledgeAsync(string deliveryId, CancellationToken cancellationToken)
+    {
+        try
+        {
             await _services.Deliveries.AcknowledgeAsync(deliveryId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && _services.Storage.IsOutage(ex))
+        {
+            Log.AcknowledgementHeld(_logger, deliveryId, ex.Message);
+            _ = Task.Run(async () =>
+            {
+                for (var attempt = 0; attempt < AcknowledgementRetries; attempt++)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _services.Time);
+                    try
+                    {
+                        await _services.Deliveries.AcknowledgeAsync(deliveryId, CancellationToken.None);
+                        return;
+                    }
+                    catch (Exception again) when (_services.Storage.IsOutage(again))
+                    {
+                    }
+                }
+
+                Log.AcknowledgementLost(_logger, deliveryId, AcknowledgementRetries);
+            }, CancellationToken.None);
         }
     }
 

@@ -40,28 +40,8 @@ internal sealed partial class RuntimeSession
         }
 
         var retryAfterMs = (int)Math.Ceiling(1000.0 / Math.Max(1, _services.RateLimits.RuntimeFrames.TokensPerSecond));
-        await SendFrameAsync(w =>
-        {
-            w.WritePropertyName("id");
-            if (id is { } value)
-            {
-                value.WriteTo(w);
-            }
-            else
-            {
-                w.WriteNullValue();
-            }
-
-            w.WriteStartObject("error");
-            w.WriteNumber("code", RuntimeErrorCodes.RateLimited);
-            w.WriteString("message", $"Too many frames: this connection may send {_services.RateLimits.RuntimeFrames.TokensPerSecond} per second.");
-            w.WriteStartObject("data");
-            w.WriteString("reason", RuntimeErrorCodes.ReasonOf(RuntimeErrorCodes.RateLimited)!);
-            w.WriteBoolean("retryable", true);
-            w.WriteNumber("retryAfterMs", retryAfterMs);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }, cancellationToken);
+        await SendErrorAsync(id, RuntimeErrorCodes.RateLimited, $"Too many frames: this connection may send {_services.RateLimits.RuntimeFrames.TokensPerSecond} per second.",
+            null, cancellationToken, retryAfterMs);
     }
 
     private void AuditSuccess(string method, JsonElement parameters)

@@ -41,6 +41,8 @@ internal sealed partial class RuntimeSession : IDisposable
     private readonly SemaphoreSlim _deliverySignal = new(0, int.MaxValue);
     private readonly Dictionary<string, string> _inFlight = new(StringComparer.Ordinal);
     private readonly object _inFlightLock = new();
+    private const int AcknowledgementRetries = 120;
+
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _resumeAcknowledged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -254,7 +256,17 @@ internal sealed partial class RuntimeSession : IDisposable
             {
                 if (hasId && (root.TryGetProperty("result", out _) || root.TryGetProperty("error", out _)))
                 {
-                    await HandleReplyAsync(root, cancellationToken);
+                    try
+                    {
+                        await HandleReplyAsync(root, cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException && ex is not System.Net.WebSockets.WebSocketException)
+                    {
+                        // A reply has no answer to carry an error: the runtime reconnects and gets what was not acknowledged.
+                        Log.RuntimeCommandFailed(_logger, "reply", _run?.RunId ?? _tokenRunId, ex);
+                        RequestClose(1011, "internal error");
+                    }
+
                     return;
                 }
 
@@ -317,6 +329,12 @@ internal sealed partial class RuntimeSession : IDisposable
                 {
                     RequestClose(close, ex.Message);
                 }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && ex is not System.Net.WebSockets.WebSocketException && _services.Storage.IsOutage(ex))
+            {
+                // The store is unreachable: nothing of the command was stored; the runtime tries again after a pause.
+                Log.RuntimeCommandUnavailable(_logger, methodName, _run?.RunId ?? _tokenRunId, ex.Message);
+                await SendErrorAsync(id, RuntimeErrorCodes.Unavailable, "The service's store is unavailable right now; retry the command.", null, cancellationToken, retryAfterMs: 1000);
             }
             catch (Exception ex) when (ex is not OperationCanceledException && ex is not System.Net.WebSockets.WebSocketException)
             {
@@ -404,7 +422,7 @@ internal sealed partial class RuntimeSession : IDisposable
             w.WriteEndObject();
         }, cancellationToken);
 
-    private Task SendErrorAsync(JsonElement? id, int code, string message, Action<Utf8JsonWriter>? details, CancellationToken cancellationToken) =>
+    private Task SendErrorAsync(JsonElement? id, int code, string message, Action<Utf8JsonWriter>? details, CancellationToken cancellationToken, int? retryAfterMs = null) =>
         SendFrameAsync(w =>
         {
             w.WritePropertyName("id");
@@ -426,6 +444,11 @@ internal sealed partial class RuntimeSession : IDisposable
             if (RuntimeErrorCodes.FatalScopeOf(code) is { } fatal)
             {
                 w.WriteString("fatal", fatal);
+            }
+
+            if (retryAfterMs is { } after)
+            {
+                w.WriteNumber("retryAfterMs", after);
             }
 
             if (details is not null)

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentService.FunctionalTests.Runtime;
 using AgentService.Runtime.Worker;
 using AgentService.Samples.EchoAgent;
 using AgentService.Tests.Common;
@@ -10,7 +12,7 @@ namespace AgentService.FunctionalTests.MultiNode;
 /// The database goes away under two nodes (a proxy between them and PostgreSQL drops every connection and refuses new
 /// ones) and comes back. Meanwhile each node stays alive (<c>/healthz</c>), says it is not ready (<c>/readyz</c> 503, so a
 /// load balancer stops sending it work), and answers requests that need the store with 503 + <c>Retry-After</c> in each
-/// API's own error shape, acknowledging nothing (and auditing the refusals once the store is back). Afterwards both nodes are ready again by themselves and work together
+/// API's own error shape (runtime commands with the retryable <c>1051 unavailable</c> and <c>retryAfterMs</c>), acknowledging nothing (and auditing the refusals once the store is back). Afterwards both nodes are ready again by themselves and work together
 /// as before (their LISTEN connections re-established).
 /// </summary>
 [Trait("Storage", "PostgresOnly")]
@@ -34,6 +36,27 @@ public sealed class DatabaseOutageTests : IDisposable
         using var onB = b.CreateClient();
         await Api.CreateTaskAsync(onA, "before the outage");
 
+        // A runtime attached to A with a step to answer.
+        var runId = await Api.CreateTaskAsync(onA, "run for the raw runtime", Workers);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"{Workers}/tasks/{runId}/steps") { Content = Api.Json("""{"input":"answer me"}""") })
+        {
+            request.Headers.Add("Prefer", "wait=0");
+            using var posted = await onA.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        var claim = await Api.PostJsonAsync(onA, "v1/agents/workers/claims?waitSeconds=10", """{"workerId":"raw","leaseSeconds":60}""");
+        var launched = new LaunchedRuntime(a.BaseAddress, claim.GetProperty("runId").GetString()!, claim.GetProperty("attemptId").GetString()!, claim.GetProperty("runToken").GetString()!);
+        await using var runtime = await RawRuntime.ConnectAsync(a.BaseAddress, launched.Token);
+        var connectionId = (await runtime.AttachAsync(launched.RunId, launched.AttemptId)).GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+        var (startRequest, _) = await runtime.NextDeliveryAsync();
+        await runtime.AcknowledgeAsync(startRequest);
+        var (stepRequest, stepDelivery) = await runtime.NextDeliveryAsync();
+        await runtime.AcknowledgeAsync(stepRequest);
+        var stepId = stepDelivery.GetProperty("payload").GetProperty("stepId").GetString()!;
+        var answer = RuntimeFixture.Batch(connectionId, launched, RuntimeFixture.Event("step.finished", launched, 1,
+            new JsonObject { ["stepId"] = stepId, ["status"] = "completed", ["output"] = "answered after the outage" }));
+
         proxy.Cut();
         foreach (var http in new[] { onA, onB })
         {
@@ -54,6 +77,12 @@ public sealed class DatabaseOutageTests : IDisposable
             Assert.Contains("unavailable", detail.GetProperty("detail").GetString());
         }
 
+        // The runtime's output is refused as retryable, with a pause to wait, and nothing of it is kept.
+        var refused = await runtime.RequestAsync("runtime.task.output.event", answer.DeepClone());
+        Assert.Equal(1051, refused.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.True(refused.GetProperty("error").GetProperty("data").GetProperty("retryable").GetBoolean());
+        Assert.Equal(1000, refused.GetProperty("error").GetProperty("data").GetProperty("retryAfterMs").GetInt32());
+
         proxy.Restore();
         foreach (var http in new[] { onA, onB })
         {
@@ -67,6 +96,17 @@ public sealed class DatabaseOutageTests : IDisposable
         {
             Assert.DoesNotContain("\"late\"", await agents.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+
+        // Its acknowledgements, sent as the database went away, were held and written: nothing is left to deliver again.
+        await Wait.UntilAsync(() => cluster.ScalarAsync($"SELECT COUNT(*) FROM deliveries WHERE run_id = '{launched.RunId}' AND status <> 'acked'"),
+            n => (long)n! == 0, TimeSpan.FromSeconds(15), "the runtime's acknowledgements to be stored");
+
+        // The runtime sends the same batch again and it is taken.
+        var accepted = await runtime.RequestAsync("runtime.task.output.event", answer.DeepClone());
+        Assert.True(accepted.GetProperty("result").GetProperty("accepted").GetBoolean(), accepted.ToString());
+        var answered = await Api.GetJsonAsync(onB, $"{Workers}/tasks/{runId}/steps/{stepId}");
+        Assert.Equal("answered after the outage", answered.GetProperty("output").GetString());
+        Assert.Empty(runtime.SchemaErrors);
 
         // The refusals are in the audit log: each node held its entries through the outage and wrote them after it.
         var refusals = await Wait.UntilAsync(
