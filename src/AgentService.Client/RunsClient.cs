@@ -23,16 +23,13 @@ public sealed class RunsClient
         return await ReadAsync(response, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Asks the run to stop: the runtime gets a cancel input and finishes the run as cancelled.</summary>
-    public async Task<JsonElement> CancelAsync(string runId, bool immediate = false, string? reason = null, CancellationToken cancellationToken = default)
+    /// <summary>Asks the run to stop: the runtime gets a cancel input and finishes the run as cancelled. So do its
+    /// sub-runs, unless <paramref name="cascade"/> is false: then only those living in the run's runtime (local ones)
+    /// are cancelled with it, and service-hosted sub-runs go on.</summary>
+    public async Task<JsonElement> CancelAsync(string runId, bool immediate = false, string? reason = null, bool cascade = true, CancellationToken cancellationToken = default)
     {
-        var body = new Dictionary<string, string> { ["mode"] = immediate ? "immediate" : "graceful" };
-        if (reason is not null)
-        {
-            body["reason"] = reason;
-        }
-
-        using var content = JsonContent.Create(body, ClientJsonContext.Default.DictionaryStringString);
+        var body = new RunCancelRequest(immediate ? "immediate" : "graceful", reason, cascade);
+        using var content = JsonContent.Create(body, ClientJsonContext.Default.RunCancelRequest);
         using var response = await _http.PostAsync($"v1/runs/{Uri.EscapeDataString(runId)}/cancel", content, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(response, cancellationToken).ConfigureAwait(false);
     }

@@ -40,10 +40,11 @@ internal static class RunCommands
         var cancelId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
         var immediate = new Option<bool>("--immediate") { Description = "Stop side effects now instead of finishing the current step." };
         var reasonOption = new Option<string?>("--reason") { Description = "Why (recorded with the cancel input)." };
-        var cancel = new Command("cancel", "Cancel a run.") { cancelId, immediate, reasonOption };
+        var noCascade = new Option<bool>("--no-cascade") { Description = "Leave the run's service-hosted sub-runs running (its local sub-runs end with it)." };
+        var cancel = new Command("cancel", "Cancel a run and its sub-runs.") { cancelId, immediate, reasonOption, noCascade };
         cancel.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
-            var accepted = await context.Runs().CancelAsync(parseResult.GetValue(cancelId)!, parseResult.GetValue(immediate), parseResult.GetValue(reasonOption), cancellationToken);
+            var accepted = await context.Runs().CancelAsync(parseResult.GetValue(cancelId)!, parseResult.GetValue(immediate), parseResult.GetValue(reasonOption), !parseResult.GetValue(noCascade), cancellationToken);
             context.Output.WriteLine(context.Json ? accepted.GetRawText() : $"cancel requested ({accepted.GetProperty("mode").GetString()}), input #{accepted.GetProperty("sequence").GetString()}");
         }));
 

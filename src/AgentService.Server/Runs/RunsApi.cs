@@ -167,6 +167,7 @@ internal static class RunsApi
         using var body = await JsonBody.ReadAsync(context.Request, options.Value.MaxJsonBodyBytes, options.Value.MaxJsonDepth, cancellationToken);
         var mode = "graceful";
         string? reason = null;
+        var cascade = true;
         if (body is not null)
         {
             var root = body.RootElement;
@@ -178,6 +179,11 @@ internal static class RunsApi
             if (root.TryGetProperty("mode", out var m))
             {
                 mode = m.ValueKind == JsonValueKind.String && m.GetString() is "graceful" or "immediate" ? m.GetString()! : throw ServiceException.Invalid("mode", "must be 'graceful' or 'immediate'");
+            }
+
+            if (root.TryGetProperty("cascade", out var c))
+            {
+                cascade = c.ValueKind is JsonValueKind.True or JsonValueKind.False ? c.GetBoolean() : throw ServiceException.Invalid("cascade", "must be true or false");
             }
 
             if (root.TryGetProperty("reason", out var r))
@@ -194,14 +200,15 @@ internal static class RunsApi
                 w.WriteString("reason", reason);
             }
 
-            w.WriteBoolean("cascade", true);
+            w.WriteBoolean("cascade", cascade);
             w.WriteStartObject("requestedBy");
             w.WriteString("type", "user");
             w.WriteEndObject();
         });
 
-        // The run and every unfinished sub-run below it get a durable cancel delivery in one transaction (cascade).
-        var cancelled = await runs.CancelTreeAsync(runId, payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
+        // The run and every unfinished sub-run below it (without cascade: only those living in its runtime, its local
+        // sub-runs) get a durable cancel delivery in one transaction.
+        var cancelled = await runs.CancelTreeAsync(runId, cascade, payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
         if (cancelled.Count == 0 || cancelled[0].Run.RunId != runId)
         {
             throw new ServiceException(ErrorCode.Conflict, $"Run {runId} is already finished.");

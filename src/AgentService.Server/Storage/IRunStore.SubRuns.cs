@@ -11,9 +11,10 @@ internal partial interface IRunStore
     /// or one of its sub-runs, at any depth.</summary>
     Task<bool> CoversAsync(string tokenRunId, string runId, CancellationToken cancellationToken);
 
-    /// <summary>Stores a <c>cancel</c> delivery for the run and every unfinished run below it, in one transaction.
-    /// Returns the runs that got one (the run first).</summary>
-    Task<IReadOnlyList<(RunRecord Run, DeliveryRecord Delivery)>> CancelTreeAsync(string runId, string payload, string traceparent, CancellationToken cancellationToken);
+    /// <summary>Stores a <c>cancel</c> delivery for the run and every unfinished run below it, in one transaction; without
+    /// <paramref name="cascade"/> only for the run and the local sub-runs below it through local sub-runs (they live in
+    /// its runtime and cannot outlive it), so service-hosted sub-runs go on. Returns the runs that got one (the run first).</summary>
+    Task<IReadOnlyList<(RunRecord Run, DeliveryRecord Delivery)>> CancelTreeAsync(string runId, bool cascade, string payload, string traceparent, CancellationToken cancellationToken);
 
     /// <summary>
     /// Re-binds local sub-runs of <paramref name="hostAttemptId"/> to <paramref name="connectionId"/>, all or none: a

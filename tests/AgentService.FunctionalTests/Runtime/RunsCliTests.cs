@@ -45,4 +45,22 @@ public sealed class RunsCliTests
         Assert.Equal(ExitCodes.Failed, cancelExit);
         Assert.Contains("409", cancelError);
     }
+
+    [Fact]
+    public async Task RunsCancel_WithNoCascadeAndAReason_StoresThatCancel()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("cli", Workers);
+
+        var (exit, printed, error) = await CliAsync(fixture.Host.BaseAddress, "runs", "cancel", taskId, "--immediate", "--no-cascade", "--reason", "enough", "--json");
+        Assert.True(exit == 0, error);
+        Assert.Equal("immediate", System.Text.Json.JsonDocument.Parse(printed).RootElement.GetProperty("mode").GetString());
+
+        var payload = (string)(await fixture.Host.ExecuteSqlAsync("SELECT payload FROM deliveries WHERE run_id = @run AND kind = 'cancel'",
+            new Dictionary<string, object?> { ["run"] = taskId }))!;
+        var cancel = JsonNode.Parse(payload)!;
+        Assert.Equal("immediate", (string?)cancel["mode"]);
+        Assert.Equal("enough", (string?)cancel["reason"]);
+        Assert.False((bool)cancel["cascade"]!);
+    }
 }

@@ -229,6 +229,46 @@ public sealed class SubRunTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CancellingWithoutCascade_EndsTheParentAndItsLocalChild_TheServiceHostedChildGoesOn()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var local = TypeId.New("run");
+        var remote = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(local)));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(remote, "service", awaited: false, agent: "workers")));
+        var (startRequest, _) = await parent.Runtime.NextDeliveryAsync();
+        await parent.Runtime.AcknowledgeAsync(startRequest);
+
+        // A cascade that is not a boolean is refused and changes nothing.
+        var refused = await Api.PostJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/cancel", """{"cascade":"no"}""", HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("cascade", refused.GetRawText());
+        Assert.Equal(0L, await _fixture.Host.ExecuteSqlAsync("SELECT COUNT(*) FROM deliveries WHERE kind = 'cancel'", null));
+
+        await Api.PostJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/cancel", """{"cascade":false}""", HttpStatusCode.Accepted);
+
+        // The parent and its local child (it lives in the parent's runtime) get their cancel, marked cascade: false.
+        var cancelled = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var (request, delivery) = await parent.Runtime.NextDeliveryAsync();
+            Assert.Equal("cancel", delivery.GetProperty("kind").GetString());
+            Assert.False(delivery.GetProperty("payload").GetProperty("cascade").GetBoolean());
+            cancelled.Add(delivery.GetProperty("runId").GetString()!);
+            await parent.Runtime.AcknowledgeAsync(request);
+        }
+
+        Assert.Equal(new[] { local, parent.Launched.RunId }.Order(), cancelled.Order());
+
+        // The service-hosted child gets none: its runtime starts it and it goes on.
+        Assert.Equal(0L, await _fixture.Host.ExecuteSqlAsync("SELECT COUNT(*) FROM deliveries WHERE run_id = @run AND kind = 'cancel'",
+            new Dictionary<string, object?> { ["run"] = remote }));
+        var claim = await _fixture.ClaimAsync("w-goes-on");
+        Assert.Equal(remote, claim!.RunId);
+        Assert.Empty(parent.Runtime.SchemaErrors);
+    }
+
+    [Fact]
     public async Task ServiceHostedChild_GetsItsOwnRuntime_AndItsEndWakesTheParent_TokenScopeCoversSubRuns()
     {
         var parent = await StartParentAsync();

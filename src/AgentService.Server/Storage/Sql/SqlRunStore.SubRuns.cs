@@ -56,7 +56,7 @@ internal sealed partial class SqlRunStore
         return false;
     }
 
-    public Task<IReadOnlyList<(RunRecord Run, DeliveryRecord Delivery)>> CancelTreeAsync(string runId, string payload, string traceparent, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<(RunRecord Run, DeliveryRecord Delivery)>> CancelTreeAsync(string runId, bool cascade, string payload, string traceparent, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         return database.WriteAsync<IReadOnlyList<(RunRecord, DeliveryRecord)>>(commands =>
@@ -66,11 +66,12 @@ internal sealed partial class SqlRunStore
                 WITH RECURSIVE tree (tree_run_id, depth) AS (
                     SELECT @root, 0
                     UNION ALL
-                    SELECT r.run_id, t.depth + 1 FROM runs r JOIN tree t ON r.parent_run_id = t.tree_run_id WHERE t.depth < 64)
+                    SELECT r.run_id, t.depth + 1 FROM runs r JOIN tree t ON r.parent_run_id = t.tree_run_id
+                    WHERE t.depth < 64 AND (@cascade OR r.hosting = 'local'))
                 SELECT {RunColumns} FROM runs JOIN tree ON run_id = tree_run_id
                 WHERE status NOT IN {Terminal}
                 ORDER BY depth, created_at, run_id
-                """).With("@root", runId).ExecuteReader())
+                """).With("@root", runId).With("@cascade", cascade).ExecuteReader())
             {
                 while (reader.Read())
                 {
