@@ -79,6 +79,8 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
         }
     }
 
+    public string ThroughIndex(string table, string index) => table;
+
     public string JsonText(string column, string path) => $"({column}::jsonb #>> '{{{path.Replace('.', ',')}}}')";
 
     private void Migrate(ILogger logger)

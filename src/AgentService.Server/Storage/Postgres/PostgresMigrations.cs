@@ -328,5 +328,9 @@ internal static class PostgresMigrations
                 PRIMARY KEY (run_id, list_id)
             );
             """),
+        (7, "only the events that are looked up by type (deltas and completed messages) are indexed by type", """
+            DROP INDEX events_run_type;
+            CREATE INDEX events_run_compaction ON events (run_id, type) WHERE type IN ('message.delta', 'reasoning.delta', 'tool.call.arguments.delta', 'tool.call.progress', 'message.completed');
+            """),
     ];
 }

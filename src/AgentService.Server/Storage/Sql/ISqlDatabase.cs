@@ -15,4 +15,9 @@ internal interface ISqlDatabase
 
     /// <summary>SQL for the text of a member of a JSON column, e.g. <c>("body", "data.messageId")</c>.</summary>
     string JsonText(string column, string path);
+
+    /// <summary>A table reference that reads <paramref name="table"/> through <paramref name="index"/>: SQLite keeps no
+    /// statistics (no <c>ANALYZE</c>), so its planner would take the primary key instead; PostgreSQL's planner has them
+    /// and chooses by itself.</summary>
+    string ThroughIndex(string table, string index);
 }

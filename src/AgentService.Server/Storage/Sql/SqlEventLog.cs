@@ -66,7 +66,7 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
                 }
             }
 
-            Compact(commands, database.JsonText, runId, fresh);
+            Compact(commands, database, runId, fresh);
             if (fresh.Count > 0)
             {
                 commands.Get("UPDATE attempts SET output_seq = @seq, updated_at = @at WHERE attempt_id = @id")

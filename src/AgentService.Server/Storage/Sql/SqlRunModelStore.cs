@@ -169,9 +169,9 @@ internal sealed class SqlRunModelStore(ISqlDatabase database, TimeProvider time)
     // One read transaction: every read sees the same commit, so the projection is exactly the log up to the run's
     // event_count (the watermark) — a reader tails the stream after it with no gap and no duplicate.
     public Task<RunSnapshot?> GetSnapshotAsync(string runId, CancellationToken cancellationToken) =>
-        database.ReadAsync(commands => ReadSnapshot(commands, runId), snapshot: true, cancellationToken);
+        database.ReadAsync(commands => ReadSnapshot(commands, database, runId), snapshot: true, cancellationToken);
 
-    private static RunSnapshot? ReadSnapshot(SqlCommands commands, string runId)
+    private static RunSnapshot? ReadSnapshot(SqlCommands commands, ISqlDatabase database, string runId)
     {
         RunRecord run;
         using (var reader = commands.Get($"SELECT {SqlRunStore.RunColumns} FROM runs WHERE run_id = @run").With("@run", runId).ExecuteReader())
@@ -194,7 +194,7 @@ internal sealed class SqlRunModelStore(ISqlDatabase database, TimeProvider time)
         }
 
         var messages = new List<(long, string)>();
-        using (var reader = commands.Get("SELECT position, body FROM events WHERE run_id = @run AND type = 'message.completed' ORDER BY position").With("@run", runId).ExecuteReader())
+        using (var reader = commands.Get($"SELECT position, body FROM {database.ThroughIndex("events", SqlEventLog.TypeIndex)} WHERE run_id = @run AND {SqlEventLog.IndexedByType} AND type = 'message.completed' ORDER BY position").With("@run", runId).ExecuteReader())
         {
             while (reader.Read())
             {

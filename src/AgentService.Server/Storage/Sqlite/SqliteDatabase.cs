@@ -73,6 +73,8 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
 
     public string JsonText(string column, string path) => $"json_extract({column}, '$.{path}')";
 
+    public string ThroughIndex(string table, string index) => $"{table} INDEXED BY {index}";
+
     /// <summary>The database file is locked by another process, unreadable or unwritable, or its disk is full.</summary>
     public bool IsOutage(Exception exception) => exception is SqliteException
     {

@@ -305,5 +305,9 @@ internal static class SqliteMigrations
         (10, "gateway messages keep the trace context of their send", """
             ALTER TABLE gateway_messages ADD COLUMN traceparent TEXT NULL;
             """),
+        (11, "only the events that are looked up by type (deltas and completed messages) are indexed by type", """
+            DROP INDEX events_run_type;
+            CREATE INDEX events_run_compaction ON events (run_id, type) WHERE type IN ('message.delta', 'reasoning.delta', 'tool.call.arguments.delta', 'tool.call.progress', 'message.completed');
+            """),
     ];
 }
