@@ -14,6 +14,8 @@ results=$root/artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 configuration=Release
+# Every error the in-process servers of the tests log, with its whole text; printed when a test fails.
+export AGENTSERVICE_TEST_ERROR_LOG=$results/server-errors.log
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -50,6 +52,11 @@ fi
 step "Agent Protocol conformance suite (newman)"
 conformance_status=0
 eng/conformance.sh "$results/conformance.json" "$configuration" || conformance_status=$?
+
+if [ "$test_status" -ne 0 ] && [ -s "$AGENTSERVICE_TEST_ERROR_LOG" ]; then
+  step "server errors logged during the tests (last 150 lines; all in $AGENTSERVICE_TEST_ERROR_LOG)"
+  tail -n 150 "$AGENTSERVICE_TEST_ERROR_LOG"
+fi
 
 step "summary"
 python3 eng/count-results.py "$results" "$results/conformance.json"

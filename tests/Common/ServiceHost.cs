@@ -156,6 +156,8 @@ public sealed class ServiceHost : IAsyncDisposable
 
     private sealed class CollectingLogger(string category, ConcurrentQueue<string> errors, ConcurrentQueue<string> warnings) : ILogger
     {
+        private static readonly Lock ErrorLogLock = new();
+
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
@@ -174,8 +176,18 @@ public sealed class ServiceHost : IAsyncDisposable
                 errors.Enqueue(line);
                 if (Environment.GetEnvironmentVariable("AGENTSERVICE_TEST_ERROR_LOG") is { Length: > 0 } path)
                 {
-                    // For a developer chasing a failure: the whole text, which assertion messages cut short.
-                    File.AppendAllText(path, line + Environment.NewLine);
+                    // For a developer (or ./test.sh after a failed run) chasing a failure: the whole text, which
+                    // assertion messages cut short. One writer at a time; a log that cannot be written is skipped.
+                    lock (ErrorLogLock)
+                    {
+                        try
+                        {
+                            File.AppendAllText(path, $"{DateTime.UtcNow:O} {line}{Environment.NewLine}");
+                        }
+                        catch (IOException)
+                        {
+                        }
+                    }
                 }
             }
         }
