@@ -38,6 +38,25 @@ public sealed class RunsClient
     public Task<JsonElement> ListInteractionsAsync(string runId, long afterPosition = 0, int limit = 100, CancellationToken cancellationToken = default) =>
         GetPathAsync($"v1/runs/{Uri.EscapeDataString(runId)}/interactions?after={afterPosition}&limit={limit}", cancellationToken);
 
+    /// <summary>The agent's runs, newest first, optionally of one status (<c>running</c>, <c>waiting</c>, ...): a page of
+    /// <paramref name="limit"/> after the run <paramref name="afterRunId"/> (the answer's <c>after</c>; <c>more</c> says
+    /// whether another page follows).</summary>
+    public Task<JsonElement> ListByAgentAsync(string agentId, string? status = null, string? afterRunId = null, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        var query = $"limit={limit}";
+        if (status is not null)
+        {
+            query += $"&status={Uri.EscapeDataString(status)}";
+        }
+
+        if (afterRunId is not null)
+        {
+            query += $"&after={Uri.EscapeDataString(afterRunId)}";
+        }
+
+        return GetPathAsync($"v1/agents/{Uri.EscapeDataString(agentId)}/runs?{query}", cancellationToken);
+    }
+
     /// <summary>The run's tool calls with their lifecycle, in the order they were first seen.</summary>
     public Task<JsonElement> ListToolCallsAsync(string runId, long afterPosition = 0, int limit = 100, CancellationToken cancellationToken = default) =>
         GetPathAsync($"v1/runs/{Uri.EscapeDataString(runId)}/tool-calls?after={afterPosition}&limit={limit}", cancellationToken);

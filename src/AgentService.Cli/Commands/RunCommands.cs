@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace AgentService.Cli.Commands;
 
-/// <summary><c>agentsvc runs get|follow|cancel|interactions|respond</c>: runs of agents with a runtime.</summary>
+/// <summary><c>agentsvc runs list|get|follow|cancel|interactions|respond</c>: runs of agents with a runtime.</summary>
 internal static class RunCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -26,6 +26,35 @@ internal static class RunCommands
             {
                 context.Output.WriteLine($"  attempt {attempt.GetProperty("number").GetInt32()} {attempt.GetProperty("attemptId").GetString()}: {attempt.GetProperty("status").GetString()}"
                     + (attempt.TryGetProperty("exitReason", out var reason) && reason.ValueKind == JsonValueKind.String ? $" ({reason.GetString()})" : ""));
+            }
+        }));
+
+        var listAgent = new Argument<string>("AGENT_ID") { Description = "The agent whose runs to list." };
+        var statusOption = new Option<string?>("--status") { Description = "Only runs in this status (queued, starting, running, waiting, completed, failed, cancelled, timed_out)." };
+        var limitOption = new Option<int>("--limit") { Description = "How many (1-1000; newest first).", DefaultValueFactory = _ => 20 };
+        var afterOption = new Option<string?>("--after") { Description = "Continue after this run (the last one listed)." };
+        var list = new Command("list", "List an agent's runs, newest first.") { listAgent, statusOption, limitOption, afterOption };
+        list.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
+        {
+            var page = await context.Runs().ListByAgentAsync(parseResult.GetValue(listAgent)!, parseResult.GetValue(statusOption), parseResult.GetValue(afterOption),
+                parseResult.GetValue(limitOption), cancellationToken);
+            if (context.Json)
+            {
+                context.Output.WriteLine(page.GetRawText());
+                return;
+            }
+
+            foreach (var run in page.GetProperty("runs").EnumerateArray())
+            {
+                var waiting = run.GetProperty("waitingFor") is { ValueKind: JsonValueKind.Array } reasons
+                    ? $" (waiting for {string.Join(", ", reasons.EnumerateArray().Select(r => r.GetProperty("kind").GetString()))})"
+                    : "";
+                context.Output.WriteLine($"{run.GetProperty("runId").GetString()}  {run.GetProperty("status").GetString()}{waiting}  created {run.GetProperty("createdAt").GetString()}");
+            }
+
+            if (page.GetProperty("more").GetBoolean())
+            {
+                context.Output.WriteLine($"more: --after {page.GetProperty("after").GetString()}");
             }
         }));
 
@@ -101,6 +130,7 @@ internal static class RunCommands
             context.Output.WriteLine(context.Json ? resolved.GetRawText() : $"{resolved.GetProperty("interaction").GetProperty("interactionId").GetString()} {resolved.GetProperty("interaction").GetProperty("outcome").GetString()}, input #{resolved.GetProperty("sequence").GetInt64()}");
         }));
 
+        runs.Subcommands.Add(list);
         runs.Subcommands.Add(get);
         runs.Subcommands.Add(follow);
         runs.Subcommands.Add(cancel);

@@ -152,6 +152,7 @@ public static class AgentServiceExtensions
         app.MapRuntime();
         app.MapRuns();
         app.MapClaims();
+        app.MapAgentRuns();
         app.MapRunStreams();
         app.MapRunModel();
         app.MapGateway();

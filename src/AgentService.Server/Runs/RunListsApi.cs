@@ -6,11 +6,68 @@ using AgentService.Server.Storage;
 
 namespace AgentService.Server.Runs;
 
-/// <summary><c>GET /v1/runs/{runId}/children</c>: a run's sub-runs in the order they were spawned, in pages
-/// (<c>?limit=</c> 1-1000, default 100; <c>?after=</c> the last child of the previous page).</summary>
-internal static class RunChildrenApi
+/// <summary>
+/// Lists of runs, in pages (<c>?limit=</c> 1-1000, default 100; <c>?after=</c> the last run of the previous page;
+/// the answer's <c>after</c> and <c>more</c> say where the next page starts and whether there is one):
+/// <c>GET /v1/runs/{runId}/children</c>, a run's sub-runs in the order they were spawned, and
+/// <c>GET /v1/agents/{agentId}/runs</c>, an agent's runs newest first (<c>?status=</c> one status).
+/// </summary>
+internal static class RunListsApi
 {
+    private static readonly HashSet<string> Statuses = [RunStatus.Queued, RunStatus.Starting, RunStatus.Running, RunStatus.Waiting,
+        RunStatus.Completed, RunStatus.Failed, RunStatus.Cancelled, RunStatus.TimedOut];
+
+    public static IEndpointRouteBuilder MapAgentRuns(this IEndpointRouteBuilder endpoints)
+    {
+        // Admins and client keys granted the agent (the agentId route value).
+        endpoints.MapGet("/v1/agents/{agentId}/runs", ListAgentRunsAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.AgentApi);
+        return endpoints;
+    }
+
+    public static async Task<IResult> ListAgentRunsAsync(string agentId, HttpRequest request, IRunStore runs, Agents.AgentCatalog agents, CancellationToken cancellationToken)
+    {
+        var limit = Limit(request);
+        if (!agents.TryGet(agentId, out _))
+        {
+            throw ServiceException.NotFound($"Unable to find agent with the provided id '{agentId}'.");
+        }
+
+        string? status = request.Query["status"].ToString() is { Length: > 0 } s ? s : null;
+        if (status is not null && !Statuses.Contains(status))
+        {
+            throw ServiceException.Invalid("status", $"must be one of {string.Join(", ", Statuses.Order(StringComparer.Ordinal))}");
+        }
+
+        var after = request.Query["after"].ToString();
+        if (after.Length > 0 && (await runs.GetRunAsync(after, cancellationToken))?.AgentId != agentId)
+        {
+            throw ServiceException.Invalid("after", $"must be a run of agent {agentId} (the last one of the previous page)");
+        }
+
+        var page = await runs.ListAgentRunsAsync(agentId, status, after.Length > 0 ? after : null, limit + 1, cancellationToken);
+        return Page("runs", page, limit, after, (w, run) =>
+        {
+            w.WriteString("parentRunId", run.ParentRunId);
+            w.WriteString("rootRunId", run.RootRunId);
+            w.WriteNumber("attemptCount", run.AttemptCount);
+        });
+    }
+
     public static async Task<IResult> ListChildrenAsync(string runId, HttpRequest request, IRunStore runs, CancellationToken cancellationToken)
+    {
+        var limit = Limit(request);
+        var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        var after = request.Query["after"].ToString();
+        if (after.Length > 0 && (await runs.GetRunAsync(after, cancellationToken))?.ParentRunId != run.RunId)
+        {
+            throw ServiceException.Invalid("after", $"must be a child of run {run.RunId} (the last one of the previous page)");
+        }
+
+        var page = await runs.ListChildrenAsync(run.RunId, after.Length > 0 ? after : null, limit + 1, cancellationToken);
+        return Page("children", page, limit, after, WriteChildLinks);
+    }
+
+    private static int Limit(HttpRequest request)
     {
         var limitText = request.Query["limit"].ToString();
         var limit = 100;
@@ -19,32 +76,40 @@ internal static class RunChildrenApi
             throw ServiceException.Invalid("limit", "must be an integer from 1 to 1000");
         }
 
-        var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
-        var after = request.Query["after"].ToString();
-        if (after.Length > 0 && (await runs.GetRunAsync(after, cancellationToken))?.ParentRunId != run.RunId)
-        {
-            throw ServiceException.Invalid("after", $"must be a child of run {run.RunId} (the last one of the previous page)");
-        }
+        return limit;
+    }
 
-        // One more than asked tells whether another page follows.
-        var page = await runs.ListChildrenAsync(run.RunId, after.Length > 0 ? after : null, limit + 1, cancellationToken);
+    /// <summary>A page of runs (<paramref name="page"/> holds one more than <paramref name="limit"/> when another page follows).</summary>
+    private static JsonObjectResult Page(string name, IReadOnlyList<RunRecord> page, int limit, string after, Action<Utf8JsonWriter, RunRecord> links)
+    {
         var more = page.Count > limit;
-        var children = more ? page.Take(limit).ToList() : page;
+        var items = more ? page.Take(limit).ToList() : page;
         return JsonObjectResult.Of(w =>
         {
-            w.WriteStartArray("children");
-            foreach (var child in children)
+            w.WriteStartArray(name);
+            foreach (var run in items)
             {
-                WriteChild(w, child);
+                WriteRun(w, run, links);
             }
 
             w.WriteEndArray();
-            w.WriteString("after", children.Count > 0 ? children[^1].RunId : (after.Length > 0 ? after : null));
+            w.WriteString("after", items.Count > 0 ? items[^1].RunId : (after.Length > 0 ? after : null));
             w.WriteBoolean("more", more);
         });
     }
 
-    private static void WriteChild(Utf8JsonWriter w, RunRecord child)
+    private static void WriteChildLinks(Utf8JsonWriter w, RunRecord child)
+    {
+        w.WriteString("hosting", child.Hosting);
+        w.WriteString("relation", child.Relation);
+        w.WriteBoolean("await", child.Awaited);
+        if (child.ParentToolCallId is { } toolCall)
+        {
+            w.WriteString("parentToolCallId", toolCall);
+        }
+    }
+
+    private static void WriteRun(Utf8JsonWriter w, RunRecord child, Action<Utf8JsonWriter, RunRecord> links)
     {
         w.WriteStartObject();
         w.WriteString("runId", child.RunId);
@@ -60,14 +125,7 @@ internal static class RunChildrenApi
             w.WriteNullValue();
         }
 
-        w.WriteString("hosting", child.Hosting);
-        w.WriteString("relation", child.Relation);
-        w.WriteBoolean("await", child.Awaited);
-        if (child.ParentToolCallId is { } toolCall)
-        {
-            w.WriteString("parentToolCallId", toolCall);
-        }
-
+        links(w, child);
         w.WriteString("createdAt", RuntimeSession.Timestamp(child.CreatedAt));
         w.WriteString("updatedAt", RuntimeSession.Timestamp(child.UpdatedAt));
         w.WriteEndObject();

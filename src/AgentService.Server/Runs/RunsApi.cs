@@ -21,7 +21,7 @@ internal static class RunsApi
         group.MapGet("/{runId}", GetRunAsync);
         group.MapGet("/{runId}/events", ListEventsAsync);
         group.MapPost("/{runId}/cancel", CancelAsync);
-        group.MapGet("/{runId}/children", RunChildrenApi.ListChildrenAsync);
+        group.MapGet("/{runId}/children", RunListsApi.ListChildrenAsync);
         endpoints.MapPost("/v1/runs/{runId}/artifacts", UploadArtifactAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.RunToken);
         endpoints.MapGet("/v1/runs/{runId}/artifacts/{artifactId}", DownloadArtifactAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.RunToken);
         return endpoints;

@@ -7,6 +7,10 @@ internal partial interface IRunStore
     /// <paramref name="afterRunId"/> when given.</summary>
     Task<IReadOnlyList<RunRecord>> ListChildrenAsync(string runId, string? afterRunId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>An agent's runs, newest first, optionally of one <paramref name="status"/>, after the run
+    /// <paramref name="afterRunId"/> of that order (the last of the previous page).</summary>
+    Task<IReadOnlyList<RunRecord>> ListAgentRunsAsync(string agentId, string? status, string? afterRunId, int limit, CancellationToken cancellationToken);
+
     /// <summary>Whether a token issued for <paramref name="tokenRunId"/> reaches <paramref name="runId"/>: the run itself
     /// or one of its sub-runs, at any depth.</summary>
     Task<bool> CoversAsync(string tokenRunId, string runId, CancellationToken cancellationToken);

@@ -1,5 +1,7 @@
+using System.Net;
 using System.Text.Json.Nodes;
 using AgentService.Cli;
+using AgentService.Protocol.Ids;
 
 namespace AgentService.FunctionalTests.Runtime;
 
@@ -62,5 +64,71 @@ public sealed class RunsCliTests
         Assert.Equal("immediate", (string?)cancel["mode"]);
         Assert.Equal("enough", (string?)cancel["reason"]);
         Assert.False((bool)cancel["cascade"]!);
+    }
+
+    [Fact]
+    public async Task AgentRuns_AreListedNewestFirst_InPages_ByStatus_OverHttpAndTheCli()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add((await fixture.CreateTaskWithStepAsync($"job {i}", Workers)).TaskId);
+            await Task.Delay(5); // distinct creation times: within one millisecond the order is the ids' (random) order
+        }
+
+        // One of them is claimed and attached, so it is running.
+        var claim = await fixture.ClaimAsync("lister");
+        await using var runtime = await RawRuntime.ConnectAsync(claim!.ServiceUrl, claim.Token);
+        var attach = await runtime.AttachAsync(claim.RunId, claim.AttemptId);
+        var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+        await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim,
+            RuntimeFixture.Event("run.started", claim, 1, new JsonObject { ["attemptNumber"] = 1 })));
+
+        // Every run of the agent, newest first, in pages of two.
+        var listed = new List<string>();
+        string? after = null;
+        for (var pages = 1; ; pages++)
+        {
+            var page = await Api.GetJsonAsync(fixture.Http, $"v1/agents/workers/runs?limit=2{(after is null ? "" : $"&after={after}")}");
+            listed.AddRange(page.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("runId").GetString()!));
+            after = page.GetProperty("after").GetString();
+            if (!page.GetProperty("more").GetBoolean())
+            {
+                Assert.Equal(3, pages);
+                break;
+            }
+        }
+
+        Assert.Equal(Enumerable.Reverse(ids), listed);
+
+        var running = await Api.GetJsonAsync(fixture.Http, "v1/agents/workers/runs?status=running");
+        var only = Assert.Single(running.GetProperty("runs").EnumerateArray());
+        Assert.Equal(claim.RunId, only.GetProperty("runId").GetString());
+        Assert.Equal(1, only.GetProperty("attemptCount").GetInt32());
+        Assert.Empty((await Api.GetJsonAsync(fixture.Http, "v1/agents/echo/runs")).GetProperty("runs").EnumerateArray());
+
+        // Bad input names its field and an unknown agent is 404.
+        foreach (var (query, field) in new[] { ("status=sleeping", "status"), ("limit=0", "limit"), ("limit=x", "limit"), ($"after={TypeId.New("run")}", "after") })
+        {
+            using var bad = await fixture.Http.GetAsync($"v1/agents/workers/runs?{query}");
+            Assert.True(bad.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, $"{query}: {bad.StatusCode}");
+            Assert.Contains(field, await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var unknown = await fixture.Http.GetAsync("v1/agents/nobody/runs"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+
+        var (exit, printed, error) = await CliAsync(fixture.Host.BaseAddress, "runs", "list", "workers", "--limit", "3");
+        Assert.True(exit == 0, error);
+        var lines = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith(ids[4], lines[0], StringComparison.Ordinal);
+        Assert.Equal($"more: --after {ids[2]}", lines[3].TrimEnd());
+        var (runningExit, runningPrinted, _) = await CliAsync(fixture.Host.BaseAddress, "runs", "list", "workers", "--status", "running");
+        Assert.Equal(0, runningExit);
+        Assert.StartsWith($"{claim.RunId}  running", runningPrinted, StringComparison.Ordinal);
     }
 }

@@ -102,6 +102,7 @@ public sealed class AuthMatrixTests
             new("GET", "/v1/runs/{runId}/events", "v1/runs/{run}/events", null, "client", "client-other", 200),
             new("GET", "/v1/runs/{runId}/stream", "v1/runs/{run}/stream", null, "client", "client-other", 200),
             new("GET", "/v1/runs/{runId}/children", "v1/runs/{run}/children", null, "client", "client-other", 200),
+            new("GET", "/v1/agents/{agentId}/runs", "v1/agents/workers/runs?status=running", null, "client", "client-other", 200),
             new("GET", "/v1/runs/{runId}/tool-calls", "v1/runs/{run}/tool-calls", null, "client", "client-other", 200),
             new("GET", "/v1/runs/{runId}/interactions", "v1/runs/{run}/interactions", null, "client", "client-other", 200),
             new("GET", "/v1/runs/{runId}/snapshot", "v1/runs/{run}/snapshot", null, "client", "client-other", 200),

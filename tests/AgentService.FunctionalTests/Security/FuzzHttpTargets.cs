@@ -88,7 +88,7 @@ internal sealed class FuzzHttpTargets(FuzzInputs f, string echoTask, string echo
             case 32:
                 return Body("interaction-respond", HttpMethod.Post, $"v1/runs/{workerRun}/interactions/{f.Pick([f.BadId(), "ixn_01jbb7x9wq8r00000000000000"])}", _respondFields, """{"action":"approve"}""");
             case 33:
-                return new("run-model-bad", HttpMethod.Get, f.Pick([$"v1/runs/{workerRun}/tool-calls?limit={Bad(zeroIsValid: false)}", $"v1/runs/{workerRun}/tool-calls?after={Bad(zeroIsValid: true)}", $"v1/runs/{f.BadId()}/snapshot", $"v1/runs/{f.BadId()}/interactions", $"v1/runs/{workerRun}/children?limit={Bad(zeroIsValid: false)}", $"v1/runs/{f.BadId()}/children"]));
+                return new("run-model-bad", HttpMethod.Get, f.Pick([$"v1/runs/{workerRun}/tool-calls?limit={Bad(zeroIsValid: false)}", $"v1/runs/{workerRun}/tool-calls?after={Bad(zeroIsValid: true)}", $"v1/runs/{f.BadId()}/snapshot", $"v1/runs/{f.BadId()}/interactions", $"v1/runs/{workerRun}/children?limit={Bad(zeroIsValid: false)}", $"v1/runs/{f.BadId()}/children", $"v1/agents/workers/runs?limit={Bad(zeroIsValid: false)}", $"v1/agents/workers/runs?status={f.BadId()}", $"v1/agents/workers/runs?after={f.BadId()}", $"v1/agents/{f.BadId()}/runs"]));
             default:
                 var wrongRoute = f.Pick(["v1/runs/" + workerRun, "v1/runs/" + workerRun + "/cancel", "v1/agents/workers/claims", "v1/runs/" + workerRun + "/stream"]);
                 return new("runs-wrong-method", f.Pick(WrongMethods), wrongRoute);

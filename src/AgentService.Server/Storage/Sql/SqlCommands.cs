@@ -5,8 +5,8 @@ namespace AgentService.Server.Storage.Sql;
 /// <summary>
 /// The commands of one open connection (and its transaction, when writing), for store code shared by SQLite and
 /// PostgreSQL: SQL written to run on both (<c>@name</c> parameters, <c>ON CONFLICT</c>, <c>RETURNING</c>,
-/// <c>IS DISTINCT FROM</c>, <c>TRUE</c>/<c>FALSE</c> for booleans), with <see cref="ISqlDatabase.JsonText"/> for the
-/// one place where the dialects differ.
+/// <c>IS DISTINCT FROM</c>, <c>TRUE</c>/<c>FALSE</c> for booleans), with <see cref="ISqlDatabase.JsonText"/> and
+/// <see cref="ISqlDatabase.ThroughIndex"/> for the places where the dialects differ.
 /// </summary>
 internal abstract class SqlCommands
 {

@@ -39,6 +39,31 @@ internal sealed partial class SqlRunStore
             snapshot: false,
             cancellationToken);
 
+    public Task<IReadOnlyList<RunRecord>> ListAgentRunsAsync(string agentId, string? status, string? afterRunId, int limit, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<RunRecord>>(
+            commands =>
+            {
+                // Two statements rather than an optional filter, so each walks its own index (agent, [status,] created_at, run_id).
+                var statusFilter = status is null ? "" : "AND status = @status";
+                var command = commands.Get($"""
+                    SELECT {RunColumns} FROM runs
+                    WHERE agent_id = @agent {statusFilter}
+                      AND (CAST(@after AS text) IS NULL OR (created_at, run_id) < (SELECT created_at, run_id FROM runs WHERE run_id = @after))
+                    ORDER BY created_at DESC, run_id DESC
+                    LIMIT @limit
+                    """).With("@agent", agentId).With("@after", afterRunId).With("@limit", limit);
+                using var reader = (status is null ? command : command.With("@status", status)).ExecuteReader();
+                var runs = new List<RunRecord>();
+                while (reader.Read())
+                {
+                    runs.Add(ReadRun(reader));
+                }
+
+                return runs;
+            },
+            snapshot: false,
+            cancellationToken);
+
     public async Task<bool> CoversAsync(string tokenRunId, string runId, CancellationToken cancellationToken)
     {
         // Sub-runs nest a few levels at most; the bound keeps a corrupt parent cycle from looping.

@@ -309,5 +309,10 @@ internal static class SqliteMigrations
             DROP INDEX events_run_type;
             CREATE INDEX events_run_compaction ON events (run_id, type) WHERE type IN ('message.delta', 'reasoning.delta', 'tool.call.arguments.delta', 'tool.call.progress', 'message.completed');
             """),
+        (12, "an agent's runs newest first, all or of one status, in pages whose cost does not grow with the runs stored", """
+            DROP INDEX runs_agent_status;
+            CREATE INDEX runs_agent_status_created ON runs (agent_id, status, created_at, run_id);
+            CREATE INDEX runs_agent_created ON runs (agent_id, created_at, run_id);
+            """),
     ];
 }
