@@ -5,11 +5,25 @@ namespace AgentService.Tests.Common;
 /// missing PostgreSQL fails the run. Mark such tests <c>[Trait("Storage", "PostgresOnly")]</c> too.</summary>
 public sealed class PostgresFactAttribute : FactAttribute
 {
+    internal const string SkipReason = "Needs PostgreSQL: set AGENTSERVICE_TEST_POSTGRES to an admin connection string (eng/postgres.sh start DIR prints one), or run ./test.sh.";
+
     public PostgresFactAttribute()
     {
         if (TestStorage.PostgresServer is null)
         {
-            Skip = "Needs PostgreSQL: set AGENTSERVICE_TEST_POSTGRES to an admin connection string (eng/postgres.sh start DIR prints one), or run ./test.sh.";
+            Skip = SkipReason;
+        }
+    }
+}
+
+/// <summary>A theory that needs a PostgreSQL server, skipped like <see cref="PostgresFactAttribute"/>.</summary>
+public sealed class PostgresTheoryAttribute : TheoryAttribute
+{
+    public PostgresTheoryAttribute()
+    {
+        if (TestStorage.PostgresServer is null)
+        {
+            Skip = PostgresFactAttribute.SkipReason;
         }
     }
 }

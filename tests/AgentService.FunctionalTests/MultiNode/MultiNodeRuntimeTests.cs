@@ -34,18 +34,27 @@ public sealed class MultiNodeRuntimeTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    [PostgresFact]
-    public async Task StepPostedOnB_RunsOnTheRuntimeAttachedToA_WakesTheWaitOnB_AndStreamsOnC()
+    [PostgresTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StepPostedOnB_RunsOnTheRuntimeAttachedToA_WakesTheWaitOnB_AndStreamsOnC(bool separateProcesses)
     {
-        await using var cluster = await NodeCluster.StartAsync(3, "--agents", _agentsFile);
-        using var a = cluster.Hosts[0].CreateClient();
-        using var b = cluster.Hosts[1].CreateClient();
-        using var c = cluster.Hosts[2].CreateClient();
+        // Three nodes: in-process hosts (their errors are collected), or three server processes of their own.
+        await using var cluster = await NodeCluster.StartAsync(0, "--agents", _agentsFile);
+        var nodes = new List<Uri>();
+        for (var i = 0; i < 3; i++)
+        {
+            nodes.Add(separateProcesses ? (await cluster.AddProcessAsync()).BaseAddress : (await cluster.AddHostAsync()).BaseAddress);
+        }
+
+        using var a = new HttpClient { BaseAddress = nodes[0], Timeout = TimeSpan.FromSeconds(60) };
+        using var b = new HttpClient { BaseAddress = nodes[1], Timeout = TimeSpan.FromSeconds(60) };
+        using var c = new HttpClient { BaseAddress = nodes[2], Timeout = TimeSpan.FromSeconds(60) };
 
         // The worker knows node A only: it claims there (woken by work created on B) and attaches there.
         using var stop = new CancellationTokenSource();
         using var workerHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var worker = new WorkerClient(workerHttp, new WorkerClientOptions { ServiceUrl = cluster.Hosts[0].BaseAddress, WaitSeconds = 20, WorkerId = "on-a" });
+        var worker = new WorkerClient(workerHttp, new WorkerClientOptions { ServiceUrl = nodes[0], WaitSeconds = 20, WorkerId = "on-a" });
         var running = worker.RunAsync("workers", () => new EchoStepAgent(), stop.Token);
 
         var taskId = await Api.CreateTaskAsync(b, "instructions from B", Workers);
@@ -71,6 +80,7 @@ public sealed class MultiNodeRuntimeTests : IAsyncLifetime
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Assert.Empty(cluster.Errors);
+        Assert.Empty(cluster.ProcessFailures);
     }
 
     [PostgresFact]

@@ -95,6 +95,11 @@ internal sealed class NodeCluster : IAsyncDisposable
     /// <summary>Server errors logged by the in-process nodes.</summary>
     public IEnumerable<string> Errors => _hosts.SelectMany(h => h.Errors);
 
+    /// <summary>Errors (console lines <c>fail: ...</c>) the node processes wrote.</summary>
+    public IEnumerable<string> ProcessFailures => _processes
+        .SelectMany(p => p.Output.Split('\n'))
+        .Where(line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal));
+
     public async ValueTask DisposeAsync()
     {
         foreach (var process in _processes)
