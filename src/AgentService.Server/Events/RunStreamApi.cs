@@ -20,6 +20,7 @@ namespace AgentService.Server.Events;
 internal static class RunStreamApi
 {
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan OutageRetry = TimeSpan.FromSeconds(1);
 
     public static IEndpointRouteBuilder MapRunStreams(this IEndpointRouteBuilder endpoints)
     {
@@ -47,6 +48,7 @@ internal static class RunStreamApi
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var cancellationToken = stop.Token;
+        var storage = context.RequestServices.GetRequiredService<Storage.IStorageHealth>();
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -58,7 +60,22 @@ internal static class RunStreamApi
             {
                 // Register for the wake-up before reading, so an append in between is not missed.
                 var appended = signals.EventsTask(runId);
-                var page = await events.ListAsync(runId, after, 100, cancellationToken);
+                IReadOnlyList<StoredEvent> page;
+                RunRecord? run;
+                try
+                {
+                    page = await events.ListAsync(runId, after, 100, cancellationToken);
+                    run = page.Count == 100 ? null : await runs.GetRunAsync(runId, cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && storage.IsOutage(ex))
+                {
+                    // The store is unreachable for now: the reader keeps its stream and gets what it missed once it is back.
+                    await response.WriteAsync(": store unavailable, retrying\n\n", cancellationToken);
+                    await response.Body.FlushAsync(cancellationToken);
+                    await Task.Delay(OutageRetry, cancellationToken);
+                    continue;
+                }
+
                 foreach (var e in page)
                 {
                     await WriteEventAsync(response, e, cancellationToken);
@@ -71,7 +88,6 @@ internal static class RunStreamApi
                     continue;
                 }
 
-                var run = await runs.GetRunAsync(runId, cancellationToken);
                 if (run is null || (RunStatus.IsTerminal(run.Status) && run.EventCount <= after))
                 {
                     return; // Finished and fully sent.

@@ -11,7 +11,7 @@ namespace AgentService.FunctionalTests.MultiNode;
 /// <summary>
 /// The database goes away under two nodes (a proxy between them and PostgreSQL drops every connection and refuses new
 /// ones) and comes back. Meanwhile each node stays alive (<c>/healthz</c>), says it is not ready (<c>/readyz</c> 503, so a
-/// load balancer stops sending it work), and answers requests that need the store with 503 + <c>Retry-After</c> in each
+/// load balancer stops sending it work), keeps its event streams open, and answers requests that need the store with 503 + <c>Retry-After</c> in each
 /// API's own error shape (runtime commands with the retryable <c>1051 unavailable</c> and <c>retryAfterMs</c>), acknowledging nothing (and auditing the refusals once the store is back). Afterwards both nodes are ready again by themselves and work together
 /// as before (their LISTEN connections re-established).
 /// </summary>
@@ -57,6 +57,13 @@ public sealed class DatabaseOutageTests : IDisposable
         var answer = RuntimeFixture.Batch(connectionId, launched, RuntimeFixture.Event("step.finished", launched, 1,
             new JsonObject { ["stepId"] = stepId, ["status"] = "completed", ["output"] = "answered after the outage" }));
 
+        // A reader follows the run's stream on B through the outage.
+        using var streamHttp = new HttpClient { BaseAddress = b.BaseAddress, Timeout = TimeSpan.FromSeconds(90) };
+        using var streamResponse = await streamHttp.GetAsync($"v1/runs/{runId}/stream", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, streamResponse.StatusCode);
+        var retrying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var streamed = NextEventAsync(await streamResponse.Content.ReadAsStreamAsync(), "step.finished", retrying);
+
         proxy.Cut();
         foreach (var http in new[] { onA, onB })
         {
@@ -83,6 +90,9 @@ public sealed class DatabaseOutageTests : IDisposable
         Assert.True(refused.GetProperty("error").GetProperty("data").GetProperty("retryable").GetBoolean());
         Assert.Equal(1000, refused.GetProperty("error").GetProperty("data").GetProperty("retryAfterMs").GetInt32());
 
+        // The stream looks at the store again by its 15 s keep-alive at the latest: it finds it gone and stays open.
+        await retrying.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
         proxy.Restore();
         foreach (var http in new[] { onA, onB })
         {
@@ -106,6 +116,10 @@ public sealed class DatabaseOutageTests : IDisposable
         Assert.True(accepted.GetProperty("result").GetProperty("accepted").GetBoolean(), accepted.ToString());
         var answered = await Api.GetJsonAsync(onB, $"{Workers}/tasks/{runId}/steps/{stepId}");
         Assert.Equal("answered after the outage", answered.GetProperty("output").GetString());
+
+        // The reader's stream stayed open through the outage and now carries the step's end.
+        var finished = await streamed.WaitAsync(TimeSpan.FromSeconds(40));
+        Assert.Equal(stepId, finished.GetProperty("stepId").GetString());
         Assert.Empty(runtime.SchemaErrors);
 
         // The refusals are in the audit log: each node held its entries through the outage and wrote them after it.
@@ -127,6 +141,31 @@ public sealed class DatabaseOutageTests : IDisposable
         await stop.CancelAsync();
         await worker.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Assert.DoesNotContain(cluster.Errors, e => e.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    /// <summary>The data of the next server-sent event of <paramref name="type"/>.</summary>
+    private static async Task<JsonElement> NextEventAsync(Stream stream, string type, TaskCompletionSource retrying)
+    {
+        using var reader = new StreamReader(stream);
+        string? current = null;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith(": store unavailable", StringComparison.Ordinal))
+            {
+                retrying.TrySetResult();
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                current = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && current == type)
+            {
+                using var document = JsonDocument.Parse(line[6..]);
+                return document.RootElement.GetProperty("data").Clone();
+            }
+        }
+
+        throw new InvalidOperationException($"the stream ended before a {type} event");
     }
 
     private static async Task<HttpStatusCode> StatusAsync(HttpClient http, string path)
