@@ -109,14 +109,14 @@ internal static class RunListsApi
         }
     }
 
-    private static void WriteRun(Utf8JsonWriter w, RunRecord child, Action<Utf8JsonWriter, RunRecord> links)
+    private static void WriteRun(Utf8JsonWriter w, RunRecord run, Action<Utf8JsonWriter, RunRecord> links)
     {
         w.WriteStartObject();
-        w.WriteString("runId", child.RunId);
-        w.WriteString("agentId", child.AgentId);
-        w.WriteString("status", child.Status);
+        w.WriteString("runId", run.RunId);
+        w.WriteString("agentId", run.AgentId);
+        w.WriteString("status", run.Status);
         w.WritePropertyName("waitingFor");
-        if (child.WaitingFor is { } waiting)
+        if (run.WaitingFor is { } waiting)
         {
             w.WriteRawValue(waiting);
         }
@@ -125,9 +125,9 @@ internal static class RunListsApi
             w.WriteNullValue();
         }
 
-        links(w, child);
-        w.WriteString("createdAt", RuntimeSession.Timestamp(child.CreatedAt));
-        w.WriteString("updatedAt", RuntimeSession.Timestamp(child.UpdatedAt));
+        links(w, run);
+        w.WriteString("createdAt", RuntimeSession.Timestamp(run.CreatedAt));
+        w.WriteString("updatedAt", RuntimeSession.Timestamp(run.UpdatedAt));
         w.WriteEndObject();
     }
 }

@@ -275,6 +275,12 @@ internal sealed partial class RuntimeSession
                     }
                     catch (Exception again) when (_services.Storage.IsOutage(again))
                     {
+                        // Still unreachable: the next second.
+                    }
+                    catch (Exception again)
+                    {
+                        Log.RuntimeCommandFailed(_logger, "acknowledgement", deliveryId, again);
+                        return;
                     }
                 }
 

@@ -21,6 +21,9 @@ namespace AgentService.Server.Runtime;
 /// </summary>
 internal sealed partial class RuntimeSession : IDisposable
 {
+    /// <summary>How many seconds an acknowledgement the store could not take is tried again.</summary>
+    private const int AcknowledgementRetries = 120;
+
     private const string AttachMethod = "runtime.connection.attach.command";
     private const string HeartbeatMethod = "runtime.connection.heartbeat.command";
     private const string RecoverMethod = "runtime.connection.recover.command";
@@ -41,8 +44,6 @@ internal sealed partial class RuntimeSession : IDisposable
     private readonly SemaphoreSlim _deliverySignal = new(0, int.MaxValue);
     private readonly Dictionary<string, string> _inFlight = new(StringComparer.Ordinal);
     private readonly object _inFlightLock = new();
-    private const int AcknowledgementRetries = 120;
-
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _resumeAcknowledged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
