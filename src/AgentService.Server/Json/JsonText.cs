@@ -36,6 +36,20 @@ internal static class JsonText
     /// <summary>The text of <c>{ ... }</c> with the members <paramref name="members"/> writes.</summary>
     public static string Object(Action<Utf8JsonWriter> members) => Encoding.UTF8.GetString(ObjectBytes(members));
 
+    /// <summary>Writes the member <paramref name="name"/> with stored JSON text as its value, or <c>null</c> without one.</summary>
+    public static void WriteRawOrNull(this Utf8JsonWriter writer, string name, string? json)
+    {
+        writer.WritePropertyName(name);
+        if (json is not null)
+        {
+            writer.WriteRawValue(json);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+
     /// <summary>Writes a stored event (its JSON object text) with its log <c>position</c> added.</summary>
     public static void WriteEventWithPosition(Utf8JsonWriter writer, string eventJson, long position)
     {

@@ -115,15 +115,7 @@ internal static class RunListsApi
         w.WriteString("runId", run.RunId);
         w.WriteString("agentId", run.AgentId);
         w.WriteString("status", run.Status);
-        w.WritePropertyName("waitingFor");
-        if (run.WaitingFor is { } waiting)
-        {
-            w.WriteRawValue(waiting);
-        }
-        else
-        {
-            w.WriteNullValue();
-        }
+        w.WriteRawOrNull("waitingFor", run.WaitingFor);
 
         links(w, run);
         w.WriteString("createdAt", RuntimeSession.Timestamp(run.CreatedAt));

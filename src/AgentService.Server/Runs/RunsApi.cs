@@ -39,15 +39,7 @@ internal static class RunsApi
             w.WriteString("agentId", run.AgentId);
             w.WriteString("sessionId", run.SessionId);
             w.WriteString("status", run.Status);
-            w.WritePropertyName("waitingFor");
-            if (run.WaitingFor is { } waiting)
-            {
-                w.WriteRawValue(waiting);
-            }
-            else
-            {
-                w.WriteNullValue();
-            }
+            w.WriteRawOrNull("waitingFor", run.WaitingFor);
 
             w.WriteString("parentRunId", run.ParentRunId);
             w.WriteString("rootRunId", run.RootRunId);
