@@ -26,6 +26,19 @@ internal static class SqlParameters
         return command;
     }
 
+    /// <summary>Runs the query and reads every row with <paramref name="read"/>.</summary>
+    public static List<T> ReadAll<T>(this DbCommand command, Func<DbDataReader, T> read)
+    {
+        using var reader = command.ExecuteReader();
+        var items = new List<T>();
+        while (reader.Read())
+        {
+            items.Add(read(reader));
+        }
+
+        return items;
+    }
+
     public static string? GetNullableString(this DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

@@ -37,20 +37,10 @@ internal sealed class SqlRunModelStore(ISqlDatabase database, TimeProvider time)
 
     public Task<IReadOnlyList<InteractionRecord>> ListExpiredInteractionsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<InteractionRecord>>(
-            commands =>
-            {
-                using var reader = commands.Get($"""
-                    SELECT {InteractionColumns} FROM interactions
-                    WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= @now ORDER BY expires_at LIMIT @limit
-                    """).With("@now", now.ToUnixMs()).With("@limit", limit).ExecuteReader();
-                var items = new List<InteractionRecord>();
-                while (reader.Read())
-                {
-                    items.Add(ReadInteraction(reader));
-                }
-
-                return items;
-            },
+            commands => commands.Get($"""
+                SELECT {InteractionColumns} FROM interactions
+                WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= @now ORDER BY expires_at LIMIT @limit
+                """).With("@now", now.ToUnixMs()).With("@limit", limit).ReadAll(ReadInteraction),
             snapshot: false,
             cancellationToken);
 
@@ -264,17 +254,9 @@ internal sealed class SqlRunModelStore(ISqlDatabase database, TimeProvider time)
         return items;
     }
 
-    private static List<InteractionRecord> ListInteractions(SqlCommands commands, string runId, long afterPosition, int limit)
-    {
-        using var reader = commands.Get($"SELECT {InteractionColumns} FROM interactions WHERE run_id = @run AND position > @after ORDER BY position LIMIT @limit").With("@run", runId).With("@after", afterPosition).With("@limit", limit).ExecuteReader();
-        var items = new List<InteractionRecord>();
-        while (reader.Read())
-        {
-            items.Add(ReadInteraction(reader));
-        }
-
-        return items;
-    }
+    private static List<InteractionRecord> ListInteractions(SqlCommands commands, string runId, long afterPosition, int limit) =>
+        commands.Get($"SELECT {InteractionColumns} FROM interactions WHERE run_id = @run AND position > @after ORDER BY position LIMIT @limit")
+            .With("@run", runId).With("@after", afterPosition).With("@limit", limit).ReadAll(ReadInteraction);
 
     private static CheckpointRecord? LatestCheckpoint(SqlCommands commands, string runId)
     {

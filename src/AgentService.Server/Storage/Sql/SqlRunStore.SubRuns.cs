@@ -19,23 +19,13 @@ internal sealed partial class SqlRunStore
 
     public Task<IReadOnlyList<RunRecord>> ListChildrenAsync(string runId, string? afterRunId, int limit, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<RunRecord>>(
-            commands =>
-            {
-                using var reader = commands.Get($"""
-                    SELECT {RunColumns} FROM runs
-                    WHERE parent_run_id = @parent
-                      AND (CAST(@after AS text) IS NULL OR (created_at, run_id) > (SELECT created_at, run_id FROM runs WHERE run_id = @after))
-                    ORDER BY created_at, run_id
-                    LIMIT @limit
-                    """).With("@parent", runId).With("@after", afterRunId).With("@limit", limit).ExecuteReader();
-                var children = new List<RunRecord>();
-                while (reader.Read())
-                {
-                    children.Add(ReadRun(reader));
-                }
-
-                return children;
-            },
+            commands => commands.Get($"""
+                SELECT {RunColumns} FROM runs
+                WHERE parent_run_id = @parent
+                  AND (CAST(@after AS text) IS NULL OR (created_at, run_id) > (SELECT created_at, run_id FROM runs WHERE run_id = @after))
+                ORDER BY created_at, run_id
+                LIMIT @limit
+                """).With("@parent", runId).With("@after", afterRunId).With("@limit", limit).ReadAll(ReadRun),
             snapshot: false,
             cancellationToken);
 
@@ -52,14 +42,7 @@ internal sealed partial class SqlRunStore
                     ORDER BY created_at DESC, run_id DESC
                     LIMIT @limit
                     """).With("@agent", agentId).With("@after", afterRunId).With("@limit", limit);
-                using var reader = (status is null ? command : command.With("@status", status)).ExecuteReader();
-                var runs = new List<RunRecord>();
-                while (reader.Read())
-                {
-                    runs.Add(ReadRun(reader));
-                }
-
-                return runs;
+                return (status is null ? command : command.With("@status", status)).ReadAll(ReadRun);
             },
             snapshot: false,
             cancellationToken);
@@ -86,8 +69,7 @@ internal sealed partial class SqlRunStore
         var now = time.GetUtcNow();
         return database.WriteAsync<IReadOnlyList<(RunRecord, DeliveryRecord)>>(commands =>
         {
-            var runs = new List<RunRecord>();
-            using (var reader = commands.Get($"""
+            var runs = commands.Get($"""
                 WITH RECURSIVE tree (tree_run_id, depth) AS (
                     SELECT @root, 0
                     UNION ALL
@@ -96,13 +78,7 @@ internal sealed partial class SqlRunStore
                 SELECT {RunColumns} FROM runs JOIN tree ON run_id = tree_run_id
                 WHERE status NOT IN {Terminal}
                 ORDER BY depth, created_at, run_id
-                """).With("@root", runId).With("@cascade", cascade).ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    runs.Add(ReadRun(reader));
-                }
-            }
+                """).With("@root", runId).With("@cascade", cascade).ReadAll(ReadRun);
 
             var cancelled = new List<(RunRecord, DeliveryRecord)>(runs.Count);
             foreach (var run in runs)

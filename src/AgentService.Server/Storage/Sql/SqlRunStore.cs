@@ -267,17 +267,7 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
 
     private Task<IReadOnlyList<AttemptRecord>> QueryAttemptsAsync(string sql, object parameter, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<AttemptRecord>>(
-            commands =>
-            {
-                using var reader = commands.Get(sql).With("@p", parameter).ExecuteReader();
-                var items = new List<AttemptRecord>();
-                while (reader.Read())
-                {
-                    items.Add(ReadAttempt(reader));
-                }
-
-                return items;
-            },
+            commands => commands.Get(sql).With("@p", parameter).ReadAll(ReadAttempt),
             snapshot: false,
             cancellationToken);
 
