@@ -2,8 +2,10 @@
 # Benchmark AgentService against the agent-protocol 1.0.5 reference server.
 # See README.md. Usage:
 #   benchmarks/agent-protocol/run.sh [--no-build] [--duration N] [--warmup N]
-#       [--tasks N] [--only ours|reference] [--out FILE] [--runtime] [--step-tasks N]
+#       [--tasks N] [--only ours|reference] [--out FILE] [--runtime] [--step-tasks N] [--step-warmup N]
 #   --step-tasks N: the POST step load goes round-robin over N tasks (default 5)
+#   --step-warmup N: seconds of POST step load before it is measured (default: --warmup; 20 with --runtime, so the
+#              lazily launched runtime processes have started and JIT-compiled their hot paths)
 #   --runtime: our default agent runs as a runtime process (the EchoAgent sample over the runtime connection
 #              protocol) instead of the built-in in-process echo: POST step is then the full round trip
 #              POST step -> delivery -> runtime -> step.finished -> reply.
@@ -18,12 +20,13 @@ build=1
 only=""
 runtime=0
 step_tasks=5
+step_warmup=""
 duration=10
 warmup=2
 tasks=50000
 out="$here/results/latest.json"
 
-usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,/^[^#]/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while (($#)); do
   case "$1" in
     --no-build) build=0; shift ;;
@@ -34,6 +37,7 @@ while (($#)); do
     --out) out="${2:?}"; shift 2 ;;
     --runtime) runtime=1; shift ;;
     --step-tasks) step_tasks="${2:?}"; shift 2 ;;
+    --step-warmup) step_warmup="${2:?}"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "run.sh: unknown option $1" >&2; usage 2 >&2 ;;
   esac
@@ -130,8 +134,12 @@ if want ours; then
   wait_ready ours "$!" "http://127.0.0.1:$port/healthz" "$tmp/ours.log"
   targets+=(--target "ours=http://127.0.0.1:$port")
 fi
+if [[ -z "$step_warmup" ]]; then
+  if ((runtime)); then step_warmup=20; else step_warmup="$warmup"; fi
+fi
 status=0
-node "$here/bench.js" "${targets[@]}" --duration "$duration" --warmup "$warmup" --tasks "$tasks" --step-tasks "$step_tasks" --out "$out" || status=$?
+node "$here/bench.js" "${targets[@]}" --duration "$duration" --warmup "$warmup" --step-warmup "$step_warmup" \
+  --tasks "$tasks" --step-tasks "$step_tasks" --out "$out" || status=$?
 if ((status)); then
   for log in "$tmp"/*.log; do echo "== last lines of $(basename "$log")"; tail -n 20 "$log"; done
 fi
