@@ -11,8 +11,11 @@ internal sealed class HeartbeatSweeper(
     IGatewayAgentStore agents,
     IOptions<GatewayOptions> options,
     TimeProvider time,
+    IStorageHealth storage,
     ILogger<HeartbeatSweeper> logger) : BackgroundService
 {
+    private readonly OutageLog _outage = new("the gateway heartbeat sweep", storage, logger);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -40,10 +43,15 @@ internal sealed class HeartbeatSweeper(
             {
                 Log.AgentsWentOffline(logger, offline.Count, string.Join(", ", offline));
             }
+
+            _outage.Succeeded();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.SweepFailed(logger, ex);
+            if (!_outage.Failed(ex))
+            {
+                Log.SweepFailed(logger, ex);
+            }
         }
     }
 }

@@ -21,8 +21,11 @@ internal sealed class OutboxDispatcher(
     DeliverySignal signal,
     IOptions<GatewayOptions> options,
     TimeProvider time,
+    IStorageHealth storage,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
+    private readonly OutageLog _outage = new("the gateway outbox dispatcher", storage, logger);
+
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private int _inFlight;
 
@@ -66,6 +69,8 @@ internal sealed class OutboxDispatcher(
                     }
                 }
 
+                _outage.Succeeded();
+
                 if (wait > TimeSpan.Zero)
                 {
                     await signal.WaitAsync(wait, stoppingToken);
@@ -77,7 +82,11 @@ internal sealed class OutboxDispatcher(
             }
             catch (Exception ex)
             {
-                Log.DispatcherFailed(logger, ex);
+                if (!_outage.Failed(ex))
+                {
+                    Log.DispatcherFailed(logger, ex);
+                }
+
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);

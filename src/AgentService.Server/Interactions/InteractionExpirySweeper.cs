@@ -12,8 +12,10 @@ namespace AgentService.Server.Interactions;
 /// followed by a <c>cancel</c> of the run.
 /// </summary>
 internal sealed class InteractionExpirySweeper(IRunModelStore model, InteractionService interactions, TimeProvider time, IOptions<RuntimeOptions> options,
-    ILogger<InteractionExpirySweeper> logger) : BackgroundService
+    IStorageHealth storage, ILogger<InteractionExpirySweeper> logger) : BackgroundService
 {
+    private readonly OutageLog _outage = new("the interaction expiry sweep", storage, logger);
+
     public const string ResolvedByTimeout = """{"type":"timeout"}""";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -25,10 +27,14 @@ internal sealed class InteractionExpirySweeper(IRunModelStore model, Interaction
             try
             {
                 await SweepAsync(stoppingToken);
+                _outage.Succeeded();
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                Log.InteractionSweepFailed(logger, ex);
+                if (!_outage.Failed(ex))
+                {
+                    Log.InteractionSweepFailed(logger, ex);
+                }
             }
         }
     }

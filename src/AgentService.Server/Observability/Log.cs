@@ -13,6 +13,15 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Warning, "The store is unavailable; answered {Method} {Path} with 503: {Reason}")]
     public static partial void StoreUnavailable(ILogger logger, string method, string path, string reason);
 
+    [LoggerMessage(1004, LogLevel.Warning, "The store is unavailable: {Work} waits for it, retrying ({Reason})")]
+    public static partial void BackgroundWorkPaused(ILogger logger, string work, string reason);
+
+    [LoggerMessage(1005, LogLevel.Debug, "The store is still unavailable: {Work} has failed {Rounds} rounds ({Reason})")]
+    public static partial void BackgroundWorkStillPaused(ILogger logger, string work, int rounds, string reason);
+
+    [LoggerMessage(1006, LogLevel.Information, "The store is back: {Work} resumed after {Rounds} failed rounds")]
+    public static partial void BackgroundWorkResumed(ILogger logger, string work, int rounds);
+
     [LoggerMessage(1002, LogLevel.Debug, "Rejected request with status {StatusCode}: {Reason}")]
     public static partial void BadRequest(ILogger logger, int statusCode, string reason);
 
@@ -112,6 +121,6 @@ internal static partial class Log
     [LoggerMessage(5011, LogLevel.Error, "The acknowledgement of delivery {DeliveryId} could not be written within {Seconds} s; the input will be delivered again")]
     public static partial void AcknowledgementLost(ILogger logger, string deliveryId, int seconds);
 
-    [LoggerMessage(5008, LogLevel.Warning, "The launcher's {What} failed; it tries again in {Delay}")]
-    public static partial void LauncherSweepFailed(ILogger logger, string what, TimeSpan delay, Exception exception);
+    [LoggerMessage(5008, LogLevel.Error, "Background work failed: {Work}; it tries again in {Delay}")]
+    public static partial void LauncherSweepFailed(ILogger logger, string work, TimeSpan delay, Exception exception);
 }

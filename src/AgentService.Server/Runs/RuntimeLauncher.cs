@@ -29,6 +29,7 @@ internal sealed class RuntimeLauncher(
     TimeProvider time,
     IOptions<AgentServiceOptions> serviceOptions,
     IOptions<RuntimeOptions> options,
+    IStorageHealth storage,
     ILogger<RuntimeLauncher> logger,
     IClusterBroadcast? cluster = null) : BackgroundService
 {
@@ -219,14 +220,16 @@ internal sealed class RuntimeLauncher(
 
         // A failure (the store unreachable for a while) never ends the loop, which would stop the service: the same work
         // is tried again after the interval.
-        while (!await TryAsync("recovery at start", interval, RecoverAtStartAsync, stoppingToken))
+        var recovery = new OutageLog("the launcher's recovery at start", storage, logger);
+        while (!await TryAsync(recovery, interval, RecoverAtStartAsync, stoppingToken))
         {
         }
 
+        var sweep = new OutageLog("the launcher's lease sweep", storage, logger);
         while (!stoppingToken.IsCancellationRequested)
         {
             await Task.Delay(interval, time, stoppingToken);
-            await TryAsync("lease sweep", interval, async cancellationToken =>
+            await TryAsync(sweep, interval, async cancellationToken =>
             {
                 foreach (var attempt in await runs.ListExpiredAttemptsAsync(time.GetUtcNow() - grace, cancellationToken))
                 {
@@ -252,16 +255,21 @@ internal sealed class RuntimeLauncher(
     }
 
     /// <summary>Runs <paramref name="work"/>; on failure logs it, waits <paramref name="delay"/> and returns false.</summary>
-    private async Task<bool> TryAsync(string what, TimeSpan delay, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
+    private async Task<bool> TryAsync(OutageLog outage, TimeSpan delay, Func<CancellationToken, Task> work, CancellationToken stoppingToken)
     {
         try
         {
             await work(stoppingToken);
+            outage.Succeeded();
             return true;
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
-            Log.LauncherSweepFailed(logger, what, delay, ex);
+            if (!outage.Failed(ex))
+            {
+                Log.LauncherSweepFailed(logger, outage.Work, delay, ex);
+            }
+
             await Task.Delay(delay, time, stoppingToken);
             return false;
         }

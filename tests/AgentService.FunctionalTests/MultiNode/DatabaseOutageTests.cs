@@ -13,7 +13,8 @@ namespace AgentService.FunctionalTests.MultiNode;
 /// ones) and comes back. Meanwhile each node stays alive (<c>/healthz</c>), says it is not ready (<c>/readyz</c> 503, so a
 /// load balancer stops sending it work), keeps its event streams open, and answers requests that need the store with 503 + <c>Retry-After</c> in each
 /// API's own error shape (runtime commands with the retryable <c>1051 unavailable</c> and <c>retryAfterMs</c>), acknowledging nothing (and auditing the refusals once the store is back). Afterwards both nodes are ready again by themselves and work together
-/// as before (their LISTEN connections re-established).
+/// as before (their LISTEN connections re-established). Their background loops report the outage once each, not an error
+/// per retry.
 /// </summary>
 [Trait("Storage", "PostgresOnly")]
 public sealed class DatabaseOutageTests : IDisposable
@@ -141,6 +142,18 @@ public sealed class DatabaseOutageTests : IDisposable
         await stop.CancelAsync();
         await worker.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Assert.DoesNotContain(cluster.Errors, e => e.Contains("Unhandled exception", StringComparison.Ordinal));
+
+        // Each node's background loops (outbox dispatcher, LISTEN, sweepers), retrying every second or so, reported the
+        // outage once each as a warning, and not as errors.
+        foreach (var node in new[] { a, b })
+        {
+            var paused = node.Warnings.Where(w => w.Contains("[1004]", StringComparison.Ordinal)).Select(w => w[..w.IndexOf('[', StringComparison.Ordinal)]).ToList();
+            Assert.Contains("AgentService.Server.Gateway.OutboxDispatcher", paused);
+            Assert.Contains("AgentService.Server.Storage.Postgres.PostgresListener", paused);
+            Assert.Equal(paused.Count, paused.Distinct().Count());
+            Assert.DoesNotContain(node.Errors, e => e.StartsWith("AgentService.Server.Gateway.", StringComparison.Ordinal)
+                || e.StartsWith("AgentService.Server.Interactions.", StringComparison.Ordinal) || e.StartsWith("AgentService.Server.Runs.RuntimeLauncher", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>The data of the next server-sent event of <paramref name="type"/>.</summary>

@@ -24,9 +24,12 @@ internal sealed class PostgresListener(
     IStepStore steps,
     IArtifactStore artifacts,
     GatewayService gateway,
+    IStorageHealth storage,
     ILogger<PostgresListener> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly OutageLog _outage = new("listening for the other nodes' notifications", storage, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,6 +44,8 @@ internal sealed class PostgresListener(
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
+                _outage.Succeeded();
+
                 outbox.Set();
                 runtime.WakeAll();
                 while (true)
@@ -54,7 +59,11 @@ internal sealed class PostgresListener(
             }
             catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                Log.ListenFailed(logger, RetryDelay, ex);
+                if (!_outage.Failed(ex))
+                {
+                    Log.ListenFailed(logger, RetryDelay, ex);
+                }
+
                 try
                 {
                     await Task.Delay(RetryDelay, stoppingToken);
