@@ -4,6 +4,7 @@
 #   2. idle runtimes: N attached runtimes holding their connections (heartbeats on schedule), with the server's
 #      resident memory per connection.
 # Usage: benchmarks/runtime/run.sh [--no-build] [--ingest-runtimes 4] [--batches 1000] [--idle 10000] [--hold 30]
+#   --idle 0 skips the idle-runtime measurement.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -37,5 +38,7 @@ load="$here/RuntimeLoad/bin/Release/net10.0/RuntimeLoad.dll"
 echo "== output event ingest ($ingest_runtimes runtimes x $batches batches of 100), after an unmeasured warm-up round"
 dotnet "$load" ingest "http://127.0.0.1:$port" load "$ingest_runtimes" 100 100 >/dev/null
 dotnet "$load" ingest "http://127.0.0.1:$port" load "$ingest_runtimes" "$batches" 100 "$server"
-echo "== $idle idle runtimes held $hold s"
-dotnet "$load" idle "http://127.0.0.1:$port" load "$idle" "$server" "$hold"
+if [ "$idle" -gt 0 ]; then
+  echo "== $idle idle runtimes held $hold s"
+  dotnet "$load" idle "http://127.0.0.1:$port" load "$idle" "$server" "$hold"
+fi
