@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every test:
 #   ./test.sh            restore, build Release with warnings as errors, run all test projects,
-#                        then the official Agent Protocol conformance suite against the real server,
-#                        and print 'N passed, N failed'.
+#                        a smoke run of the benchmarks (each once: they still run), then the official
+#                        Agent Protocol conformance suite against the real server, and print 'N passed, N failed'.
 # The functional tests run twice: on SQLite and on PostgreSQL; the multi-node tests (Storage=PostgresOnly) in the
 # PostgreSQL pass only. Without AGENTSERVICE_TEST_POSTGRES (an admin
 # connection string) the script starts a throwaway PostgreSQL cluster itself (needs the postgresql package).
@@ -49,6 +49,24 @@ else
   echo "SKIPPED: the PostgreSQL run (install the postgresql package, or set AGENTSERVICE_TEST_POSTGRES)" >&2
 fi
 
+step "benchmark smoke run (each benchmark once, to prove it still runs; its figures mean nothing)"
+# One line per benchmark, "passed NAME" or "failed NAME", counted in the summary.
+smoke_report=$results/benchmark-smoke.txt
+: >"$smoke_report"
+smoke() {
+  local name=$1; shift
+  if "$@" >"$results/benchmark-$name.log" 2>&1; then
+    echo "passed $name" >>"$smoke_report"
+  else
+    echo "failed $name" >>"$smoke_report"
+    echo "benchmark $name failed; the end of its output ($results/benchmark-$name.log):" >&2
+    tail -n 30 "$results/benchmark-$name.log" >&2
+  fi
+}
+smoke micro dotnet run -c "$configuration" --no-build --project benchmarks/AgentService.Benchmarks -- \
+  --smoke --artifacts "$results/benchmarkdotnet"
+smoke runtime-load benchmarks/runtime/run.sh --no-build --ingest-runtimes 2 --batches 20 --idle 100 --hold 2
+
 step "Agent Protocol conformance suite (newman)"
 conformance_status=0
 eng/conformance.sh "$results/conformance.json" "$configuration" || conformance_status=$?
@@ -59,7 +77,7 @@ if [ "$test_status" -ne 0 ] && [ -s "$AGENTSERVICE_TEST_ERROR_LOG" ]; then
 fi
 
 step "summary"
-python3 eng/count-results.py "$results" "$results/conformance.json"
+python3 eng/count-results.py "$results" "$results/conformance.json" "$smoke_report"
 summary_status=$?
 if [ "$test_status" -ne 0 ] || [ "$conformance_status" -ne 0 ] || [ "$summary_status" -ne 0 ]; then
   exit 1

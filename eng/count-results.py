@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Sums test results: every .trx file under a directory (dotnet test) and newman JSON reports (conformance).
+"""Sums test results: every .trx file under a directory (dotnet test), newman JSON reports (conformance) and
+benchmark smoke reports (.txt, a line "passed NAME" or "failed NAME" per benchmark).
 
 Prints one line per source and, last, 'N passed, N failed'. Exits 1 when anything failed or nothing ran.
-Usage: eng/count-results.py RESULTS_DIR [NEWMAN_REPORT.json ...]
+Usage: eng/count-results.py RESULTS_DIR [NEWMAN_REPORT.json | SMOKE_REPORT.txt ...]
 """
 import json
 import pathlib
@@ -52,6 +53,18 @@ def count_newman(path):
     return passed, failed
 
 
+def count_smoke(path):
+    passed = failed = 0
+    for line in pathlib.Path(path).read_text().splitlines():
+        outcome, _, name = line.partition(" ")
+        if outcome == "passed":
+            passed += 1
+        else:
+            failed += 1
+            print(f"  benchmark FAIL {name or line}")
+    return passed, failed
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -66,8 +79,12 @@ def main():
             print(f"{report}: missing (the suite did not run)")
             total_failed += 1
             continue
-        p, f = count_newman(report)
-        print(f"conformance ({pathlib.Path(report).name}): {p} passed, {f} failed")
+        if report.endswith(".txt"):
+            p, f = count_smoke(report)
+            print(f"benchmark smoke ({pathlib.Path(report).name}): {p} passed, {f} failed")
+        else:
+            p, f = count_newman(report)
+            print(f"conformance ({pathlib.Path(report).name}): {p} passed, {f} failed")
         total_passed += p
         total_failed += f
     print(f"{total_passed} passed, {total_failed} failed")
