@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one command that runs every test:
-#   ./test.sh            restore, build Release with warnings as errors, run all test projects,
+#   ./test.sh            restore, verify formatting, build Release with warnings as errors, run all test projects,
 #                        a smoke run of the benchmarks (each once: they still run), then the official
 #                        Agent Protocol conformance suite against the real server, and print 'N passed, N failed'.
 # The functional tests run twice: on SQLite and on PostgreSQL; the multi-node tests (Storage=PostgresOnly) in the
@@ -21,6 +21,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "restore and build ($configuration, warnings as errors)"
 dotnet restore AgentService.slnx || exit 1
+# Formatting: code style is enforced by the build (EnforceCodeStyleInBuild); whitespace and layout are checked here.
+dotnet format whitespace AgentService.slnx --verify-no-changes || { echo "run 'dotnet format whitespace AgentService.slnx' to fix the layout above" >&2; exit 1; }
 dotnet build AgentService.slnx -c "$configuration" --no-restore -warnaserror -nologo -clp:ErrorsOnly || exit 1
 
 step "test projects"

@@ -251,7 +251,10 @@ public sealed class ConnectionTests : RuntimeTestBase
         Assert.Contains(options.Capabilities, c => c is { Name: CapabilityNames.Tracing, SupportLevel: SupportLevels.Polyfilled });
         Assert.Equal(new Uri("ws://127.0.0.1:5000/runtime"), new RuntimeConnectionOptions
         {
-            ServiceUrl = new Uri("http://127.0.0.1:5000"), RunId = "r", AttemptId = "a", RunToken = "t",
+            ServiceUrl = new Uri("http://127.0.0.1:5000"),
+            RunId = "r",
+            AttemptId = "a",
+            RunToken = "t",
         }.WebSocketUri);
     }
 

@@ -22,7 +22,11 @@ public sealed partial class OutputTests : RuntimeTestBase
         const string tool = "toolcall_01kjmmaa3qeq7be24vmyyv8cwb", interaction = "ixn_01kjmmaa6xe61sthgn7x4v3c8p", artifact = "art_01kjmmaaenf6p9r8gcdn0hmb84";
         var artifactRef = new ArtifactRef
         {
-            ArtifactId = artifact, Uri = $"/runs/{Ids.Run}/artifacts/{artifact}/versions/1", MediaType = "text/markdown", Version = 1, SizeBytes = 5120,
+            ArtifactId = artifact,
+            Uri = $"/runs/{Ids.Run}/artifacts/{artifact}/versions/1",
+            MediaType = "text/markdown",
+            Version = 1,
+            SizeBytes = 5120,
             Digest = new Digest { Algorithm = "sha256", Value = new string('9', 64) },
         };
         return
@@ -248,13 +252,21 @@ public sealed partial class OutputTests : RuntimeTestBase
         Assert.Throws<ArgumentException>(() => OutputEvents.StepCompleted("stp_x", "o", Json("[1]")));
         Assert.Throws<ArgumentException>(() => OutputEvents.ToolCallRequested(new ToolCallRequestedData
         {
-            ToolCallId = "toolcall_x", ToolName = "t", Arguments = Json("{}"), Executor = "runtime", RequiresApproval = true,
+            ToolCallId = "toolcall_x",
+            ToolName = "t",
+            Arguments = Json("{}"),
+            Executor = "runtime",
+            RequiresApproval = true,
         }));
         Assert.Throws<ArgumentException>(() => OutputEvents.MessageDelta(new MessageDeltaData { MessageId = "msg_x", Delta = "" }));
         Assert.Throws<ArgumentException>(() => OutputEvents.CheckpointSaved(new Checkpoint { CheckpointId = "ckpt_x", StateSchemaVersion = "1", InputCursor = 0, Reason = "manual" }));
         Assert.Throws<ArgumentException>(() => OutputEvents.CheckpointSaved(new Checkpoint
         {
-            CheckpointId = "ckpt_x", StateSchemaVersion = "1", InputCursor = 0, Reason = "manual", State = Json("\"" + new string('a', 300 * 1024) + "\""),
+            CheckpointId = "ckpt_x",
+            StateSchemaVersion = "1",
+            InputCursor = 0,
+            Reason = "manual",
+            State = Json("\"" + new string('a', 300 * 1024) + "\""),
         }));
         Assert.Throws<ArgumentException>(() => OutputEvents.InteractionRequested(new InteractionRequestedData { InteractionId = "ixn_x", Kind = "choice", Prompt = "?" }));
         Assert.Throws<ArgumentException>(() => OutputEvents.Extension("com.acme.thing", Json("{}")));

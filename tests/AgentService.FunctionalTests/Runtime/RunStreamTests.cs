@@ -111,7 +111,9 @@ public sealed class RunStreamTests
         await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim,
             RuntimeFixture.Event("message.completed", claim, 5, new JsonObject
             {
-                ["messageId"] = MessageId, ["role"] = "assistant", ["status"] = "completed",
+                ["messageId"] = MessageId,
+                ["role"] = "assistant",
+                ["status"] = "completed",
                 ["content"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = "Hello" }),
             })));
         var log = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events");
