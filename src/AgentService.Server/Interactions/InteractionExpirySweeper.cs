@@ -14,9 +14,9 @@ namespace AgentService.Server.Interactions;
 internal sealed class InteractionExpirySweeper(IRunModelStore model, InteractionService interactions, TimeProvider time, IOptions<RuntimeOptions> options,
     IStorageHealth storage, ILogger<InteractionExpirySweeper> logger) : BackgroundService
 {
-    private readonly OutageLog _outage = new("the interaction expiry sweep", storage, logger);
-
     public const string ResolvedByTimeout = """{"type":"timeout"}""";
+
+    private readonly OutageLog _outage = new("the interaction expiry sweep", storage, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
