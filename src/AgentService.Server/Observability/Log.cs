@@ -121,6 +121,9 @@ internal static partial class Log
     [LoggerMessage(5011, LogLevel.Error, "The acknowledgement of delivery {DeliveryId} could not be written within {Seconds} s; the input will be delivered again")]
     public static partial void AcknowledgementLost(ILogger logger, string deliveryId, int seconds);
 
+    [LoggerMessage(5012, LogLevel.Warning, "The output of run {RunId}, attempt {AttemptId} did not end within {Timeout} of its exit (a child process holds its pipes?); its log is closed without the rest")]
+    public static partial void RuntimeOutputNotDrained(ILogger logger, string runId, string attemptId, TimeSpan timeout);
+
     [LoggerMessage(5008, LogLevel.Error, "Background work failed: {Work}; it tries again in {Delay}")]
     public static partial void LauncherSweepFailed(ILogger logger, string work, TimeSpan delay, Exception exception);
 }

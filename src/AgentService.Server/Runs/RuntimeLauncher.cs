@@ -35,6 +35,9 @@ internal sealed class RuntimeLauncher(
 {
     private const string FailedPrefix = "failed: ";
 
+    /// <summary>How long an exited runtime's output may take to reach its log.</summary>
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(5);
+
     private readonly ConcurrentDictionary<string, Process> _processes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
@@ -107,7 +110,7 @@ internal sealed class RuntimeLauncher(
         var attempt = await runs.CreateAttemptAsync(run.RunId, TypeId.New("att"), RunTokens.Hash(token), CancellationToken.None);
         var logDir = Path.Combine(Path.GetFullPath(serviceOptions.Value.DataDir), "runs", run.RunId);
         Directory.CreateDirectory(logDir);
-        var log = new StreamWriter(Path.Combine(logDir, attempt.AttemptId + ".log"), append: true) { AutoFlush = true };
+        var log = new RuntimeOutputLog(Path.Combine(logDir, attempt.AttemptId + ".log"));
         var start = new ProcessStartInfo(definition.Command)
         {
             RedirectStandardOutput = true,
@@ -131,8 +134,8 @@ internal sealed class RuntimeLauncher(
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Write(log, "out", e.Data);
-        process.ErrorDataReceived += (_, e) => Write(log, "err", e.Data);
+        process.OutputDataReceived += (_, e) => log.Write("out", e.Data);
+        process.ErrorDataReceived += (_, e) => log.Write("err", e.Data);
         process.Exited += (_, _) => _ = OnExitedAsync(run.RunId, attempt.AttemptId, process, log);
         try
         {
@@ -142,7 +145,7 @@ internal sealed class RuntimeLauncher(
         {
             Log.RuntimeLaunchFailed(logger, run.RunId, ex.Message, ex);
             process.Dispose();
-            await log.DisposeAsync();
+            log.Dispose();
             await runs.EndAttemptAsync(attempt.AttemptId, AttemptStatus.Ended, FailedPrefix + "the process could not start: " + ex.Message, CancellationToken.None);
             return;
         }
@@ -153,12 +156,28 @@ internal sealed class RuntimeLauncher(
         Log.RuntimeLaunched(logger, process.Id, run.RunId, attempt.AttemptId, definition.Command);
     }
 
-    private async Task OnExitedAsync(string runId, string attemptId, Process process, StreamWriter log)
+    private async Task OnExitedAsync(string runId, string attemptId, Process process, RuntimeOutputLog log)
     {
         var exitCode = process.ExitCode;
         _processes.TryRemove(new KeyValuePair<string, Process>(runId, process));
+
+        // The process is gone, but its last lines (a crash's stack trace) may still be in the pipes when the exit is
+        // seen: the log is closed once both streams have ended — or after a bound, since a child the runtime left
+        // behind may hold them open.
+        using (var drained = new CancellationTokenSource(OutputDrainTimeout, time))
+        {
+            try
+            {
+                await process.WaitForExitAsync(drained.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Log.RuntimeOutputNotDrained(logger, runId, attemptId, OutputDrainTimeout);
+            }
+        }
+
         process.Dispose();
-        await log.DisposeAsync();
+        log.Dispose();
         if (exitCode != 0)
         {
             Log.RuntimeExited(logger, runId, attemptId, exitCode);
@@ -294,26 +313,6 @@ internal sealed class RuntimeLauncher(
         catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             // Already gone.
-        }
-    }
-
-    private static void Write(StreamWriter log, string stream, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (log)
-        {
-            try
-            {
-                log.WriteLine($"{DateTime.UtcNow:O} {stream} {line}");
-            }
-            catch (ObjectDisposedException)
-            {
-                // The process ended while its last lines were in flight.
-            }
         }
     }
 

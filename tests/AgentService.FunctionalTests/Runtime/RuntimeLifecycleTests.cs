@@ -226,6 +226,55 @@ public sealed class RuntimeLifecycleTests
         Assert.Contains(log, f => File.ReadAllText(f).Contains("err boom", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RuntimeThatExitsRightAfterALotOfOutput_EveryLineItWrote_IsInItsAttemptLog()
+    {
+        // A crashing runtime's last words (its stack trace) come last, after whatever it wrote before: its log must
+        // not be closed while the pipes still hold output when the exit is seen.
+        await using var fixture = await RuntimeFixture.StartAsync(
+            """{"id": "talker", "runtime": {"command": "/bin/sh", "args": ["-c", "seq 1 20000; echo last words >&2; exit 3"]}}""",
+            "--AgentService:Runtime:RestartBackoffSeconds=0.05");
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("talk", "agents/talker/ap/v1/agent");
+
+        var run = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
+            r => r.GetProperty("status").GetString() == "failed",
+            TimeSpan.FromSeconds(30), "the run to fail");
+
+        var attempts = run.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("attemptId").GetString()!).ToList();
+        Assert.Equal(3, attempts.Count);
+        foreach (var attemptId in attempts)
+        {
+            var lines = await File.ReadAllLinesAsync(Path.Combine(fixture.Host.DataDir, "runs", taskId, attemptId + ".log"));
+            Assert.Equal(20001, lines.Length);
+            Assert.Single(lines, l => l.EndsWith(" out 20000", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.EndsWith(" err last words", StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain(fixture.Host.Errors, e => e.Contains("Unhandled", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RuntimeThatExitsLeavingAChildHoldingItsOutput_TheAttemptStillEnds_AfterABoundedWait()
+    {
+        // The child inherits the pipes, so the runtime's output never ends: the launcher stops waiting for it after
+        // 5 s, keeps what came, and the attempt ends (here with its run, MaxAttempts = 1).
+        await using var fixture = await RuntimeFixture.StartAsync(
+            """{"id": "forker", "runtime": {"command": "/bin/sh", "args": ["-c", "sleep 20 & echo left a child; exit 3"]}}""",
+            "--AgentService:Runtime:MaxAttempts=1");
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("fork", "agents/forker/ap/v1/agent");
+
+        var run = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
+            r => r.GetProperty("status").GetString() == "failed",
+            TimeSpan.FromSeconds(20), "the run to fail");
+
+        var attemptId = Assert.Single(run.GetProperty("attempts").EnumerateArray()).GetProperty("attemptId").GetString()!;
+        var log = await File.ReadAllTextAsync(Path.Combine(fixture.Host.DataDir, "runs", taskId, attemptId + ".log"));
+        Assert.Contains(" out left a child", log, StringComparison.Ordinal);
+        Assert.Contains(fixture.Host.Warnings, w => w.Contains("[5012]", StringComparison.Ordinal) && w.Contains(attemptId, StringComparison.Ordinal));
+    }
+
     private static void KillRuntimeProcesses(string attemptId)
     {
         foreach (var process in System.Diagnostics.Process.GetProcessesByName("sleep"))
