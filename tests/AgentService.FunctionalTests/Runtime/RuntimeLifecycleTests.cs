@@ -222,8 +222,9 @@ public sealed class RuntimeLifecycleTests
         var attempts = run.GetProperty("attempts").EnumerateArray().ToList();
         Assert.Equal(3, attempts.Count);
         Assert.All(attempts, a => Assert.StartsWith("failed: process exited with code 3", a.GetProperty("exitReason").GetString()));
-        var log = Directory.GetFiles(Path.Combine(fixture.Host.DataDir, "runs", taskId), "*.log");
-        Assert.Contains(log, f => File.ReadAllText(f).Contains("err boom", StringComparison.Ordinal));
+        var logs = Directory.GetFiles(Path.Combine(fixture.Host.DataDir, "runs", taskId), "*.log");
+        Assert.Equal(3, logs.Length);
+        Assert.All(logs, f => Assert.Contains(" err boom", File.ReadAllText(f), StringComparison.Ordinal));
     }
 
     [Fact]
