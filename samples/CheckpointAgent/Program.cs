@@ -6,14 +6,5 @@ using System.Globalization;
 using AgentService.Runtime.Hosting;
 using AgentService.Samples.CheckpointAgent;
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-
 var work = int.TryParse(Environment.GetEnvironmentVariable("CHECKPOINT_AGENT_WORK_MS"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : 20;
-var outcome = await AgentRuntime.RunAsync(new SummingAgent(TimeSpan.FromMilliseconds(work)), stop.Token);
-Console.WriteLine($"checkpoint runtime finished: {outcome}");
-return 0;
+return await AgentRuntime.RunMainAsync(args, () => new SummingAgent(TimeSpan.FromMilliseconds(work)));

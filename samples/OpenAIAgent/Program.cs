@@ -7,13 +7,4 @@
 using AgentService.Runtime.Hosting;
 using AgentService.Samples.OpenAIAgent;
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-
-var outcome = await AgentRuntime.RunAsync(new OpenAIStepAgent(), stop.Token);
-Console.WriteLine($"openai runtime finished: {outcome}");
-return 0;
+return await AgentRuntime.RunMainAsync(args, () => new OpenAIStepAgent());

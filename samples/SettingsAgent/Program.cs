@@ -4,13 +4,4 @@
 using AgentService.Runtime.Hosting;
 using AgentService.Samples.SettingsAgent;
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-
-var outcome = await AgentRuntime.RunAsync(new SettingsStepAgent(), stop.Token);
-Console.WriteLine($"settings runtime finished: {outcome}");
-return 0;
+return await AgentRuntime.RunMainAsync(args, () => new SettingsStepAgent());

@@ -112,14 +112,14 @@ public sealed class RuntimeConnectionOptions
     ];
 
     /// <summary>Reads the four launcher variables from the process environment (or <paramref name="environment"/>).</summary>
-    /// <exception cref="InvalidOperationException">A variable is missing or a URL is not http(s) (the message names it).</exception>
+    /// <exception cref="RuntimeConfigurationException">A variable is missing or a URL is not http(s) (the message names it).</exception>
     public static RuntimeConnectionOptions FromEnvironment(IDictionary? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariables();
         string Get(string name) =>
             environment[name] as string is { Length: > 0 } value
                 ? value
-                : throw new InvalidOperationException($"The environment variable {name} is not set; the launcher or worker sets it.");
+                : throw new RuntimeConfigurationException($"The environment variable {name} is not set; the launcher or worker sets it.");
 
         var urls = ServiceEndpoints.Parse(Get(UrlVariable), UrlVariable);
         var options = new RuntimeConnectionOptions

@@ -111,13 +111,13 @@ internal sealed class ServiceEndpoints
 
     /// <summary>Parses <c>AGENTSERVICE_URL</c>: one base URL or several separated by commas (spaces around them and
     /// empty entries are ignored).</summary>
-    /// <exception cref="InvalidOperationException">No URL, or one that is not an absolute http(s) URL (named).</exception>
+    /// <exception cref="RuntimeConfigurationException">No URL, or one that is not an absolute http(s) URL (named).</exception>
     public static List<Uri> Parse(string? value, string variable)
     {
         var parts = (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (parts.Length == 0)
         {
-            throw new InvalidOperationException($"The environment variable {variable} is not set; it holds the service's base URL (several separated by commas).");
+            throw new RuntimeConfigurationException($"The environment variable {variable} is not set; it holds the service's base URL (several separated by commas).");
         }
 
         var urls = new List<Uri>(parts.Length);
@@ -125,7 +125,7 @@ internal sealed class ServiceEndpoints
         {
             if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
-                throw new InvalidOperationException($"{variable} must hold absolute http(s) URLs separated by commas; '{part}' is not one.");
+                throw new RuntimeConfigurationException($"{variable} must hold absolute http(s) URLs separated by commas; '{part}' is not one.");
             }
 
             urls.Add(uri);

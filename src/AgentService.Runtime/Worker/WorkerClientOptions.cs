@@ -58,7 +58,7 @@ public sealed class WorkerClientOptions
 
     /// <summary>Reads <c>AGENTSERVICE_URL</c> (one URL or several separated by commas) and the optional
     /// <c>AGENTSERVICE_WORKER_TOKEN</c> and <c>AGENTSERVICE_WORKER_ID</c>.</summary>
-    /// <exception cref="InvalidOperationException">The URL is missing or one of them is not http(s) (the message names it).</exception>
+    /// <exception cref="RuntimeConfigurationException">The URL is missing or one of them is not http(s) (the message names it).</exception>
     public static WorkerClientOptions FromEnvironment(IDictionary? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariables();
