@@ -272,7 +272,7 @@ public sealed class ConnectionTests : RuntimeTestBase
         };
         environment.Remove(missing);
 
-        var error = Assert.Throws<InvalidOperationException>(() => RuntimeConnectionOptions.FromEnvironment(environment));
+        var error = Assert.Throws<RuntimeConfigurationException>(() => RuntimeConnectionOptions.FromEnvironment(environment));
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
 }

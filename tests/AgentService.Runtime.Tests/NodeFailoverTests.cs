@@ -65,8 +65,8 @@ public sealed class NodeFailoverTests : RuntimeTestBase
     [InlineData(" , ,", "is not set")]
     public void FromEnvironment_ABadUrlInTheList_IsRefusedByName(string value, string named)
     {
-        var connection = Assert.Throws<InvalidOperationException>(() => RuntimeConnectionOptions.FromEnvironment(Environment(value)));
-        var worker = Assert.Throws<InvalidOperationException>(() => WorkerClientOptions.FromEnvironment(Environment(value)));
+        var connection = Assert.Throws<RuntimeConfigurationException>(() => RuntimeConnectionOptions.FromEnvironment(Environment(value)));
+        var worker = Assert.Throws<RuntimeConfigurationException>(() => WorkerClientOptions.FromEnvironment(Environment(value)));
 
         Assert.Contains(named, connection.Message, StringComparison.Ordinal);
         Assert.Contains("AGENTSERVICE_URL", connection.Message, StringComparison.Ordinal);
