@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.InteropServices;
 using AgentService.Runtime.Worker;
 
 namespace AgentService.Runtime.Hosting;
@@ -8,8 +9,8 @@ public static partial class AgentRuntime
     /// <summary>
     /// The whole <c>Main</c> of a runtime process: <c>return await AgentRuntime.RunMainAsync(args, () => new MyAgent());</c>.
     /// Without arguments it serves the run the service launched it for (the run is in its environment); with
-    /// <c>--worker AGENT_ID</c> it claims runs of that agent from <c>AGENTSERVICE_URL</c> until stopped. Ctrl+C stops
-    /// it. Returns the exit code: 0 when done; 2, with a one-line message on standard error instead of an unhandled
+    /// <c>--worker AGENT_ID</c> it claims runs of that agent from <c>AGENTSERVICE_URL</c> until stopped. Ctrl+C or
+    /// SIGTERM stops it (exit code 0). Returns the exit code: 0 when done; 2, with a one-line message on standard error instead of an unhandled
     /// exception, when the arguments or the environment lack what it needs.
     /// </summary>
     public static Task<int> RunMainAsync(string[] args, Func<IAgent> createAgent, CancellationToken cancellationToken = default) =>
@@ -31,6 +32,13 @@ public static partial class AgentRuntime
         }
 
         Console.CancelKeyPress += OnCancel;
+
+        // SIGTERM (systemd, Kubernetes, kill) stops it the same way, so a worker ends its runs' work cleanly.
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
         try
         {
             switch (args)

@@ -7,7 +7,8 @@ namespace AgentService.FunctionalTests.Runtime;
 /// <summary>
 /// The EchoAgent sample's command line, as an operator runs it (<c>AgentRuntime.RunMainAsync</c>): started by hand
 /// without the launcher's environment it says what is missing in one line and exits 2 (it used to die of an unhandled
-/// exception, SIGABRT); with <c>--worker AGENT</c> it claims that agent's runs from the service and answers their steps.
+/// exception, SIGABRT); with <c>--worker AGENT</c> it claims that agent's runs from the service and answers their
+/// steps, and SIGTERM stops it with exit code 0.
 /// </summary>
 public sealed class SampleCommandLineTests : IDisposable
 {
@@ -34,7 +35,7 @@ public sealed class SampleCommandLineTests : IDisposable
     }
 
     [Fact]
-    public async Task EchoAgent_AsAWorker_ClaimsTheAgentsRuns_AndAnswersTheirSteps()
+    public async Task EchoAgent_AsAWorker_ClaimsTheAgentsRuns_AnswersTheirSteps_AndStopsOnSigterm()
     {
         var agentsFile = _dir.File("agents.json");
         await File.WriteAllTextAsync(agentsFile, """{"agents": [{"id": "echo", "default": true}, {"id": "workers", "runtime": {"mode": "worker"}}]}""");
@@ -52,11 +53,25 @@ public sealed class SampleCommandLineTests : IDisposable
             Assert.Equal("completed", step.GetProperty("status").GetString());
             Assert.Equal("from a worker process", step.GetProperty("output").GetString());
             Assert.False(worker.HasExited);
+
+            // SIGTERM (what systemd or Kubernetes send) stops the worker cleanly.
+            using (var kill = Process.Start("kill", ["-TERM", worker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+                Assert.Equal(0, kill.ExitCode);
+            }
+
+            using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await worker.WaitForExitAsync(stopped.Token);
+            Assert.Equal(0, worker.ExitCode);
         }
         finally
         {
-            worker.Kill(entireProcessTree: true);
-            await worker.WaitForExitAsync();
+            if (!worker.HasExited)
+            {
+                worker.Kill(entireProcessTree: true);
+                await worker.WaitForExitAsync();
+            }
         }
     }
 
