@@ -98,6 +98,16 @@ internal sealed class RuntimeFixture : IAsyncDisposable
         return new LaunchedRuntime(Host.BaseAddress, claim.GetProperty("runId").GetString()!, claim.GetProperty("attemptId").GetString()!, claim.GetProperty("runToken").GetString()!);
     }
 
+    /// <summary>Waits until the run has <paramref name="status"/>; returns the run (GET /v1/runs/{id}).</summary>
+    public Task<JsonElement> WaitForRunStatusAsync(string runId, string status, int seconds = 20) =>
+        Wait.UntilAsync(
+            () => Api.GetJsonAsync(Http, $"v1/runs/{runId}"),
+            r => r.GetProperty("status").GetString() == status,
+            TimeSpan.FromSeconds(seconds), $"run {runId} to be {status}");
+
+    /// <summary>Where the launcher keeps an attempt's stdout and stderr.</summary>
+    public string AttemptLog(string runId, string attemptId) => Path.Combine(Host.DataDir, "runs", runId, attemptId + ".log");
+
     /// <summary>Waits for the launcher to start a runtime for an attempt; returns what it was given.</summary>
     public async Task<LaunchedRuntime> WaitForLaunchAsync(string runId, int attemptNumber = 1)
     {

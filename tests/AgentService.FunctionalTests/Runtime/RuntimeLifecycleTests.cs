@@ -214,10 +214,7 @@ public sealed class RuntimeLifecycleTests
             "--AgentService:Runtime:RestartBackoffSeconds=0.05");
         var (taskId, _) = await fixture.CreateTaskWithStepAsync("crash", "agents/crasher/ap/v1/agent");
 
-        var run = await Wait.UntilAsync(
-            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
-            r => r.GetProperty("status").GetString() == "failed",
-            TimeSpan.FromSeconds(20), "the run to fail");
+        var run = await fixture.WaitForRunStatusAsync(taskId, "failed");
 
         var attempts = run.GetProperty("attempts").EnumerateArray().ToList();
         Assert.Equal(3, attempts.Count);
@@ -237,16 +234,13 @@ public sealed class RuntimeLifecycleTests
             "--AgentService:Runtime:RestartBackoffSeconds=0.05");
         var (taskId, _) = await fixture.CreateTaskWithStepAsync("talk", "agents/talker/ap/v1/agent");
 
-        var run = await Wait.UntilAsync(
-            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
-            r => r.GetProperty("status").GetString() == "failed",
-            TimeSpan.FromSeconds(30), "the run to fail");
+        var run = await fixture.WaitForRunStatusAsync(taskId, "failed", 30);
 
         var attempts = run.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("attemptId").GetString()!).ToList();
         Assert.Equal(3, attempts.Count);
         foreach (var attemptId in attempts)
         {
-            var lines = await File.ReadAllLinesAsync(Path.Combine(fixture.Host.DataDir, "runs", taskId, attemptId + ".log"));
+            var lines = await File.ReadAllLinesAsync(fixture.AttemptLog(taskId, attemptId));
             Assert.Equal(20001, lines.Length);
             Assert.Single(lines, l => l.EndsWith(" out 20000", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.EndsWith(" err last words", StringComparison.Ordinal));
@@ -265,13 +259,10 @@ public sealed class RuntimeLifecycleTests
             "--AgentService:Runtime:MaxAttempts=1");
         var (taskId, _) = await fixture.CreateTaskWithStepAsync("fork", "agents/forker/ap/v1/agent");
 
-        var run = await Wait.UntilAsync(
-            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
-            r => r.GetProperty("status").GetString() == "failed",
-            TimeSpan.FromSeconds(20), "the run to fail");
+        var run = await fixture.WaitForRunStatusAsync(taskId, "failed");
 
         var attemptId = Assert.Single(run.GetProperty("attempts").EnumerateArray()).GetProperty("attemptId").GetString()!;
-        var log = await File.ReadAllTextAsync(Path.Combine(fixture.Host.DataDir, "runs", taskId, attemptId + ".log"));
+        var log = await File.ReadAllTextAsync(fixture.AttemptLog(taskId, attemptId));
         Assert.Contains(" out left a child", log, StringComparison.Ordinal);
         Assert.Contains(fixture.Host.Warnings, w => w.Contains("[5012]", StringComparison.Ordinal) && w.Contains(attemptId, StringComparison.Ordinal));
     }
