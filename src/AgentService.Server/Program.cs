@@ -1,4 +1,3 @@
 using AgentService.Server.Hosting;
 
-await using var app = AgentServiceApp.Create(args);
-await app.RunAsync();
+return await AgentServiceApp.RunAsync(args, Console.Error, "AgentService could not start: ");

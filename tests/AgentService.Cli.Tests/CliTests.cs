@@ -138,4 +138,18 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
         using var task = JsonDocument.Parse(stdout);
         Assert.Equal("from a process", task.RootElement.GetProperty("input").GetString());
     }
+
+    [Fact]
+    public async Task Serve_ThatCannotStart_SaysWhyInOneLine_AndExits2()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var missing = _dir.File("missing.json");
+
+        var exit = await CliApp.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--data-dir", _dir.File("data"), "--agents", missing], output, error);
+
+        Assert.Equal(2, exit);
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: the service could not start: Cannot read the agents file '{missing}'", line, StringComparison.Ordinal);
+    }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using AgentService.Server.Hosting;
-using Microsoft.Extensions.Hosting;
 
 namespace AgentService.Cli.Commands;
 
@@ -40,10 +39,7 @@ internal static class ServeCommand
             Add("--step-wait", parseResult.GetValue(stepWait));
             args.AddRange(parseResult.UnmatchedTokens);
 
-            await using var app = AgentServiceApp.Create([.. args]);
-            await app.StartAsync(cancellationToken);
-            await app.WaitForShutdownAsync(cancellationToken);
-            return ExitCodes.Ok;
+            return await AgentServiceApp.RunAsync([.. args], parseResult.InvocationConfiguration.Error, "error: the service could not start: ", cancellationToken);
         });
         return command;
     }
