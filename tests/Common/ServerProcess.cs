@@ -52,16 +52,22 @@ public sealed class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartOnAsync(string dataDir, params string[] args) =>
         StartCoreAsync(appHost: false, ["--AgentService:DefaultAgent=builtin", .. args], dataDir);
 
-    private static async Task<ServerProcess> StartCoreAsync(bool appHost, string[] args, string? dataDir = null)
+    /// <summary>Starts the server published in <paramref name="directory"/> (<c>dotnet publish src/AgentService.Server -o
+    /// DIRECTORY</c>) with only <paramref name="args"/>, on a new data directory, and waits until it is ready.</summary>
+    public static Task<ServerProcess> StartPublishedAsync(string directory, params string[] args) =>
+        StartCoreAsync(appHost: false, args, directory: directory);
+
+    private static async Task<ServerProcess> StartCoreAsync(bool appHost, string[] args, string? dataDir = null, string? directory = null)
     {
         dataDir ??= ServiceHost.NewDataDir();
+        directory ??= AppContext.BaseDirectory;
         var port = FreePort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "AgentService.Server.dll");
-        var executable = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "AgentService.Server.exe" : "AgentService.Server");
+        var dll = Path.Combine(directory, "AgentService.Server.dll");
+        var executable = Path.Combine(directory, OperatingSystem.IsWindows() ? "AgentService.Server.exe" : "AgentService.Server");
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var start = new ProcessStartInfo(appHost ? executable : dotnet)
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -131,7 +131,7 @@ internal sealed partial class AgentCatalog
             return BuiltInEcho();
         }
 
-        Log.EchoAgentProcess(logger, EchoAgentId, runtime.Command, path);
+        Log.EchoAgentProcess(logger, EchoAgentId, string.Join(' ', [runtime.Command, .. runtime.Args]));
         return new AgentDefinition
         {
             Id = EchoAgentId,

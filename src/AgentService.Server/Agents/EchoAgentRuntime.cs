@@ -5,14 +5,28 @@ namespace AgentService.Server.Agents;
 /// <summary>
 /// The runtime of the default agent: the EchoAgent sample, which the server's build copies (whole, with its own
 /// dependencies) into <c>agents/echo/</c> beside the server, for build, run and publish alike. It is started with the
-/// <c>dotnet</c> host of the runtime the server runs on.
+/// <c>dotnet</c> host of the runtime the server runs on; an EchoAgent published ahead of time (native AOT: one
+/// executable, no <c>EchoAgent.dll</c>) is started as it is, and starts in a tenth of the time.
 /// </summary>
 internal static class EchoAgentRuntime
 {
-    public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "agents", "echo", "EchoAgent.dll");
+    private static string Directory => Path.Combine(AppContext.BaseDirectory, "agents", "echo");
+
+    /// <summary><c>agents/echo/EchoAgent.dll</c> beside the server, or the native <c>agents/echo/EchoAgent</c> when only
+    /// that is there.</summary>
+    public static string DefaultPath
+    {
+        get
+        {
+            var assembly = Path.Combine(Directory, "EchoAgent.dll");
+            var native = Path.Combine(Directory, OperatingSystem.IsWindows() ? "EchoAgent.exe" : "EchoAgent");
+            return !File.Exists(assembly) && File.Exists(native) ? native : assembly;
+        }
+    }
 
     /// <summary>How to launch the EchoAgent at <paramref name="configuredPath"/> (default <see cref="DefaultPath"/>), or
-    /// <c>null</c> with the reason it cannot be launched.</summary>
+    /// <c>null</c> with the reason it cannot be launched. A <c>.dll</c> runs on the <c>dotnet</c> host; anything else
+    /// is taken for a native executable.</summary>
     public static AgentRuntimeDefinition? Find(string? configuredPath, out string path, out string? problem)
     {
         path = Path.GetFullPath(string.IsNullOrWhiteSpace(configuredPath) ? DefaultPath : configuredPath);
@@ -20,6 +34,12 @@ internal static class EchoAgentRuntime
         {
             problem = "the file does not exist";
             return null;
+        }
+
+        if (!path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            problem = null;
+            return new AgentRuntimeDefinition { Command = path, Args = [] };
         }
 
         if (DotnetHost() is not { } host)

@@ -103,8 +103,8 @@ internal static partial class Log
     [LoggerMessage(5650, LogLevel.Warning, "The default agent '{AgentId}' runs in-process (built-in echo) instead of as the EchoAgent runtime process: {Path}: {Problem}. Build src/AgentService.Server (it builds samples/EchoAgent into agents/echo/ beside it), set AgentService:EchoAgentPath, or set AgentService:DefaultAgent=builtin to choose the built-in echo")]
     public static partial void EchoAgentNotFound(ILogger logger, string agentId, string path, string problem);
 
-    [LoggerMessage(5651, LogLevel.Information, "The default agent '{AgentId}' runs as a runtime process launched per run: {Command} {Path}")]
-    public static partial void EchoAgentProcess(ILogger logger, string agentId, string command, string path);
+    [LoggerMessage(5651, LogLevel.Information, "The default agent '{AgentId}' runs as a runtime process launched per run: {CommandLine}")]
+    public static partial void EchoAgentProcess(ILogger logger, string agentId, string commandLine);
 
     [LoggerMessage(5006, LogLevel.Error, "Run {RunId} failed: {Reason}")]
     public static partial void RunFailed(ILogger logger, string runId, string reason);

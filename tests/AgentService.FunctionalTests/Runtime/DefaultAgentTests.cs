@@ -39,6 +39,31 @@ public sealed class DefaultAgentTests
         Assert.DoesNotContain("[5650]", server.Output, StringComparison.Ordinal);
     }
 
+    [NativeEchoAgentFact]
+    public async Task PublishedWithANativeEchoAgent_TheDefaultAgentRunsItWithoutTheDotnetHost()
+    {
+        // 'dotnet publish src/AgentService.Server -p:EchoAgentAot=true': agents/echo/ holds one native executable.
+        var published = NativeEchoAgentFactAttribute.ServerDirectory!;
+        var native = Path.Combine(published, "agents", "echo", "EchoAgent");
+        Assert.False(File.Exists(Path.Combine(published, "agents", "echo", "EchoAgent.dll")));
+        await using var server = await ServerProcess.StartPublishedAsync(published);
+        using var http = server.CreateClient();
+        var taskId = await Api.CreateTaskAsync(http, Washington);
+
+        var first = await Api.PostJsonAsync(http, $"ap/v1/agent/tasks/{taskId}/steps", "{}");
+        var second = await Api.PostJsonAsync(http, $"ap/v1/agent/tasks/{taskId}/steps", """{"input":"natively"}""");
+
+        Assert.Equal("completed", first.GetProperty("status").GetString());
+        var artifact = Assert.Single(first.GetProperty("artifacts").EnumerateArray());
+        Assert.Equal("Washington", await http.GetStringAsync($"ap/v1/agent/tasks/{taskId}/artifacts/{artifact.GetProperty("artifact_id").GetString()}"));
+        Assert.Equal("natively", second.GetProperty("output").GetString());
+        var run = await Api.GetJsonAsync(http, $"v1/runs/{taskId}");
+        var attempt = Assert.Single(run.GetProperty("attempts").EnumerateArray());
+        Assert.Equal("active", attempt.GetProperty("status").GetString());
+        // Launched as itself: the command line is the executable alone.
+        Assert.Contains($"launched per run: {native}{Environment.NewLine}", server.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WriteRequests_CreateAgentArtifactsFromTheProcess()
     {
