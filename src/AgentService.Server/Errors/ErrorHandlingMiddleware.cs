@@ -8,8 +8,10 @@ namespace AgentService.Server.Errors;
 /// JSON errors of the API's own shape, and gives bodies to the bare status codes routing produces (404, 405).
 /// Exception text never reaches the client.
 /// </summary>
-internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, IStorageHealth storage, ILogger<ErrorHandlingMiddleware> logger)
+internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, IStorageHealth storage, TimeProvider time, ILogger<ErrorHandlingMiddleware> logger)
 {
+    private readonly UnavailableAnswers _unavailable = new(time);
+
     public async Task InvokeAsync(HttpContext context)
     {
         try
@@ -37,7 +39,15 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ISto
         catch (Exception ex) when (!context.Response.HasStarted && storage.IsOutage(ex))
         {
             // The store cannot be reached (or is full): nothing was acknowledged, and the request may simply be tried again.
-            Log.StoreUnavailable(logger, context.Request.Method, context.Request.Path, ex.Message);
+            if (_unavailable.Record(out var before))
+            {
+                Log.StoreUnavailable(logger, context.Request.Method, context.Request.Path, before, ex.Message);
+            }
+            else
+            {
+                Log.StoreStillUnavailable(logger, context.Request.Method, context.Request.Path, ex.Message);
+            }
+
             context.Response.Headers.RetryAfter = "1";
             await ErrorResponseWriter.WriteAsync(context, ErrorCode.Unavailable, "The service's store is unavailable right now; try again shortly.");
             return;

@@ -10,8 +10,11 @@ internal static partial class Log
     [LoggerMessage(1001, LogLevel.Error, "Unhandled exception for {Method} {Path}")]
     public static partial void UnhandledException(ILogger logger, string method, string path, Exception exception);
 
-    [LoggerMessage(1003, LogLevel.Warning, "The store is unavailable; answered {Method} {Path} with 503: {Reason}")]
-    public static partial void StoreUnavailable(ILogger logger, string method, string path, string reason);
+    [LoggerMessage(1003, LogLevel.Warning, "The store is unavailable; answered {Method} {Path} with 503 ({Before} more answered 503 since the last of these warnings, at most one per 10 s): {Reason}")]
+    public static partial void StoreUnavailable(ILogger logger, string method, string path, long before, string reason);
+
+    [LoggerMessage(1007, LogLevel.Debug, "The store is unavailable; answered {Method} {Path} with 503: {Reason}")]
+    public static partial void StoreStillUnavailable(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(1004, LogLevel.Warning, "The store is unavailable: {Work} waits for it, retrying ({Reason})")]
     public static partial void BackgroundWorkPaused(ILogger logger, string work, string reason);
@@ -112,8 +115,11 @@ internal static partial class Log
     [LoggerMessage(5007, LogLevel.Error, "Runtime command {Method} of run {RunId} failed")]
     public static partial void RuntimeCommandFailed(ILogger logger, string method, string runId, Exception exception);
 
-    [LoggerMessage(5009, LogLevel.Warning, "Runtime command {Method} of run {RunId} answered unavailable: the store is unreachable ({Reason})")]
-    public static partial void RuntimeCommandUnavailable(ILogger logger, string method, string runId, string reason);
+    [LoggerMessage(5009, LogLevel.Warning, "Runtime command {Method} of run {RunId} answered unavailable: the store is unreachable ({Before} more answered so since the last of these warnings, at most one per 10 s) ({Reason})")]
+    public static partial void RuntimeCommandUnavailable(ILogger logger, string method, string runId, long before, string reason);
+
+    [LoggerMessage(5013, LogLevel.Debug, "Runtime command {Method} of run {RunId} answered unavailable: the store is unreachable ({Reason})")]
+    public static partial void RuntimeCommandStillUnavailable(ILogger logger, string method, string runId, string reason);
 
     [LoggerMessage(5010, LogLevel.Warning, "The acknowledgement of delivery {DeliveryId} is held: the store is unreachable ({Reason}); writing it again every second")]
     public static partial void AcknowledgementHeld(ILogger logger, string deliveryId, string reason);

@@ -28,6 +28,9 @@ internal sealed class RuntimeServices(
 {
     public Storage.IStorageHealth Storage => storage;
 
+    /// <summary>Commands of every session answered unavailable during an outage, for their warnings.</summary>
+    public UnavailableAnswers Unavailable { get; } = new(time);
+
     public IRunStore Runs => runs;
 
     public IDeliveryStore Deliveries => deliveries;

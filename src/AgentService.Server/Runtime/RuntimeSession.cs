@@ -334,7 +334,15 @@ internal sealed partial class RuntimeSession : IDisposable
             catch (Exception ex) when (ex is not OperationCanceledException && ex is not System.Net.WebSockets.WebSocketException && _services.Storage.IsOutage(ex))
             {
                 // The store is unreachable: nothing of the command was stored; the runtime tries again after a pause.
-                Log.RuntimeCommandUnavailable(_logger, methodName, _run?.RunId ?? _tokenRunId, ex.Message);
+                if (_services.Unavailable.Record(out var before))
+                {
+                    Log.RuntimeCommandUnavailable(_logger, methodName, _run?.RunId ?? _tokenRunId, before, ex.Message);
+                }
+                else
+                {
+                    Log.RuntimeCommandStillUnavailable(_logger, methodName, _run?.RunId ?? _tokenRunId, ex.Message);
+                }
+
                 await SendErrorAsync(id, RuntimeErrorCodes.Unavailable, "The service's store is unavailable right now; retry the command.", null, cancellationToken, retryAfterMs: 1000);
             }
             catch (Exception ex) when (ex is not OperationCanceledException && ex is not System.Net.WebSockets.WebSocketException)

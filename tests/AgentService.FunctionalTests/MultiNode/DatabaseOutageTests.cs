@@ -84,6 +84,13 @@ public sealed class DatabaseOutageTests : IDisposable
             using var register = await http.PostAsync("gateway/register", Api.Json("""{"agent_id":"late","agent_name":"Late","agent_type":"helper","webhook_url":"http://127.0.0.1:9/hook"}"""));
             var detail = await Api.ReadJsonAsync(register, HttpStatusCode.ServiceUnavailable);
             Assert.Contains("unavailable", detail.GetProperty("detail").GetString());
+
+            // Clients that keep trying are answered the same each time (logged once, below).
+            for (var i = 0; i < 20; i++)
+            {
+                using var again = await http.GetAsync("ap/v1/agent/tasks");
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, again.StatusCode);
+            }
         }
 
         // The runtime's output is refused as retryable, with a pause to wait, and nothing of it is kept.
@@ -160,6 +167,9 @@ public sealed class DatabaseOutageTests : IDisposable
             Assert.Equal(paused.Count, paused.Distinct().Count());
             Assert.DoesNotContain(node.Errors, e => e.StartsWith("AgentService.Server.Gateway.", StringComparison.Ordinal)
                 || e.StartsWith("AgentService.Server.Interactions.", StringComparison.Ordinal) || e.StartsWith("AgentService.Server.Runs.RuntimeLauncher", StringComparison.Ordinal));
+
+            // The 22 requests each node answered 503 within a few seconds are one warning, not 22.
+            Assert.Single(node.Warnings, w => w.Contains("[1003]", StringComparison.Ordinal));
         }
     }
 
