@@ -25,7 +25,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private const int Concurrency = 10;
     private const int MaxKillsPerRun = 3;
 
-    private sealed record RuntimeProcess(int Pid, string RunId);
+    private sealed record RuntimeProcess(int Pid, string RunId, string? AttemptId);
 
     private sealed record DrivenRun(string TaskId, List<string> StepIds, List<long> Inputs);
 
@@ -54,7 +54,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var finished = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var kills = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         using var stopChaos = new CancellationTokenSource();
-        var chaos = ChaosAsync(new Random(seed), marker, finished, kills, stopChaos.Token);
+        var chaos = ChaosAsync(fixture.Http, new Random(seed), marker, finished, kills, stopChaos.Token);
 
         using var gate = new SemaphoreSlim(Concurrency);
         DrivenRun[] driven;
@@ -197,10 +197,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
     /// <summary>Every 50–350 ms, SIGKILLs a random runtime process of a run still being driven (at most
     /// <see cref="MaxKillsPerRun"/> per run) among those older than their own random age of 0–1500 ms, so kills land
-    /// anywhere in a process's life: starting, attaching, resuming, mid-step, between steps. Counts the kills per run.</summary>
-    private static async Task ChaosAsync(Random random, string marker, ConcurrentDictionary<string, bool> finished, ConcurrentDictionary<string, int> kills, CancellationToken cancellationToken)
+    /// anywhere in a process's life: starting, attaching, resuming, mid-step, between steps. Half the processes count
+    /// that age from their start, half from when their attempt is attached (seen on <c>GET /v1/runs/{id}</c>): on a
+    /// busy machine, where ten runtimes starting together take seconds to attach, ages counted from the start alone
+    /// would all end before any work, and no kill would land mid-step or after a checkpoint. Counts the kills per run.</summary>
+    private static async Task ChaosAsync(HttpClient http, Random random, string marker, ConcurrentDictionary<string, bool> finished, ConcurrentDictionary<string, int> kills, CancellationToken cancellationToken)
     {
         var killAt = new Dictionary<int, DateTime>();
+        var afterAttach = new Dictionary<int, TimeSpan>();
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -214,17 +218,35 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
             var now = DateTime.UtcNow;
             var live = RuntimeProcesses(marker);
-            foreach (var process in live.Where(p => !killAt.ContainsKey(p.Pid)))
+            foreach (var process in live.Where(p => !killAt.ContainsKey(p.Pid) && !afterAttach.ContainsKey(p.Pid)))
             {
-                killAt[process.Pid] = now + TimeSpan.FromMilliseconds(random.Next(0, 1500));
+                var age = TimeSpan.FromMilliseconds(random.Next(0, 1500));
+                if (random.Next(2) == 0 || process.AttemptId is null)
+                {
+                    killAt[process.Pid] = now + age;
+                }
+                else
+                {
+                    afterAttach[process.Pid] = age;
+                }
             }
 
-            foreach (var gone in killAt.Keys.Except(live.Select(p => p.Pid)).ToList())
+            foreach (var gone in killAt.Keys.Concat(afterAttach.Keys).Except(live.Select(p => p.Pid)).ToList())
             {
                 killAt.Remove(gone);
+                afterAttach.Remove(gone);
             }
 
-            var candidates = live.Where(p => killAt[p.Pid] <= now && !finished.ContainsKey(p.RunId) && kills.GetValueOrDefault(p.RunId) < MaxKillsPerRun).ToList();
+            foreach (var process in live.Where(p => afterAttach.ContainsKey(p.Pid)))
+            {
+                if (await AttachedAsync(http, process, cancellationToken))
+                {
+                    killAt[process.Pid] = DateTime.UtcNow + afterAttach[process.Pid];
+                    afterAttach.Remove(process.Pid);
+                }
+            }
+
+            var candidates = live.Where(p => killAt.TryGetValue(p.Pid, out var at) && at <= now && !finished.ContainsKey(p.RunId) && kills.GetValueOrDefault(p.RunId) < MaxKillsPerRun).ToList();
             if (candidates.Count == 0)
             {
                 continue;
@@ -241,6 +263,27 @@ public sealed class ChaosTests(ITestOutputHelper output)
             {
                 // It exited (idle) in the meantime.
             }
+        }
+    }
+
+    /// <summary>Whether the run's current connection is the process's attempt.</summary>
+    private static async Task<bool> AttachedAsync(HttpClient http, RuntimeProcess process, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync($"v1/runs/{process.RunId}", cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return false;
+            }
+
+            using var run = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            return run.RootElement.GetProperty("connection") is { ValueKind: JsonValueKind.Object } connection
+                && connection.GetProperty("attemptId").GetString() == process.AttemptId;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -275,7 +318,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 var runId = environment.FirstOrDefault(e => e.StartsWith("AGENTSERVICE_RUN_ID=", StringComparison.Ordinal))?["AGENTSERVICE_RUN_ID=".Length..];
                 if (runId is not null)
                 {
-                    found.Add(new RuntimeProcess(pid, runId));
+                    var attemptId = environment.FirstOrDefault(e => e.StartsWith("AGENTSERVICE_ATTEMPT_ID=", StringComparison.Ordinal))?["AGENTSERVICE_ATTEMPT_ID=".Length..];
+                    found.Add(new RuntimeProcess(pid, runId, attemptId));
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
