@@ -46,8 +46,18 @@ internal sealed class RuntimeStepExecutor(IRunStore runs, IDeliveryStore deliver
 
             w.WriteEndObject();
         });
-        var step = await deliveries.EnqueueStepAsync(
-            task.TaskId, stepId, input, additionalInput, TypeId.New("dlv"), payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
+        StepRecord? step;
+        try
+        {
+            step = await deliveries.EnqueueStepAsync(
+                task.TaskId, stepId, input, additionalInput, TypeId.New("dlv"), payload, Observability.RequestTraceContext.CurrentOrNew(), cancellationToken);
+        }
+        catch (RunEndedException ended)
+        {
+            throw new Errors.ServiceException(Errors.ErrorCode.Conflict,
+                $"Task '{task.TaskId}' has ended ({ended.Status}): its run takes no more steps. Create a new task.");
+        }
+
         if (step is null)
         {
             return null;

@@ -8,7 +8,8 @@ internal interface IDeliveryStore
 
     /// <summary>
     /// Stores a new step of the run's task (<c>created</c>, the task's next) and the run's next delivery, which
-    /// carries it to the runtime, in one commit; <c>null</c> when the task does not exist. The run must exist.
+    /// carries it to the runtime, in one commit; <c>null</c> when the task does not exist. The run must exist; when it
+    /// has ended, nothing is stored and <see cref="RunEndedException"/> is thrown.
     /// </summary>
     Task<StepRecord?> EnqueueStepAsync(
         string runId, string stepId, string? input, string? additionalInput, string deliveryId, string payload, string traceparent, CancellationToken cancellationToken);

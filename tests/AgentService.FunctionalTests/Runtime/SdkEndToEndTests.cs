@@ -105,6 +105,12 @@ public sealed class SdkEndToEndTests
         var again = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Conflict);
         Assert.Contains("cancelled", again.GetProperty("message").GetString());
         await Api.PostJsonAsync(fixture.Http, "v1/runs/run_01jq3v8d6ef5tr9w2k7m4n8p0x/cancel", "{}", System.Net.HttpStatusCode.NotFound);
+
+        // A step for the ended run would never run: it is refused at once, and nothing of it is stored.
+        var refused = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"after the cancel"}""", System.Net.HttpStatusCode.Conflict);
+        Assert.Contains("has ended (cancelled)", refused.GetProperty("message").GetString());
+        var steps = await Api.GetJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps");
+        Assert.Equal(1, steps.GetProperty("pagination").GetProperty("total_items").GetInt32());
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         Assert.Empty(fixture.Host.Errors);

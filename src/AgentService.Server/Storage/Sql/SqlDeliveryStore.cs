@@ -1,3 +1,5 @@
+using AgentService.Server.Runs;
+
 namespace AgentService.Server.Storage.Sql;
 
 internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time) : IDeliveryStore
@@ -22,9 +24,25 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
                 return null;
             }
 
-            // Throwing undoes the step too: a step is never stored without the delivery that runs it.
-            _ = Append(commands, runId, deliveryId, "step.input", payload, traceparent, now)
-                ?? throw new InvalidOperationException($"Run {runId} does not exist.");
+            // Throwing undoes the step too: a step is never stored without the delivery that runs it, nor in a run that
+            // has ended (cancelled, failed, ...), where nothing would ever run it. The status is checked by the same
+            // update that takes the next sequence, so a cancel committed meanwhile is seen (PostgreSQL re-checks the
+            // condition on the row it waited for).
+            if (commands.Get("""
+                    UPDATE runs SET next_sequence = next_sequence + 1
+                    WHERE run_id = @run AND status NOT IN (@completed, @failed, @cancelled, @timedOut)
+                    RETURNING next_sequence
+                    """)
+                    .With("@run", runId).With("@completed", RunStatus.Completed).With("@failed", RunStatus.Failed)
+                    .With("@cancelled", RunStatus.Cancelled).With("@timedOut", RunStatus.TimedOut)
+                    .ExecuteScalar() is not long sequence)
+            {
+                throw commands.Get("SELECT status FROM runs WHERE run_id = @run").With("@run", runId).ExecuteScalar() is string status
+                    ? new RunEndedException(runId, status)
+                    : new InvalidOperationException($"Run {runId} does not exist.");
+            }
+
+            Insert(commands, deliveryId, runId, sequence, "step.input", payload, traceparent, now);
             return step;
         }, cancellationToken);
     }
