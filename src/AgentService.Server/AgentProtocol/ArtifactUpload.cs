@@ -73,8 +73,15 @@ internal static class ArtifactUpload
                             throw ServiceException.Invalid("file", "only one file may be uploaded per request");
                         }
 
+                        // A quoted file name may escape characters ("a\"b.txt" is a"b.txt); a name that was not valid
+                        // UTF-8 reaches here with replacement characters, and is refused rather than stored garbled.
                         var (name, nameError) = WorkspacePath.NormalizeFileName(
-                            disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value);
+                            disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.UnescapeAsQuotedString(disposition.FileName).Value);
+                        if (name?.Contains('\uFFFD', StringComparison.Ordinal) == true)
+                        {
+                            nameError = "the file name must be valid UTF-8";
+                        }
+
                         if (nameError is not null)
                         {
                             throw ServiceException.Invalid("file", nameError);
@@ -85,6 +92,11 @@ internal static class ArtifactUpload
                         break;
 
                     case "relative_path":
+                        if (relativePathGiven)
+                        {
+                            throw ServiceException.Invalid("relative_path", "must be given once");
+                        }
+
                         relativePathGiven = true;
                         relativePath = await ReadFieldAsync(section, cancellationToken);
                         break;
@@ -99,8 +111,10 @@ internal static class ArtifactUpload
         {
             throw ServiceException.Invalid("body", "the multipart body is malformed");
         }
-        catch (IOException) when (!cancellationToken.IsCancellationRequested)
+        catch (IOException ex) when (ex is not BadHttpRequestException && !cancellationToken.IsCancellationRequested)
         {
+            // (A BadHttpRequestException is Kestrel refusing the request, e.g. a chunked body over the size limit: it
+            // goes on to be answered with its own status, 413, not as a truncated body.)
             throw ServiceException.Invalid("body", "the multipart body ended early");
         }
 

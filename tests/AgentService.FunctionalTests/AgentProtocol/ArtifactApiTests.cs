@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using System.Text;
 using AgentService.Tests.Common;
 
 namespace AgentService.FunctionalTests.AgentProtocol;
@@ -166,6 +167,68 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         {
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(_host.DataDir, "blobs", "tmp")));
         }
+    }
+
+    [Fact]
+    public async Task Upload_OverTheLimit_SentChunked_Is413Too()
+    {
+        // No Content-Length to refuse up front: the limit is met while the body is read.
+        var taskId = await Api.CreateTaskAsync(_http);
+        using var form = new MultipartFormDataContent();
+        form.Add(new StreamContent(new PatternStream(9L * 1024 * 1024)), "file", "big.bin");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"ap/v1/agent/tasks/{taskId}/artifacts") { Content = form };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await _http.SendAsync(request);
+
+        await Api.ReadJsonAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        var list = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/artifacts");
+        Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("filename=\"a\\\"b.txt\"", "a\"b.txt")]
+    [InlineData("filename=\"say \\\"hi\\\".md\"", "say \"hi\".md")]
+    public async Task Upload_QuotedFileNameWithEscapes_IsStoredUnescaped(string disposition, string expected)
+    {
+        var taskId = await Api.CreateTaskAsync(_http);
+
+        using var response = await _http.PostAsync($"ap/v1/agent/tasks/{taskId}/artifacts", RawMultipart(
+            Encoding.UTF8.GetBytes($"--xyz\r\nContent-Disposition: form-data; name=\"file\"; {disposition}\r\n\r\nbytes\r\n--xyz--\r\n")));
+
+        var artifact = await Api.ReadJsonAsync(response, HttpStatusCode.OK);
+        Assert.Equal(expected, artifact.GetProperty("file_name").GetString());
+    }
+
+    [Fact]
+    public async Task Upload_FileNameThatIsNotUtf8_OrTwoRelativePaths_Is422AndStoresNothing()
+    {
+        var taskId = await Api.CreateTaskAsync(_http);
+        byte[] notUtf8 = [.. "--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\""u8, 0xFF, 0xFE, .. ".txt\"\r\n\r\nbytes\r\n--xyz--\r\n"u8];
+        var twoPaths = Encoding.UTF8.GetBytes("--xyz\r\nContent-Disposition: form-data; name=\"relative_path\"\r\n\r\na/b\r\n"
+            + "--xyz\r\nContent-Disposition: form-data; name=\"relative_path\"\r\n\r\nc/d\r\n"
+            + "--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\n\r\nbytes\r\n--xyz--\r\n");
+
+        using (var response = await _http.PostAsync($"ap/v1/agent/tasks/{taskId}/artifacts", RawMultipart(notUtf8)))
+        {
+            await Api.AssertInvalidAsync(response, "file");
+            Assert.Contains("UTF-8", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var response = await _http.PostAsync($"ap/v1/agent/tasks/{taskId}/artifacts", RawMultipart(twoPaths)))
+        {
+            await Api.AssertInvalidAsync(response, "relative_path");
+        }
+
+        var list = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/artifacts");
+        Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
+    }
+
+    private static ByteArrayContent RawMultipart(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
+        return content;
     }
 
     [Fact]
