@@ -64,7 +64,15 @@ internal static class CliApp
             return ExitCodes.Usage;
         }
 
-        return await parsed.InvokeAsync(configuration, cancellationToken);
+        try
+        {
+            return await parsed.InvokeAsync(configuration, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM (System.CommandLine cancels the command's token), e.g. to stop 'runs follow'.
+            return ExitCodes.Interrupted;
+        }
     }
 
     /// <summary>Runs a client command, turning failures into one line on stderr and an exit code.</summary>

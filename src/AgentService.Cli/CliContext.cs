@@ -15,6 +15,9 @@ internal sealed class CliContext(Uri baseUrl, string? apiKey, bool json, TextWri
 
     public TextWriter Output => output;
 
+    /// <summary>Writes a line with the service's data in it, control characters made visible (<see cref="Render.Safe"/>).</summary>
+    public void WriteLine(string line) => output.WriteLine(Render.Safe(line));
+
     public IAnsiConsole Console => console;
 
     public AgentProtocolClient AgentProtocol(string? agentId) => new(_http, agentId);

@@ -13,4 +13,7 @@ internal static class ExitCodes
 
     /// <summary>The service could not be reached.</summary>
     public const int Unreachable = 3;
+
+    /// <summary>Stopped by Ctrl+C or SIGTERM (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 }

@@ -12,7 +12,7 @@ internal static class Render
 {
     public static void Json<T>(CliContext context, T value, JsonTypeInfo<T> type)
     {
-        context.Output.WriteLine(JsonSerializer.Serialize(value, type));
+        context.WriteLine(JsonSerializer.Serialize(value, type));
     }
 
     public static void Tasks(CliContext context, IReadOnlyList<AgentTask> tasks, Pagination? pagination)
@@ -54,7 +54,7 @@ internal static class Render
     {
         if (artifacts.Count == 0 && pagination is null)
         {
-            context.Output.WriteLine("artifacts: none");
+            context.WriteLine("artifacts: none");
             return;
         }
 
@@ -78,7 +78,7 @@ internal static class Render
         }
 
         context.Console.Write(table);
-        context.Output.WriteLine($"{list.Total} agent(s)");
+        context.WriteLine($"{list.Total} agent(s)");
     }
 
     public static void AgentStatus(CliContext context, AgentStatusResponse status)
@@ -138,11 +138,42 @@ internal static class Render
     {
         if (pagination is not null)
         {
-            context.Output.WriteLine($"page {pagination.CurrentPage} of {pagination.TotalPages} ({pagination.TotalItems} item(s), {pagination.PageSize} per page)");
+            context.WriteLine($"page {pagination.CurrentPage} of {pagination.TotalPages} ({pagination.TotalItems} item(s), {pagination.PageSize} per page)");
         }
     }
 
-    private static Text Text(string value) => new(value);
+    private static Text Text(string value) => new(Safe(value));
+
+    /// <summary>
+    /// <paramref name="value"/> with every character that could drive the terminal written as a visible escape
+    /// (<c>\u001B</c>): control characters other than the line feed (ESC sequences recolour, retitle or clear it; CR
+    /// overwrites a line) and the bidirectional overrides that reorder what is shown. The service's data is anybody's
+    /// input, and a table must show it, not obey it.
+    /// </summary>
+    public static string Safe(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || !value.Any(Unsafe))
+        {
+            return value ?? "";
+        }
+
+        var safe = new System.Text.StringBuilder(value.Length + 16);
+        foreach (var c in value)
+        {
+            if (Unsafe(c))
+            {
+                safe.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                safe.Append(c);
+            }
+        }
+
+        return safe.ToString();
+    }
+
+    private static bool Unsafe(char c) => (char.IsControl(c) && c != '\n') || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';
 
     private static string Shorten(string? value) => value is null ? "" : value.Length <= 60 ? value : value[..57] + "...";
 }

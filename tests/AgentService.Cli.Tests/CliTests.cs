@@ -152,4 +152,24 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
         var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"error: the service could not start: Cannot read the agents file '{missing}'", line, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task TablesShowTheServicesData_WithoutLettingItDriveTheTerminal()
+    {
+        // ESC sequences (colour, window title), BEL, CR (overwrites the line) and a right-to-left override, as anybody's input.
+        const string Hostile = "line1\nline2\u001b[31mRED\u001b]0;pwned\u0007 \r over \u202Egnp.exe";
+        var taskId = (await RunJsonAsync("tasks", "create", Hostile)).GetProperty("task_id").GetString()!;
+
+        foreach (var args in new[] { new[] { "tasks", "get", taskId }, ["tasks", "list"], ["steps", "run", taskId, Hostile] })
+        {
+            var (exit, printed, error) = await RunAsync(args);
+
+            Assert.True(exit == 0, error);
+            Assert.DoesNotContain(printed, c => c is '\u001b' or '\u0007' or '\r' or '\u202E');
+            Assert.Contains("\\u001B[31mRED", printed, StringComparison.Ordinal);
+        }
+
+        // Scripts get the data itself, as JSON.
+        Assert.Equal(Hostile, (await RunJsonAsync("tasks", "get", taskId)).GetProperty("input").GetString());
+    }
 }

@@ -23,12 +23,12 @@ internal static class AdminCommands
             var key = await context.Admin().CreateKeyAsync(parseResult.GetValue(role)!, parseResult.GetValue(agents), parseResult.GetValue(name), expiresAt, cancellationToken);
             if (context.Json)
             {
-                context.Output.WriteLine(key.GetRawText());
+                context.WriteLine(key.GetRawText());
                 return;
             }
 
-            context.Output.WriteLine($"created {key.GetProperty("keyId").GetString()} ({key.GetProperty("role").GetString()})");
-            context.Output.WriteLine($"key (shown once): {key.GetProperty("key").GetString()}");
+            context.WriteLine($"created {key.GetProperty("keyId").GetString()} ({key.GetProperty("role").GetString()})");
+            context.WriteLine($"key (shown once): {key.GetProperty("key").GetString()}");
         }));
 
         var list = new Command("list", "List keys (never the keys themselves).") { CommonPage, CommonPageSize };
@@ -37,7 +37,7 @@ internal static class AdminCommands
             var page = await context.Admin().ListKeysAsync(parseResult.GetValue(CommonPage) ?? 1, parseResult.GetValue(CommonPageSize) ?? 100, cancellationToken);
             if (context.Json)
             {
-                context.Output.WriteLine(page.GetRawText());
+                context.WriteLine(page.GetRawText());
                 return;
             }
 
@@ -45,7 +45,7 @@ internal static class AdminCommands
             {
                 var agentList = string.Join(",", key.GetProperty("agents").EnumerateArray().Select(a => a.GetString()));
                 var state = key.GetProperty("active").GetBoolean() ? "active" : key.GetProperty("revokedAt").ValueKind == JsonValueKind.String ? "revoked" : "expired";
-                context.Output.WriteLine($"{key.GetProperty("keyId").GetString(),-20} {key.GetProperty("role").GetString(),-6} {state,-8} {agentList,-24} {Text(key, "name")}");
+                context.WriteLine($"{key.GetProperty("keyId").GetString(),-20} {key.GetProperty("role").GetString(),-6} {state,-8} {agentList,-24} {Text(key, "name")}");
             }
         }));
 
@@ -54,7 +54,7 @@ internal static class AdminCommands
         revoke.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
             var key = await context.Admin().RevokeKeyAsync(parseResult.GetValue(revokeId)!, cancellationToken);
-            context.Output.WriteLine(context.Json ? key.GetRawText() : $"revoked {key.GetProperty("keyId").GetString()}");
+            context.WriteLine(context.Json ? key.GetRawText() : $"revoked {key.GetProperty("keyId").GetString()}");
         }));
 
         keys.Subcommands.Add(create);
@@ -77,17 +77,17 @@ internal static class AdminCommands
                 parseResult.GetValue(CommonPage) ?? 1, parseResult.GetValue(CommonPageSize) ?? 100, cancellationToken);
             if (context.Json)
             {
-                context.Output.WriteLine(page.GetRawText());
+                context.WriteLine(page.GetRawText());
                 return;
             }
 
             foreach (var e in page.GetProperty("items").EnumerateArray())
             {
-                context.Output.WriteLine($"{Text(e, "time")}  {Text(e, "outcome"),-7} {e.GetProperty("status")}  {Text(e, "actor"),-26} {Text(e, "action")}  {Text(e, "target")}");
+                context.WriteLine($"{Text(e, "time")}  {Text(e, "outcome"),-7} {e.GetProperty("status")}  {Text(e, "actor"),-26} {Text(e, "action")}  {Text(e, "target")}");
             }
 
             var pagination = page.GetProperty("pagination");
-            context.Output.WriteLine($"page {pagination.GetProperty("currentPage")} of {pagination.GetProperty("totalPages")} ({pagination.GetProperty("totalItems")} entries)");
+            context.WriteLine($"page {pagination.GetProperty("currentPage")} of {pagination.GetProperty("totalPages")} ({pagination.GetProperty("totalItems")} entries)");
         }));
         return audit;
     }
@@ -103,13 +103,13 @@ internal static class AdminCommands
             var result = await context.Admin().ListSecretsAsync(parseResult.GetValue(listAgent)!, cancellationToken);
             if (context.Json)
             {
-                context.Output.WriteLine(result.GetRawText());
+                context.WriteLine(result.GetRawText());
                 return;
             }
 
             foreach (var s in result.GetProperty("secrets").EnumerateArray())
             {
-                context.Output.WriteLine($"{Text(s, "name"),-32} set {Text(s, "updatedAt")}");
+                context.WriteLine($"{Text(s, "name"),-32} set {Text(s, "updatedAt")}");
             }
         }));
 
@@ -121,7 +121,7 @@ internal static class AdminCommands
         {
             var text = parseResult.GetValue(value) ?? (await Console.In.ReadToEndAsync(cancellationToken)).TrimEnd('\r', '\n');
             var result = await context.Admin().SetSecretAsync(parseResult.GetValue(setAgent)!, parseResult.GetValue(setName)!, text, cancellationToken);
-            context.Output.WriteLine(context.Json ? result.GetRawText() : $"set {Text(result, "agentId")}/{Text(result, "name")}");
+            context.WriteLine(context.Json ? result.GetRawText() : $"set {Text(result, "agentId")}/{Text(result, "name")}");
         }));
 
         var deleteAgent = new Argument<string>("AGENT") { Description = "The agent id." };
@@ -130,7 +130,7 @@ internal static class AdminCommands
         delete.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
             await context.Admin().DeleteSecretAsync(parseResult.GetValue(deleteAgent)!, parseResult.GetValue(deleteName)!, cancellationToken);
-            context.Output.WriteLine($"deleted {parseResult.GetValue(deleteAgent)}/{parseResult.GetValue(deleteName)}");
+            context.WriteLine($"deleted {parseResult.GetValue(deleteAgent)}/{parseResult.GetValue(deleteName)}");
         }));
 
         secrets.Subcommands.Add(list);
@@ -148,7 +148,7 @@ internal static class AdminCommands
         get.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
             var result = await context.Admin().GetConfigAsync(parseResult.GetValue(getAgent)!, cancellationToken);
-            context.Output.WriteLine(context.Json ? result.GetRawText() : $"{Text(result, "configVersion")} ({Text(result, "source")})\n{result.GetProperty("config").GetRawText()}");
+            context.WriteLine(context.Json ? result.GetRawText() : $"{Text(result, "configVersion")} ({Text(result, "source")})\n{result.GetProperty("config").GetRawText()}");
         }));
 
         var setAgent = new Argument<string>("AGENT") { Description = "The agent id." };
@@ -159,7 +159,7 @@ internal static class AdminCommands
             var text = parseResult.GetValue(json)!;
             _ = TaskCommands.ParseObject(text, "JSON");
             var result = await context.Admin().SetConfigAsync(parseResult.GetValue(setAgent)!, text, cancellationToken);
-            context.Output.WriteLine(context.Json ? result.GetRawText() : $"set config of {Text(result, "agentId")}: {Text(result, "configVersion")}");
+            context.WriteLine(context.Json ? result.GetRawText() : $"set config of {Text(result, "agentId")}: {Text(result, "configVersion")}");
         }));
 
         config.Subcommands.Add(get);

@@ -74,8 +74,8 @@ internal static class AgentCommands
             }
             else
             {
-                context.Output.WriteLine($"registered {result.AgentId}");
-                context.Output.WriteLine($"webhook secret (shown once; verify pushes with it): {result.WebhookSecret}");
+                context.WriteLine($"registered {result.AgentId}");
+                context.WriteLine($"webhook secret (shown once; verify pushes with it): {result.WebhookSecret}");
             }
         }));
 
@@ -91,7 +91,7 @@ internal static class AgentCommands
             }
             else
             {
-                context.Output.WriteLine($"unregistered {id}");
+                context.WriteLine($"unregistered {id}");
             }
         }));
 

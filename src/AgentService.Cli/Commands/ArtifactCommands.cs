@@ -60,7 +60,7 @@ internal static class ArtifactCommands
                 var path = target?.FullName ?? Path.Combine(Directory.GetCurrentDirectory(), Path.GetFileName(serverName ?? parseResult.GetValue(artifactId)!));
                 File.Move(temp, path, overwrite: true);
                 var written = new FileInfo(path);
-                context.Output.WriteLine(context.Json
+                context.WriteLine(context.Json
                     ? $"{{\"path\":{System.Text.Json.JsonSerializer.Serialize(written.FullName, ProtocolJsonContext.Wire.String)},\"bytes\":{written.Length}}}"
                     : $"saved {written.Length} byte(s) to {written.FullName}");
             }

@@ -17,14 +17,14 @@ internal static class RunCommands
             var run = await context.Runs().GetAsync(parseResult.GetValue(getId)!, cancellationToken);
             if (context.Json)
             {
-                context.Output.WriteLine(run.GetRawText());
+                context.WriteLine(run.GetRawText());
                 return;
             }
 
-            context.Output.WriteLine($"run {run.GetProperty("runId").GetString()}  agent {run.GetProperty("agentId").GetString()}  status {run.GetProperty("status").GetString()}  events {run.GetProperty("eventCount").GetInt64()}");
+            context.WriteLine($"run {run.GetProperty("runId").GetString()}  agent {run.GetProperty("agentId").GetString()}  status {run.GetProperty("status").GetString()}  events {run.GetProperty("eventCount").GetInt64()}");
             foreach (var attempt in run.GetProperty("attempts").EnumerateArray())
             {
-                context.Output.WriteLine($"  attempt {attempt.GetProperty("number").GetInt32()} {attempt.GetProperty("attemptId").GetString()}: {attempt.GetProperty("status").GetString()}"
+                context.WriteLine($"  attempt {attempt.GetProperty("number").GetInt32()} {attempt.GetProperty("attemptId").GetString()}: {attempt.GetProperty("status").GetString()}"
                     + (attempt.TryGetProperty("exitReason", out var reason) && reason.ValueKind == JsonValueKind.String ? $" ({reason.GetString()})" : ""));
             }
         }));
@@ -40,7 +40,7 @@ internal static class RunCommands
                 parseResult.GetValue(limitOption), cancellationToken);
             if (context.Json)
             {
-                context.Output.WriteLine(page.GetRawText());
+                context.WriteLine(page.GetRawText());
                 return;
             }
 
@@ -49,17 +49,24 @@ internal static class RunCommands
                 var waiting = run.GetProperty("waitingFor") is { ValueKind: JsonValueKind.Array } reasons
                     ? $" (waiting for {string.Join(", ", reasons.EnumerateArray().Select(r => r.GetProperty("kind").GetString()))})"
                     : "";
-                context.Output.WriteLine($"{run.GetProperty("runId").GetString()}  {run.GetProperty("status").GetString()}{waiting}  created {run.GetProperty("createdAt").GetString()}");
+                context.WriteLine($"{run.GetProperty("runId").GetString()}  {run.GetProperty("status").GetString()}{waiting}  created {run.GetProperty("createdAt").GetString()}");
             }
 
             if (page.GetProperty("more").GetBoolean())
             {
-                context.Output.WriteLine($"more: --after {page.GetProperty("after").GetString()}");
+                context.WriteLine($"more: --after {page.GetProperty("after").GetString()}");
             }
         }));
 
         var followId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
         var after = new Option<long>("--after") { Description = "Start after this log position (default: from the beginning)." };
+        after.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long>() < 0)
+            {
+                result.AddError("--after must be a log position of 0 or more.");
+            }
+        });
         var follow = new Command("follow", "Print the run's events as they happen, until the run is finished.") { followId, after };
         follow.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
@@ -74,7 +81,7 @@ internal static class RunCommands
         cancel.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
             var accepted = await context.Runs().CancelAsync(parseResult.GetValue(cancelId)!, parseResult.GetValue(immediate), parseResult.GetValue(reasonOption), !parseResult.GetValue(noCascade), cancellationToken);
-            context.Output.WriteLine(context.Json ? accepted.GetRawText() : $"cancel requested ({accepted.GetProperty("mode").GetString()}), input #{accepted.GetProperty("sequence").GetString()}");
+            context.WriteLine(context.Json ? accepted.GetRawText() : $"cancel requested ({accepted.GetProperty("mode").GetString()}), input #{accepted.GetProperty("sequence").GetString()}");
         }));
 
         var interactionsId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
@@ -84,14 +91,14 @@ internal static class RunCommands
             var list = await context.Runs().ListInteractionsAsync(parseResult.GetValue(interactionsId)!, cancellationToken: cancellationToken);
             if (context.Json)
             {
-                context.Output.WriteLine(list.GetRawText());
+                context.WriteLine(list.GetRawText());
                 return;
             }
 
             foreach (var i in list.GetProperty("interactions").EnumerateArray())
             {
                 var state = i.GetProperty("status").GetString() == "pending" ? "pending" : $"resolved: {i.GetProperty("outcome").GetString()}";
-                context.Output.WriteLine($"{i.GetProperty("interactionId").GetString()}  {i.GetProperty("kind").GetString(),-12} {state,-20} {i.GetProperty("request").GetProperty("prompt").GetString()}");
+                context.WriteLine($"{i.GetProperty("interactionId").GetString()}  {i.GetProperty("kind").GetString(),-12} {state,-20} {i.GetProperty("request").GetProperty("prompt").GetString()}");
             }
         }));
 
@@ -127,7 +134,7 @@ internal static class RunCommands
 
             var action = parseResult.GetValue(approve) ? "approve" : parseResult.GetValue(deny) ? "deny" : "answer";
             var resolved = await context.Runs().RespondAsync(parseResult.GetValue(respondRun)!, parseResult.GetValue(respondId)!, action, value, parseResult.GetValue(respondReason), cancellationToken);
-            context.Output.WriteLine(context.Json ? resolved.GetRawText() : $"{resolved.GetProperty("interaction").GetProperty("interactionId").GetString()} {resolved.GetProperty("interaction").GetProperty("outcome").GetString()}, input #{resolved.GetProperty("sequence").GetInt64()}");
+            context.WriteLine(context.Json ? resolved.GetRawText() : $"{resolved.GetProperty("interaction").GetProperty("interactionId").GetString()} {resolved.GetProperty("interaction").GetProperty("outcome").GetString()}, input #{resolved.GetProperty("sequence").GetInt64()}");
         }));
 
         runs.Subcommands.Add(list);
@@ -144,7 +151,7 @@ internal static class RunCommands
     {
         await foreach (var e in context.Runs().FollowAsync(runId, after, cancellationToken))
         {
-            context.Output.WriteLine(context.Json ? e.Event.GetRawText() : $"{e.Position,6}  {e.Type,-22} {Summary(e.Event)}");
+            context.WriteLine(context.Json ? e.Event.GetRawText() : $"{e.Position,6}  {e.Type,-22} {Summary(e.Event)}");
             await context.Output.FlushAsync(cancellationToken);
         }
     }

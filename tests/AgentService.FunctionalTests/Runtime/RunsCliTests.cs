@@ -49,6 +49,36 @@ public sealed class RunsCliTests
     }
 
     [Fact]
+    public async Task RunsFollow_StoppedByCtrlC_ExitsQuietlyWith130()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("cli", Workers);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var interrupt = new CancellationTokenSource();
+
+        // Nobody runs the task: the run never finishes, and follow waits until it is stopped (Ctrl+C cancels the command).
+        var follow = CliApp.RunAsync(["--url", fixture.Host.BaseAddress.ToString(), "runs", "follow", taskId], output, error, interrupt.Token);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(follow.IsCompleted, error.ToString());
+        await interrupt.CancelAsync();
+
+        Assert.Equal(ExitCodes.Interrupted, await follow.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Empty(error.ToString());
+    }
+
+    [Fact]
+    public async Task RunsFollow_FromANegativePosition_IsAUsageError()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+
+        var (exit, _, error) = await CliAsync(fixture.Host.BaseAddress, "runs", "follow", "run_01jq3v8d6ef5tr9w2k7m4n8p0x", "--after", "-1");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--after must be a log position of 0 or more", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunsCancel_WithNoCascadeAndAReason_StoresThatCancel()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
