@@ -90,6 +90,13 @@ internal static class GatewayRequestParsing
                 throw ServiceException.Invalid("conversation_id", $"must be at most {MaxConversationIdLength} characters without control characters");
             }
 
+            // It is a path segment of GET /gateway/conversations/{conversation_id}/messages: an id that cannot be one
+            // (a '/', or '.' and '..', which URL normalization removes) would make a conversation nobody can read.
+            if (text.Contains('/', StringComparison.Ordinal) || text.Contains('\\', StringComparison.Ordinal) || text is "." or "..")
+            {
+                throw ServiceException.Invalid("conversation_id", "must not contain '/' or '\\' nor be '.' or '..': it is a URL path segment");
+            }
+
             conversationId = text.Length == 0 ? null : text;
         }
 

@@ -172,6 +172,8 @@ public sealed class GatewaySendTests : IAsyncLifetime
     [InlineData("""{"from_agent_id":"s","to_agent_id":"r","content":[{"type":"text","text":"x"}],"metadata":"m"}""", "metadata")]
     [InlineData("""{"from_agent_id":"s","to_agent_id":"r","content":[{"type":"text","text":"x"}],"delivery":"later"}""", "delivery")]
     [InlineData("""{"from_agent_id":"s","to_agent_id":"r","content":[{"type":"text","text":"x"}],"conversation_id":5}""", "conversation_id")]
+    [InlineData("""{"from_agent_id":"s","to_agent_id":"r","content":[{"type":"text","text":"x"}],"conversation_id":"a/b"}""", "URL path segment")]
+    [InlineData("""{"from_agent_id":"s","to_agent_id":"r","content":[{"type":"text","text":"x"}],"conversation_id":".."}""", "URL path segment")]
     public async Task Send_MalformedBody_Is400AndStoresAndPushesNothing(string body, string expected)
     {
         await GatewayCalls.RegisterAsync(_http, "r", _receiver.Url);
@@ -280,6 +282,22 @@ public sealed class GatewaySendTests : IAsyncLifetime
 
         using var badPage = await _http.GetAsync("gateway/conversations/conv-1/messages?page_size=0");
         await GatewayCalls.AssertErrorAsync(badPage, HttpStatusCode.BadRequest, "page_size");
+    }
+
+    [Theory]
+    [InlineData("a?b#c")]
+    [InlineData("50% off & more")]
+    [InlineData("räksmörgås:1")]
+    public async Task Conversation_WithCharactersAUrlMustEscape_IsReadBackByItsEscapedId(string conversationId)
+    {
+        await GatewayCalls.RegisterAsync(_http, "r", _receiver.Url);
+        var sent = await GatewayCalls.SendAsync(_http, GatewayCalls.Text("s", "r", "hi", conversationId));
+
+        var listed = await Api.GetJsonAsync(_http, $"gateway/conversations/{Uri.EscapeDataString(conversationId)}/messages");
+
+        var message = Assert.Single(listed.GetProperty("messages").EnumerateArray());
+        Assert.Equal(sent.GetProperty("message_id").GetString(), message.GetProperty("message_id").GetString());
+        Assert.Equal(conversationId, message.GetProperty("conversation_id").GetString());
     }
 
     [Fact]
