@@ -16,6 +16,18 @@ internal static class JsonBody
             throw new ServiceException(ErrorCode.UnsupportedMediaType, $"The request body must be application/json, not '{contentType}'.");
         }
 
+        // JSON is UTF-8 (RFC 8259), sent as it is: a body in another charset or compressed would only be misread.
+        if (request.ContentType is { Length: > 0 } typed && MediaTypeHeaderValue.TryParse(typed, out var media)
+            && media.Charset is { Length: > 0 } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ServiceException(ErrorCode.UnsupportedMediaType, $"The request body must be UTF-8 JSON, not charset '{charset}'.");
+        }
+
+        if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !encoding.All(e => "identity".Equals(e?.Trim(), StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ServiceException(ErrorCode.UnsupportedMediaType, $"The request body must not be encoded (Content-Encoding '{encoding}'): send the JSON as it is.");
+        }
+
         if (request.ContentLength > maxBytes)
         {
             throw ServiceException.TooLarge(maxBytes);

@@ -97,6 +97,41 @@ public sealed class TaskApiTests : IAsyncLifetime
         Assert.Contains("application/json", error.GetProperty("message").GetString());
     }
 
+    [Theory]
+    [InlineData("application/json; charset=utf-16", null, "charset 'utf-16'")]
+    [InlineData("application/json; charset=iso-8859-1", null, "charset 'iso-8859-1'")]
+    [InlineData("application/json", "gzip", "Content-Encoding 'gzip'")]
+    public async Task CreateTask_InAnotherCharsetOrCompressed_Is415AndStoresNothing(string contentType, string? encoding, string expected)
+    {
+        var before = (await Api.GetJsonAsync(_http, "ap/v1/agent/tasks")).GetProperty("pagination").GetProperty("total_items").GetInt32();
+        var content = new ByteArrayContent("{\"input\":\"x\"}"u8.ToArray());
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        if (encoding is not null)
+        {
+            content.Headers.ContentEncoding.Add(encoding);
+        }
+
+        using var response = await _http.PostAsync("ap/v1/agent/tasks", content);
+
+        var error = await Api.ReadJsonAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains(expected, error.GetProperty("message").GetString());
+        Assert.Equal(before, (await Api.GetJsonAsync(_http, "ap/v1/agent/tasks")).GetProperty("pagination").GetProperty("total_items").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json")]
+    public async Task CreateTask_Utf8Json_IsAccepted(string contentType)
+    {
+        var content = new ByteArrayContent("{\"input\":\"x\"}"u8.ToArray());
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await _http.PostAsync("ap/v1/agent/tasks", content);
+
+        await Api.ReadJsonAsync(response, HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task GetTask_Unknown_Is404WithMessage()
     {
