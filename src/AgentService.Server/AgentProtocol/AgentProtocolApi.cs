@@ -100,7 +100,42 @@ internal static class AgentProtocolApi
     {
         var agent = service.ResolveAgent(AgentId(context));
         var (artifact, content) = await service.OpenArtifactAsync(agent, task_id, artifact_id, context.RequestAborted);
+        CheckRange(context, content);
         return TypedResults.Stream(content, "application/octet-stream", artifact.FileName, artifact.CreatedAt, enableRangeProcessing: true);
+    }
+
+    /// <summary>
+    /// What the download's range processing is given: a <c>Range</c> in a unit other than bytes, or one that does not
+    /// parse, is ignored (the whole content, 200; RFC 9110 §14.2); byte ranges that all start beyond the end are
+    /// answered <c>416</c> with the content's length and a JSON body like every other error. The rest (206) is the
+    /// framework's.
+    /// </summary>
+    private static void CheckRange(HttpContext context, Stream content)
+    {
+        if (context.Request.Headers.Range is not { Count: > 0 } header)
+        {
+            return;
+        }
+
+        if (!Microsoft.Net.Http.Headers.RangeHeaderValue.TryParse(header.ToString(), out var range)
+            || !"bytes".Equals(range.Unit.Value, StringComparison.OrdinalIgnoreCase) || range.Ranges.Count == 0)
+        {
+            context.Request.Headers.Remove("Range");
+            return;
+        }
+
+        if (!content.CanSeek)
+        {
+            return;
+        }
+
+        var length = content.Length;
+        if (!range.Ranges.Any(r => r.From is { } from ? from < length : r.To is > 0 && length > 0))
+        {
+            content.Dispose();
+            context.Response.Headers.ContentRange = $"bytes */{length}";
+            throw new ServiceException(ErrorCode.RangeNotSatisfiable, $"No range of '{header}' lies within the artifact's {length} bytes.");
+        }
     }
 
     private static string? AgentId(HttpContext context) => context.Request.RouteValues[AgentRouteParameter] as string;

@@ -21,6 +21,9 @@ internal enum ErrorCode
     /// <summary>The request conflicts with the state of its target (e.g. cancelling a finished run).</summary>
     Conflict,
 
+    /// <summary>A byte range of a download that lies wholly beyond the end of the content.</summary>
+    RangeNotSatisfiable,
+
     /// <summary>No valid credentials (a run token, an API key).</summary>
     Unauthenticated,
 

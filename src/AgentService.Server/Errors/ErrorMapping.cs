@@ -22,6 +22,7 @@ internal static class ErrorMapping
         ErrorCode.RateLimited => StatusCodes.Status429TooManyRequests,
         ErrorCode.UpstreamFailed => StatusCodes.Status502BadGateway,
         ErrorCode.Conflict => StatusCodes.Status409Conflict,
+        ErrorCode.RangeNotSatisfiable => StatusCodes.Status416RangeNotSatisfiable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -37,6 +38,7 @@ internal static class ErrorMapping
         StatusCodes.Status503ServiceUnavailable => ErrorCode.Unavailable,
         StatusCodes.Status502BadGateway => ErrorCode.UpstreamFailed,
         StatusCodes.Status409Conflict => ErrorCode.Conflict,
+        StatusCodes.Status416RangeNotSatisfiable => ErrorCode.RangeNotSatisfiable,
         >= 400 and < 500 => ErrorCode.InvalidRequest,
         _ => ErrorCode.Internal,
     };

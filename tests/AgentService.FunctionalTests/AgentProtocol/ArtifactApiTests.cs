@@ -224,6 +224,41 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
     }
 
+    [Fact]
+    public async Task Download_WithARange_GivesThoseBytes_IgnoresOtherUnits_AndRefusesRangesBeyondTheEndInJson()
+    {
+        var taskId = await Api.CreateTaskAsync(_http);
+        using var upload = await Api.UploadAsync(_http, taskId, "abcdef"u8.ToArray(), "six.txt");
+        var url = $"ap/v1/agent/tasks/{taskId}/artifacts/{(await Api.ReadJsonAsync(upload, HttpStatusCode.OK)).GetProperty("artifact_id").GetString()}";
+
+        async Task<HttpResponseMessage> GetAsync(string range)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.TryAddWithoutValidation("Range", range);
+            return await _http.SendAsync(request);
+        }
+
+        using (var part = await GetAsync("bytes=1-2"))
+        {
+            Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
+            Assert.Equal("bc", await part.Content.ReadAsStringAsync());
+            Assert.Equal("bytes 1-2/6", part.Content.Headers.ContentRange?.ToString());
+        }
+
+        using (var otherUnit = await GetAsync("items=0-1"))
+        {
+            Assert.Equal(HttpStatusCode.OK, otherUnit.StatusCode);
+            Assert.Equal("abcdef", await otherUnit.Content.ReadAsStringAsync());
+        }
+
+        using (var beyond = await GetAsync("bytes=10-20"))
+        {
+            var error = await Api.ReadJsonAsync(beyond, HttpStatusCode.RequestedRangeNotSatisfiable);
+            Assert.Contains("6 bytes", error.GetProperty("message").GetString());
+            Assert.Equal("bytes */6", beyond.Content.Headers.ContentRange?.ToString());
+        }
+    }
+
     private static ByteArrayContent RawMultipart(byte[] body)
     {
         var content = new ByteArrayContent(body);
