@@ -135,6 +135,7 @@ public static class AgentServiceExtensions
         app.UseMiddleware<Security.AuditMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.Use(Observability.RequestTraceContext.InvokeAsync);
+        app.Use(HeadRequests.InvokeAsync);
         app.UseRouting();
         // In mode none a request without credentials skips authentication (NoAuthPolicyEvaluator); with one, the
         // authorization step authenticates it with the policy's scheme.

@@ -259,6 +259,37 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Head_AnswersLikeGet_WithoutTheBody()
+    {
+        var taskId = await Api.CreateTaskAsync(_http);
+        using var upload = await Api.UploadAsync(_http, taskId, "abcdef"u8.ToArray(), "six.txt");
+        var artifactId = (await Api.ReadJsonAsync(upload, HttpStatusCode.OK)).GetProperty("artifact_id").GetString();
+
+        async Task<HttpResponseMessage> HeadAsync(string url) => await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
+
+        using (var download = await HeadAsync($"ap/v1/agent/tasks/{taskId}/artifacts/{artifactId}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            Assert.Equal(6, download.Content.Headers.ContentLength);
+            Assert.Equal("six.txt", download.Content.Headers.ContentDisposition?.FileName);
+            Assert.Empty(await download.Content.ReadAsByteArrayAsync());
+        }
+
+        foreach (var (url, status) in new[]
+        {
+            ("healthz", HttpStatusCode.OK),
+            ($"ap/v1/agent/tasks/{taskId}", HttpStatusCode.OK),
+            ("ap/v1/agent/tasks?page_size=1", HttpStatusCode.OK),
+            ("ap/v1/agent/tasks/run_nope", HttpStatusCode.NotFound),
+        })
+        {
+            using var response = await HeadAsync(url);
+            Assert.Equal(status, response.StatusCode);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
+    }
+
     private static ByteArrayContent RawMultipart(byte[] body)
     {
         var content = new ByteArrayContent(body);

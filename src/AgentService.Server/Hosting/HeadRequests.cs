@@ -1,0 +1,24 @@
+namespace AgentService.Server.Hosting;
+
+/// <summary>
+/// <c>HEAD</c> wherever <c>GET</c> is served (RFC 9110 §9.3.2: health probes, download tools and caches ask for the
+/// headers alone): the request is routed as the <c>GET</c> it stands for, and Kestrel, which knows the request line
+/// said <c>HEAD</c>, sends the status and headers (<c>Content-Length</c> included) without the body. Event streams
+/// (<c>text/event-stream</c>) are left out: their GET never ends, so their HEAD stays a <c>405</c>.
+/// </summary>
+internal static class HeadRequests
+{
+    public static Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        if (HttpMethods.IsHead(context.Request.Method) && !IsEventStream(context.Request))
+        {
+            context.Request.Method = HttpMethods.Get;
+        }
+
+        return next(context);
+    }
+
+    private static bool IsEventStream(HttpRequest request) =>
+        request.Path.Value?.EndsWith("/stream", StringComparison.Ordinal) == true
+        || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+}
