@@ -80,7 +80,7 @@ internal static class RequestParsing
 
         if (value < min || value > max)
         {
-            throw ServiceException.Invalid(name, $"must be {range}, not {value}");
+            throw ServiceException.Invalid(name, value > max ? $"must be an integer from {min} to {max}, not {value}" : $"must be {range}, not {value}");
         }
 
         return (int)value;

@@ -69,6 +69,11 @@ internal static class RunListsApi
 
     private static int Limit(HttpRequest request)
     {
+        if (request.Query["limit"].Count > 1)
+        {
+            throw ServiceException.Invalid("limit", "must be given once");
+        }
+
         var limitText = request.Query["limit"].ToString();
         var limit = 100;
         if (limitText.Length > 0 && (!int.TryParse(limitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))

@@ -262,6 +262,11 @@ internal static class RunsApi
 
     internal static long QueryLong(HttpRequest request, string name, long fallback, long min, long max)
     {
+        if (request.Query[name].Count > 1)
+        {
+            throw ServiceException.Invalid(name, "must be given once");
+        }
+
         var text = request.Query[name].ToString();
         if (text.Length == 0)
         {

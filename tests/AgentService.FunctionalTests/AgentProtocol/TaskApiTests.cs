@@ -213,6 +213,15 @@ public sealed class TaskApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListTasks_APageBeyondTheLargestNumber_SaysWhatTheRangeIs()
+    {
+        using var response = await _http.GetAsync("ap/v1/agent/tasks?current_page=2147483648");
+
+        await Api.AssertInvalidAsync(response, "current_page");
+        Assert.Contains("from 1 to 2147483647, not 2147483648", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnknownRouteAndWrongMethod_AnswerJson()
     {
         var notFound = await Api.GetJsonAsync(_http, "ap/v1/agent/nothing-here", HttpStatusCode.NotFound);

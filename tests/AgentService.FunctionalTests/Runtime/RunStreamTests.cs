@@ -136,5 +136,13 @@ public sealed class RunStreamTests
         var taskId = await Api.CreateTaskAsync(fixture.Http, "x", Workers);
         using var response = await fixture.Http.GetAsync($"v1/runs/{taskId}/stream?after=minus-one");
         await Api.AssertInvalidAsync(response, "after");
+
+        // A paging parameter given twice is named as such, not as out of range.
+        foreach (var query in new[] { "after=1&after=2", "limit=1&limit=2" })
+        {
+            using var twice = await fixture.Http.GetAsync($"v1/runs/{taskId}/events?{query}");
+            await Api.AssertInvalidAsync(twice, query[..query.IndexOf('=', StringComparison.Ordinal)]);
+            Assert.Contains("must be given once", await twice.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
     }
 }
