@@ -97,8 +97,7 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         using var response = await Api.UploadAsync(_http, taskId, "x"u8.ToArray(), "f.txt", relativePath);
 
         await Api.AssertInvalidAsync(response, "relative_path");
-        var list = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/artifacts");
-        Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
+        await AssertNoArtifactsAsync(taskId);
     }
 
     [Theory]
@@ -144,8 +143,7 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         using var response = await _http.PostAsync($"ap/v1/agent/tasks/{taskId}/artifacts", content);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        var list = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/artifacts");
-        Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
+        await AssertNoArtifactsAsync(taskId);
     }
 
     [Fact]
@@ -157,8 +155,7 @@ public sealed class ArtifactApiTests : IAsyncLifetime
 
         var error = await Api.ReadJsonAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("limit", error.GetProperty("message").GetString());
-        var list = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/artifacts");
-        Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
+        await AssertNoArtifactsAsync(taskId);
         if (ServiceHost.UsesPostgres)
         {
             Assert.Equal(0L, await _host.ExecuteSqlAsync("SELECT COUNT(*) FROM blob_chunks c WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.upload_id = c.upload_id)"));
@@ -182,8 +179,7 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         using var response = await _http.SendAsync(request);
 
         await Api.ReadJsonAsync(response, HttpStatusCode.RequestEntityTooLarge);
-        var list = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/artifacts");
-        Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
+        await AssertNoArtifactsAsync(taskId);
     }
 
     [Theory]
@@ -220,8 +216,7 @@ public sealed class ArtifactApiTests : IAsyncLifetime
             await Api.AssertInvalidAsync(response, "relative_path");
         }
 
-        var list = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/artifacts");
-        Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
+        await AssertNoArtifactsAsync(taskId);
     }
 
     [Fact]
@@ -288,6 +283,12 @@ public sealed class ArtifactApiTests : IAsyncLifetime
             Assert.Equal(status, response.StatusCode);
             Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         }
+    }
+
+    private async Task AssertNoArtifactsAsync(string taskId)
+    {
+        var list = await Api.GetJsonAsync(_http, $"ap/v1/agent/tasks/{taskId}/artifacts");
+        Assert.Equal(0, list.GetProperty("pagination").GetProperty("total_items").GetInt32());
     }
 
     private static ByteArrayContent RawMultipart(byte[] body)
