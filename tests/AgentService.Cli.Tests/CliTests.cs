@@ -120,21 +120,9 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Executable_UsesAgentServiceUrlFromTheEnvironment()
     {
-        var cli = typeof(CliApp).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(cli);
-        foreach (var arg in new[] { "tasks", "create", "from a process", "--json" })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var (exit, stdout, stderr) = await RunProcessAsync(_dir.Path, "tasks", "create", "from a process", "--json");
 
-        start.Environment["AGENTSERVICE_URL"] = _host.BaseAddress.ToString();
-        using var process = Process.Start(start)!;
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-
-        Assert.True(process.ExitCode == 0, stderr);
+        Assert.True(exit == 0, stderr);
         using var task = JsonDocument.Parse(stdout);
         Assert.Equal("from a process", task.RootElement.GetProperty("input").GetString());
     }
@@ -171,5 +159,46 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
 
         // Scripts get the data itself, as JSON.
         Assert.Equal(Hostile, (await RunJsonAsync("tasks", "get", taskId)).GetProperty("input").GetString());
+    }
+
+    [Fact]
+    public async Task Download_UnderTheArtifactsOwnName_NeverReplacesAFile_ButOutputDoes()
+    {
+        var taskId = (await RunJsonAsync("tasks", "create", "x")).GetProperty("task_id").GetString()!;
+        var source = _dir.File("notes.txt");
+        await File.WriteAllTextAsync(source, "from the service");
+        var artifactId = (await RunJsonAsync("artifacts", "upload", taskId, source)).GetProperty("artifact_id").GetString()!;
+        var workDir = Directory.CreateDirectory(_dir.File("work")).FullName;
+        var mine = Path.Combine(workDir, "notes.txt");
+        await File.WriteAllTextAsync(mine, "my own notes");
+
+        // The default name is the current directory's: run the CLI as a process there.
+        var (exit, _, error) = await RunProcessAsync(workDir, "artifacts", "download", taskId, artifactId);
+
+        Assert.Equal(ExitCodes.Failed, exit);
+        Assert.Contains("already exists", error, StringComparison.Ordinal);
+        Assert.Equal("my own notes", await File.ReadAllTextAsync(mine));
+        Assert.Equal(["notes.txt"], Directory.EnumerateFiles(workDir).Select(Path.GetFileName));
+
+        var (replaced, _, replaceError) = await RunProcessAsync(workDir, "artifacts", "download", taskId, artifactId, "-o", "notes.txt");
+        Assert.True(replaced == 0, replaceError);
+        Assert.Equal("from the service", await File.ReadAllTextAsync(mine));
+    }
+
+    private async Task<(int Exit, string Out, string Err)> RunProcessAsync(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        start.ArgumentList.Add(typeof(CliApp).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["AGENTSERVICE_URL"] = _host.BaseAddress.ToString();
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
     }
 }

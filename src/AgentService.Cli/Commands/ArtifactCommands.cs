@@ -33,7 +33,7 @@ internal static class ArtifactCommands
 
         var downloadTask = new Argument<string>("TASK_ID") { Description = "The task id." };
         var artifactId = new Argument<string>("ARTIFACT_ID") { Description = "The artifact id." };
-        var outputFile = new Option<FileInfo?>("--output", "-o") { Description = "Where to write the bytes (default: the artifact's file name in the current directory; '-' for stdout)." };
+        var outputFile = new Option<FileInfo?>("--output", "-o") { Description = "Where to write the bytes, replacing a file there (default: the artifact's file name in the current directory, never replacing one; '-' for stdout)." };
         var downloadAgent = CommonOptions.Agent();
         var download = new Command("download", "Download an artifact's bytes.") { downloadTask, artifactId, outputFile, downloadAgent };
         download.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
@@ -57,8 +57,15 @@ internal static class ArtifactCommands
                     serverName = await client.DownloadArtifactAsync(parseResult.GetValue(downloadTask)!, parseResult.GetValue(artifactId)!, stream, cancellationToken);
                 }
 
+                // A file named with -o is the user's choice and is replaced; a name the service chose never replaces a
+                // file already there (as curl -OJ).
                 var path = target?.FullName ?? Path.Combine(Directory.GetCurrentDirectory(), Path.GetFileName(serverName ?? parseResult.GetValue(artifactId)!));
-                File.Move(temp, path, overwrite: true);
+                if (target is null && File.Exists(path))
+                {
+                    throw new IOException($"{path} already exists; name the file to write with -o FILE (it is replaced).");
+                }
+
+                File.Move(temp, path, overwrite: target is not null);
                 var written = new FileInfo(path);
                 context.WriteLine(context.Json
                     ? $"{{\"path\":{System.Text.Json.JsonSerializer.Serialize(written.FullName, ProtocolJsonContext.Wire.String)},\"bytes\":{written.Length}}}"
