@@ -11,16 +11,18 @@ internal static class JsonBody
 {
     public static async Task<JsonDocument?> ReadAsync(HttpRequest request, int maxBytes, int maxDepth, CancellationToken cancellationToken)
     {
-        if (request.ContentType is { Length: > 0 } contentType && !IsJson(contentType))
+        if (request.ContentType is { Length: > 0 } contentType)
         {
-            throw new ServiceException(ErrorCode.UnsupportedMediaType, $"The request body must be application/json, not '{contentType}'.");
-        }
+            if (!MediaTypeHeaderValue.TryParse(contentType, out var media) || !IsJson(media))
+            {
+                throw new ServiceException(ErrorCode.UnsupportedMediaType, $"The request body must be application/json, not '{contentType}'.");
+            }
 
-        // JSON is UTF-8 (RFC 8259), sent as it is: a body in another charset or compressed would only be misread.
-        if (request.ContentType is { Length: > 0 } typed && MediaTypeHeaderValue.TryParse(typed, out var media)
-            && media.Charset is { Length: > 0 } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ServiceException(ErrorCode.UnsupportedMediaType, $"The request body must be UTF-8 JSON, not charset '{charset}'.");
+            // JSON is UTF-8 (RFC 8259), sent as it is: a body in another charset or compressed would only be misread.
+            if (media.Charset is { Length: > 0 } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ServiceException(ErrorCode.UnsupportedMediaType, $"The request body must be UTF-8 JSON, not charset '{charset}'.");
+            }
         }
 
         if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !encoding.All(e => "identity".Equals(e?.Trim(), StringComparison.OrdinalIgnoreCase)))
@@ -84,8 +86,7 @@ internal static class JsonBody
     private static ServiceException Invalid(string message, string fieldMessage) =>
         new(ErrorCode.InvalidRequest, message, [new Protocol.AgentProtocol.FieldError { Field = "body", Message = fieldMessage }]);
 
-    private static bool IsJson(string contentType) =>
-        MediaTypeHeaderValue.TryParse(contentType, out var media)
-        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || media.MediaType.Value?.EndsWith("+json", StringComparison.OrdinalIgnoreCase) == true);
+    private static bool IsJson(MediaTypeHeaderValue media) =>
+        media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+        || media.MediaType.Value?.EndsWith("+json", StringComparison.OrdinalIgnoreCase) == true;
 }

@@ -67,22 +67,7 @@ internal static class RunListsApi
         return Page("children", page, limit, after, WriteChildLinks);
     }
 
-    private static int Limit(HttpRequest request)
-    {
-        if (request.Query["limit"].Count > 1)
-        {
-            throw ServiceException.Invalid("limit", "must be given once");
-        }
-
-        var limitText = request.Query["limit"].ToString();
-        var limit = 100;
-        if (limitText.Length > 0 && (!int.TryParse(limitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
-        {
-            throw ServiceException.Invalid("limit", "must be an integer from 1 to 1000");
-        }
-
-        return limit;
-    }
+    private static int Limit(HttpRequest request) => (int)RunsApi.QueryLong(request, "limit", 100, 1, 1000);
 
     /// <summary>A page of runs (<paramref name="page"/> holds one more than <paramref name="limit"/> when another page follows).</summary>
     private static JsonObjectResult Page(string name, IReadOnlyList<RunRecord> page, int limit, string after, Action<Utf8JsonWriter, RunRecord> links)
