@@ -102,7 +102,27 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
 
         var (missingFile, _, missingFileError) = await RunAsync("artifacts", "upload", "run_x", _dir.File("nope.bin"));
         Assert.Equal(ExitCodes.Failed, missingFile);
-        Assert.Contains("nope.bin", missingFileError);
+        Assert.Equal($"error: '{_dir.File("nope.bin")}' does not exist.", missingFileError.Trim());
+
+        var (directory, _, directoryError) = await RunAsync("artifacts", "upload", "run_x", _dir.Path);
+        Assert.Equal(ExitCodes.Failed, directory);
+        Assert.Equal($"error: '{_dir.Path}' is a directory; give a file.", directoryError.Trim());
+    }
+
+    [Theory]
+    [InlineData("tasks list --page abc", "error: --page: 'abc' is not a whole number.")]
+    [InlineData("tasks list --page-size 2.5", "error: --page-size: '2.5' is not a whole number.")]
+    [InlineData("tasks list --page 99999999999", "error: --page: '99999999999' is out of range (-2147483648 to 2147483647).")]
+    [InlineData("runs follow run_x --after 1e3", "error: --after: '1e3' is not a whole number.")]
+    [InlineData("runs follow run_x --after abc", "error: --after: 'abc' is not a whole number.")]
+    [InlineData("steps run run_x hi --wait soon", "error: --wait: 'soon' is not a finite number.")]
+    [InlineData("steps run run_x hi --wait 1e999", "error: --wait: '1e999' is not a finite number.")]
+    public async Task NumericOptions_SayWhatTheyExpect_NotTheDotNetType(string commandLine, string expected)
+    {
+        var (exit, _, stderr) = await RunAsync(commandLine.Split(' '));
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal([expected, "Run 'agentsvc --help' for usage."], stderr.Trim().Split(Environment.NewLine));
     }
 
     [Fact]

@@ -18,6 +18,16 @@ internal static class ArtifactCommands
         upload.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
             var source = parseResult.GetValue(file)!;
+            if (Directory.Exists(source.FullName))
+            {
+                throw new IOException($"'{source}' is a directory; give a file.");
+            }
+
+            if (!source.Exists)
+            {
+                throw new FileNotFoundException($"'{source}' does not exist.");
+            }
+
             await using var stream = source.OpenRead();
             var artifact = await context.AgentProtocol(parseResult.GetValue(agent))
                 .UploadArtifactAsync(parseResult.GetValue(taskId)!, stream, source.Name, parseResult.GetValue(relativePath), cancellationToken);

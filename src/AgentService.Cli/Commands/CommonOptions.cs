@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
 
 namespace AgentService.Cli.Commands;
 
@@ -7,7 +10,54 @@ internal static class CommonOptions
 {
     public static Option<string?> Agent() => new("--agent") { Description = "The agent to address (default: the service's default agent)." };
 
-    public static Option<int?> Page() => new("--page") { Description = "Page number (from 1)." };
+    public static Option<int?> Page() => Number<int?, int>("--page", "Page number (from 1).");
 
-    public static Option<int?> PageSize() => new("--page-size") { Description = "Items per page (1-100)." };
+    public static Option<int?> PageSize() => Number<int?, int>("--page-size", "Items per page (1-100).");
+
+    /// <summary>
+    /// A numeric option read with the invariant culture whose usage error says what was expected ("'abc' is not a
+    /// whole number") instead of the .NET type it is parsed into. <typeparamref name="TValue"/> is the option's type
+    /// (the number or its nullable); <typeparamref name="TNumber"/> the number. A value below <paramref name="minimum"/>
+    /// is a usage error too (checked here: a validator that reads the value throws when it did not parse).
+    /// </summary>
+    public static Option<TValue> Number<TValue, TNumber>(string name, string description, TNumber? minimum = null)
+        where TNumber : struct, INumber<TNumber>, IMinMaxValue<TNumber>
+    {
+        var option = new Option<TValue>(name) { Description = description };
+        option.CustomParser = result => Parse<TValue, TNumber>(result, name, minimum);
+        return option;
+    }
+
+    private static TValue? Parse<TValue, TNumber>(ArgumentResult result, string name, TNumber? minimum)
+        where TNumber : struct, INumber<TNumber>, IMinMaxValue<TNumber>
+    {
+        var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        var whole = typeof(TNumber).GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IBinaryInteger<>));
+        var style = whole ? NumberStyles.Integer : NumberStyles.Float;
+        if (TNumber.TryParse(token, style, CultureInfo.InvariantCulture, out var number) && TNumber.IsFinite(number))
+        {
+            if (minimum is { } least && number < least)
+            {
+                result.AddError($"{name}: '{token}' is less than {least.ToString(null, CultureInfo.InvariantCulture)}.");
+                return default;
+            }
+
+            return (TValue)(object)number;
+        }
+
+        if (!whole)
+        {
+            result.AddError($"{name}: '{token}' is not a finite number.");
+        }
+        else if (BigInteger.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+        {
+            result.AddError($"{name}: '{token}' is out of range ({TNumber.MinValue.ToString(null, CultureInfo.InvariantCulture)} to {TNumber.MaxValue.ToString(null, CultureInfo.InvariantCulture)}).");
+        }
+        else
+        {
+            result.AddError($"{name}: '{token}' is not a whole number.");
+        }
+
+        return default;
+    }
 }

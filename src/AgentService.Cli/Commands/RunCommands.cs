@@ -31,7 +31,8 @@ internal static class RunCommands
 
         var listAgent = new Argument<string>("AGENT_ID") { Description = "The agent whose runs to list." };
         var statusOption = new Option<string?>("--status") { Description = "Only runs in this status (queued, starting, running, waiting, completed, failed, cancelled, timed_out)." };
-        var limitOption = new Option<int>("--limit") { Description = "How many (1-1000; newest first).", DefaultValueFactory = _ => 20 };
+        var limitOption = CommonOptions.Number<int, int>("--limit", "How many (1-1000; newest first).");
+        limitOption.DefaultValueFactory = _ => 20;
         var afterOption = new Option<string?>("--after") { Description = "Continue after this run (the last one listed)." };
         var list = new Command("list", "List an agent's runs, newest first.") { listAgent, statusOption, limitOption, afterOption };
         list.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
@@ -59,14 +60,7 @@ internal static class RunCommands
         }));
 
         var followId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
-        var after = new Option<long>("--after") { Description = "Start after this log position (default: from the beginning)." };
-        after.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long>() < 0)
-            {
-                result.AddError("--after must be a log position of 0 or more.");
-            }
-        });
+        var after = CommonOptions.Number<long, long>("--after", "Start after this log position (default: from the beginning).", minimum: 0);
         var follow = new Command("follow", "Print the run's events as they happen, until the run is finished.") { followId, after };
         follow.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {

@@ -11,8 +11,8 @@ internal static class ServeCommand
         var urls = new Option<string>("--urls") { Description = $"Address(es) to listen on (default {AgentServiceApp.DefaultUrl})." };
         var dataDir = new Option<string>("--data-dir") { Description = "Directory of the database and blobs (default ./data)." };
         var agents = new Option<string>("--agents") { Description = "JSON file with agent definitions: {\"agents\": [...]}." };
-        var maxUpload = new Option<long?>("--max-upload-bytes") { Description = "Largest artifact upload in bytes (default 104857600)." };
-        var stepWait = new Option<double?>("--step-wait") { Description = "Seconds POST step waits for completion (default 30)." };
+        var maxUpload = CommonOptions.Number<long?, long>("--max-upload-bytes", "Largest artifact upload in bytes (default 104857600).");
+        var stepWait = CommonOptions.Number<double?, double>("--step-wait", "Seconds POST step waits for completion (default 30).");
         var command = new Command("serve", "Run the service (SQLite in --data-dir; unless --agents is given, the default echo agent: the EchoAgent runtime as a process, or in-process with --AgentService:DefaultAgent=builtin).")
         {
             urls, dataDir, agents, maxUpload, stepWait,

@@ -13,7 +13,7 @@ internal static class StepCommands
         var taskId = new Argument<string>("TASK_ID") { Description = "The task id." };
         var text = new Argument<string?>("TEXT") { Description = "The step's input.", Arity = ArgumentArity.ZeroOrOne };
         var additional = new Option<string?>("--additional-input") { Description = "A JSON object passed as additional_input." };
-        var wait = new Option<double?>("--wait") { Description = "Seconds to wait for the step to complete (Prefer: wait=N)." };
+        var wait = CommonOptions.Number<double?, double>("--wait", "Seconds to wait for the step to complete (Prefer: wait=N).");
         var agent = CommonOptions.Agent();
         var run = new Command("run", "Run a step of a task and show its result.") { taskId, text, additional, wait, agent };
         run.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>

@@ -75,7 +75,7 @@ public sealed class RunsCliTests
         var (exit, _, error) = await CliAsync(fixture.Host.BaseAddress, "runs", "follow", "run_01jq3v8d6ef5tr9w2k7m4n8p0x", "--after", "-1");
 
         Assert.Equal(ExitCodes.Usage, exit);
-        Assert.Contains("--after must be a log position of 0 or more", error, StringComparison.Ordinal);
+        Assert.Contains("--after: '-1' is less than 0.", error, StringComparison.Ordinal);
     }
 
     [Fact]
