@@ -62,6 +62,9 @@ internal static class ArtifactUpload
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
+                    // A body cut off right after a boundary (no closing '--') reads as a section without headers:
+                    // reading that section to its end tells the two apart (a cut-off body is "ended early").
+                    await section.Body.DrainAsync(cancellationToken);
                     throw ServiceException.Invalid("body", "every multipart section needs a 'Content-Disposition: form-data' header");
                 }
 

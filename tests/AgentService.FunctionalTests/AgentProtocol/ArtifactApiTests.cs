@@ -133,16 +133,36 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         await Api.ReadJsonAsync(response, HttpStatusCode.UnsupportedMediaType);
     }
 
-    [Fact]
-    public async Task Upload_TruncatedMultipart_Is422()
+    [Theory]
+    [InlineData("half a fi")]
+    [InlineData("the file\r\n--xyz")]
+    [InlineData("the file\r\n--xyz\r\n")]
+    [InlineData("the file\r\n--xyz\r\nContent-Disposition: form-data; name=\"relative_path\"\r\n\r\ndi")]
+    public async Task Upload_TruncatedMultipart_Is422EndedEarly(string rest)
     {
+        // However the body is cut off — in a part, or after a boundary without the closing '--' — it is named as cut off.
         var taskId = await Api.CreateTaskAsync(_http);
-        var content = new StringContent("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhalf a fi");
+        var content = new StringContent("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n" + rest);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
 
         using var response = await _http.PostAsync($"ap/v1/agent/tasks/{taskId}/artifacts", content);
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var error = await Api.ReadJsonAsync(response, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Invalid 'body': the multipart body ended early", error.GetProperty("message").GetString());
+        await AssertNoArtifactsAsync(taskId);
+    }
+
+    [Fact]
+    public async Task Upload_PartWithoutContentDisposition_Is422NamingTheHeader()
+    {
+        var taskId = await Api.CreateTaskAsync(_http);
+        var content = new StringContent("--xyz\r\nContent-Type: text/plain\r\n\r\nbytes\r\n--xyz--\r\n");
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
+
+        using var response = await _http.PostAsync($"ap/v1/agent/tasks/{taskId}/artifacts", content);
+
+        var error = await Api.ReadJsonAsync(response, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("'Content-Disposition: form-data' header", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         await AssertNoArtifactsAsync(taskId);
     }
 
