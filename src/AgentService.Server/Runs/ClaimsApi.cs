@@ -40,9 +40,11 @@ internal static class ClaimsApi
             }
         }
 
-        if (!agents.TryGet(agentId, out var agent) || agent.Runtime is null)
+        // Only a worker-mode agent's runs are claimed: a launch-mode agent's runs get the process the launcher starts,
+        // which would supersede a worker's claim.
+        if (!agents.TryGet(agentId, out var agent) || agent.Runtime is not { Mode: "worker" })
         {
-            throw ServiceException.NotFound($"Unable to find an agent '{agentId}' whose runs runtimes execute.");
+            throw ServiceException.NotFound($"Unable to find an agent '{agentId}' whose runs workers claim (runtime mode 'worker').");
         }
 
         using var body = await JsonBody.ReadAsync(context.Request, serviceOptions.Value.MaxJsonBodyBytes, serviceOptions.Value.MaxJsonDepth, cancellationToken);
@@ -55,7 +57,8 @@ internal static class ClaimsApi
             ? id
             : throw ServiceException.Invalid("workerId", "must be a string of 1 to 256 characters");
         var leaseSeconds = 60;
-        if (body.RootElement.TryGetProperty("leaseSeconds", out var l) && (!l.TryGetInt32(out leaseSeconds) || leaseSeconds is < 5 or > 3600))
+        if (body.RootElement.TryGetProperty("leaseSeconds", out var l)
+            && (l.ValueKind != JsonValueKind.Number || !l.TryGetInt32(out leaseSeconds) || leaseSeconds is < 5 or > 3600))
         {
             throw ServiceException.Invalid("leaseSeconds", "must be an integer from 5 to 3600");
         }

@@ -37,6 +37,29 @@ public sealed class RuntimeLifecycleTests
         Assert.Empty(fixture.Host.Errors);
     }
 
+    [Theory]
+    [InlineData("manual", """{"workerId":"w","leaseSeconds":60}""", 404, null)]
+    [InlineData("echo", """{"workerId":"w"}""", 404, null)]
+    [InlineData("workers", """{"workerId":"w","leaseSeconds":"60"}""", 422, "leaseSeconds")]
+    [InlineData("workers", """{"workerId":"w","leaseSeconds":true}""", 422, "leaseSeconds")]
+    [InlineData("workers", """{"workerId":"w","leaseSeconds":null}""", 422, "leaseSeconds")]
+    public async Task Claim_OfALaunchedOrInProcessAgent_OrWithAWrongType_IsRefusedAndHandsOutNothing(string agentId, string body, int status, string? field)
+    {
+        // A launch-mode agent's run gets the launcher's process: a worker holding a claim on it would be superseded.
+        await using var fixture = await RuntimeFixture.StartAsync();
+        await fixture.CreateTaskWithStepAsync("work", agentId == "workers" ? Workers : $"agents/{agentId}/ap/v1/agent");
+
+        using var response = await fixture.Http.PostAsync($"v1/agents/{agentId}/claims?waitSeconds=0", Api.Json(body));
+
+        var error = await Api.ReadJsonAsync(response, (System.Net.HttpStatusCode)status);
+        if (field is not null)
+        {
+            Assert.Equal(field, error.GetProperty("errors")[0].GetProperty("field").GetString());
+        }
+
+        Assert.Empty(fixture.Host.Errors);
+    }
+
     [Fact]
     public async Task Claim_IsAnsweredWhenWorkArrivesDuringTheWait_AndTheClaimedRunAttaches()
     {
