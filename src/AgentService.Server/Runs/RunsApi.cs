@@ -126,18 +126,20 @@ internal static class RunsApi
         var after = QueryLong(request, "after", 0, 0, long.MaxValue);
         var limit = (int)QueryLong(request, "limit", 100, 1, 1000);
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
-        var page = await events.ListAsync(run.RunId, after, limit, cancellationToken);
+        // One more than asked tells whether another page follows ("more" is false on the last page, even a full one).
+        var page = await events.ListAsync(run.RunId, after, limit + 1, cancellationToken);
+        var shown = page.Take(limit).ToList();
         return JsonObjectResult.Of(w =>
         {
             w.WriteStartArray("events");
-            foreach (var e in page)
+            foreach (var e in shown)
             {
                 JsonText.WriteEventWithPosition(w, e.Body, e.Position);
             }
 
             w.WriteEndArray();
-            w.WriteNumber("after", page.Count > 0 ? page[^1].Position : after);
-            w.WriteBoolean("more", page.Count == limit);
+            w.WriteNumber("after", shown.Count > 0 ? shown[^1].Position : after);
+            w.WriteBoolean("more", page.Count > limit);
         });
     }
 

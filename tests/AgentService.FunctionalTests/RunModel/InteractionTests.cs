@@ -44,6 +44,9 @@ public sealed class InteractionTests
         var list = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions");
         Assert.Equal([approval, input], list.GetProperty("interactions").EnumerateArray().Select(i => i.GetProperty("interactionId").GetString()));
         Assert.All(list.GetProperty("interactions").EnumerateArray(), i => Assert.Equal("pending", i.GetProperty("status").GetString()));
+        var fullPage = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions?limit=2");
+        Assert.False(fullPage.GetProperty("more").GetBoolean());
+        Assert.True((await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions?limit=1")).GetProperty("more").GetBoolean());
 
         // Bad answers change nothing: schema violations name the pointer; wrong actions, ids and members are 422; unknown 404.
         var invalid = await RespondAsync(fixture.Http, runtime.RunId, input, """{"action": "answer", "response": {"name": "Ada", "age": "three"}}""");

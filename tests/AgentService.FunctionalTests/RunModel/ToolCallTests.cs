@@ -84,6 +84,9 @@ public sealed class ToolCallTests
         Assert.True(page.GetProperty("more").GetBoolean());
         var rest = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/tool-calls?limit=2&after={page.GetProperty("after").GetInt64()}");
         Assert.Equal([open], rest.GetProperty("toolCalls").EnumerateArray().Select(c => c.GetProperty("toolCallId").GetString()));
+        Assert.False(rest.GetProperty("more").GetBoolean());
+        var lastFull = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/tool-calls?limit=1&after={page.GetProperty("after").GetInt64()}");
+        Assert.False(lastFull.GetProperty("more").GetBoolean());
         Assert.Empty(fixture.Host.Errors);
     }
 

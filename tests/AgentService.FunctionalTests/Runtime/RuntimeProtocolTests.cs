@@ -89,6 +89,15 @@ public sealed class RuntimeProtocolTests : IAsyncLifetime
         var events = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{launched.RunId}/events?after=1");
         Assert.Equal(["step.started", "step.finished"], events.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()));
         Assert.Equal(3, events.GetProperty("events")[1].GetProperty("position").GetInt64());
+        Assert.False(events.GetProperty("more").GetBoolean());
+
+        // Paging: "more" says whether another page follows, so a full last page is not followed by an empty one.
+        var full = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{launched.RunId}/events?after=1&limit=2");
+        Assert.Equal(2, full.GetProperty("events").GetArrayLength());
+        Assert.False(full.GetProperty("more").GetBoolean());
+        var partial = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{launched.RunId}/events?limit=2");
+        Assert.True(partial.GetProperty("more").GetBoolean());
+        Assert.Equal(2, partial.GetProperty("after").GetInt64());
         Assert.Empty(runtime.SchemaErrors);
     }
 
