@@ -46,6 +46,11 @@ internal sealed partial class RuntimeSession
             throw new RuntimeProtocolException(RuntimeErrorCodes.SequenceGap, $"The batch must continue at seq {expected}.", w => w.WriteNumber("expectedSeq", expected));
         }
 
+        if (result.FinishedRunStatus is { } finished)
+        {
+            throw new RuntimeProtocolException(RuntimeErrorCodes.RunFinished, $"Run {runId} is {finished}: it takes no more events.");
+        }
+
         if (result.Refusal is { } refusal)
         {
             throw RuntimeProtocolException.InvalidParams("/params/events", refusal);

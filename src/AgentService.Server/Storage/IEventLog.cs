@@ -15,5 +15,7 @@ internal interface IEventLog
 internal sealed record IncomingEvent(string EventId, string Type, long Seq, string Time, string? StepId, string Body, System.Text.Json.JsonElement Data);
 
 /// <summary>What a batch did: a seq problem (1020 with the expected seq, or a reused seq), an event the run's state
-/// refuses (<see cref="Refusal"/>: nothing was stored), or the steps it completed.</summary>
-internal sealed record AppendResult(long? ExpectedSeq, string? ReusedSeqEventId, IReadOnlyList<CompletedStep> CompletedSteps, string? RunStatus, string? Refusal = null);
+/// refuses (<see cref="Refusal"/>: nothing was stored), new events for a run that is already finished
+/// (<see cref="FinishedRunStatus"/>: nothing was stored), or the steps it completed.</summary>
+internal sealed record AppendResult(long? ExpectedSeq, string? ReusedSeqEventId, IReadOnlyList<CompletedStep> CompletedSteps, string? RunStatus, string? Refusal = null,
+    string? FinishedRunStatus = null);

@@ -61,6 +61,44 @@ public sealed class RuntimeLifecycleTests
     }
 
     [Fact]
+    public async Task FinishedRun_TakesNoMoreEvents_SoItsFinalStatusCannotChange()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("finish me", Workers);
+        var claim = (await fixture.ClaimAsync("finisher"))!;
+        await using var runtime = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        var connectionId = await AttachAsync(runtime, claim);
+        var started = RuntimeFixture.Event("run.started", claim, 1, new JsonObject { ["attemptNumber"] = 1 });
+        Assert.True((await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim, started))).TryGetProperty("result", out _));
+
+        // Nothing may follow run.finished in its own batch: refused whole.
+        var trailing = await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim,
+            RuntimeFixture.Event("run.finished", claim, 2, new JsonObject { ["status"] = "completed" }),
+            RuntimeFixture.Event("log.emitted", claim, 3, new JsonObject { ["level"] = "info", ["message"] = "after the end" })));
+        Assert.Equal(-32602, trailing.GetProperty("error").GetProperty("code").GetInt32());
+
+        var finished = RuntimeFixture.Event("run.finished", claim, 2, new JsonObject { ["status"] = "completed" });
+        Assert.True((await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim, (JsonObject)finished.DeepClone()))).TryGetProperty("result", out _));
+
+        // A second run.finished (or any new event) is 1022 run_finished, fatal for the run; the first finish stands.
+        var again = await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim,
+            RuntimeFixture.Event("run.finished", claim, 3, new JsonObject { ["status"] = "failed", ["error"] = new JsonObject { ["code"] = "x", ["message"] = "second finish" } })));
+        var error = again.GetProperty("error");
+        Assert.Equal(1022, error.GetProperty("code").GetInt32());
+        Assert.Equal("run", error.GetProperty("data").GetProperty("fatal").GetString());
+
+        // The accepted batch resent (same ids and seq, as after a reconnect) is still accepted and ignored.
+        var resent = await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim, (JsonObject)finished.DeepClone()));
+        Assert.True(resent.TryGetProperty("result", out _), resent.ToString());
+
+        var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        var events = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events");
+        Assert.Single(events.GetProperty("events").EnumerateArray(), e => e.GetProperty("type").GetString() == "run.finished");
+        Assert.DoesNotContain(events.GetProperty("events").EnumerateArray(), e => e.GetProperty("type").GetString() == "log.emitted");
+    }
+
+    [Fact]
     public async Task Claim_IsAnsweredWhenWorkArrivesDuringTheWait_AndTheClaimedRunAttaches()
     {
         await using var fixture = await RuntimeFixture.StartAsync();

@@ -18,7 +18,14 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
         return database.WriteAsync(commands =>
         {
             var outputSeq = (long)commands.Get("SELECT output_seq FROM attempts WHERE attempt_id = @id").With("@id", attemptId).ExecuteScalar()!;
-            var position = (long)commands.Get("SELECT event_count FROM runs WHERE run_id = @id").With("@id", runId).ExecuteScalar()!;
+            long position;
+            string runStatus;
+            using (var run = commands.Get("SELECT event_count, status FROM runs WHERE run_id = @id").With("@id", runId).ExecuteReader())
+            {
+                run.Read();
+                (position, runStatus) = (run.GetInt64(0), run.GetString(1));
+            }
+
             var fresh = new List<IncomingEvent>(events.Count);
             foreach (var e in events)
             {
@@ -42,6 +49,18 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
                 }
 
                 fresh.Add(e);
+            }
+
+            // run.finished is the run's last event (PROTOCOL.md §10, "once"): a finished run takes no new events (1022),
+            // and nothing may follow run.finished in its batch. Resent events (skipped above) are still accepted.
+            if (fresh.Count > 0 && RunStatus.IsTerminal(runStatus))
+            {
+                return new AppendResult(null, null, [], null, FinishedRunStatus: runStatus);
+            }
+
+            if (fresh.FindIndex(e => e.Type == "run.finished") is var finishedAt and >= 0 && finishedAt < fresh.Count - 1)
+            {
+                return new AppendResult(null, null, [], null, $"event {fresh[finishedAt + 1].EventId} follows run.finished, which must be the run's last event");
             }
 
             if (RefuseCheckpoint(commands, runId, fresh) is { } refusal)
