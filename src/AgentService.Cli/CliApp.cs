@@ -98,11 +98,23 @@ internal static class CliApp
         }
 
         var apiKey = parseResult.GetValue(ApiKeyOption) ?? Environment.GetEnvironmentVariable(ApiKeyEnvironmentVariable);
+        if (apiKey is not null && apiKey.Trim().Any(c => c is < '!' or > '~'))
+        {
+            // An HTTP header carries printable ASCII only; every key the service issues is.
+            await error.WriteLineAsync($"error: the API key (--api-key or ${ApiKeyEnvironmentVariable}) must be printable ASCII; keys look like ask_<key id>_<secret>.");
+            return ExitCodes.Usage;
+        }
+
         using var context = new CliContext(baseUrl, string.IsNullOrWhiteSpace(apiKey) ? null : apiKey.Trim(), parseResult.GetValue(JsonOption), output, console);
         try
         {
             await action(context);
             return ExitCodes.Ok;
+        }
+        catch (UsageException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return ExitCodes.Usage;
         }
         catch (AgentServiceClientException ex)
         {

@@ -33,6 +33,13 @@ public sealed class AdminCliTests : IAsyncLifetime
         Assert.Equal(0, listExit);
         Assert.Contains(keyId, listed, StringComparison.Ordinal);
         Assert.Contains("laptop", listed, StringComparison.Ordinal);
+
+        // A listing is a line per key: a name with a line break cannot add a line that looks like another key.
+        var (_, twoLines, _) = await CliRunner.RunAsync(_host.BaseAddress, "--api-key", _admin, "keys", "create", "--role", "client", "--agent", "echo", "--name", "a\nkey9999 admin active");
+        Assert.Contains("created", twoLines, StringComparison.Ordinal);
+        var (_, relisted, _) = await CliRunner.RunAsync(_host.BaseAddress, "--api-key", _admin, "keys", "list");
+        Assert.Contains("a\\u000Akey9999 admin active", relisted, StringComparison.Ordinal);
+        Assert.DoesNotContain(relisted.Split('\n'), line => line.StartsWith("key9999", StringComparison.Ordinal));
         Assert.DoesNotContain(key, listed, StringComparison.Ordinal);
 
         var task = await CliRunner.RunJsonAsync(_host.BaseAddress, "--api-key", key, "tasks", "create", "from the cli");
@@ -89,7 +96,7 @@ public sealed class AdminCliTests : IAsyncLifetime
         var shown = await CliRunner.RunJsonAsync(_host.BaseAddress, "--api-key", _admin, "config", "get", "echo");
         Assert.Equal("hi", shown.GetProperty("config").GetProperty("greeting").GetString());
         var (notJson, _, notJsonError) = await CliRunner.RunAsync(_host.BaseAddress, "--api-key", _admin, "config", "set", "echo", "[1]");
-        Assert.Equal(ExitCodes.Failed, notJson);
+        Assert.Equal(ExitCodes.Usage, notJson);
         Assert.Contains("JSON object", notJsonError, StringComparison.Ordinal);
     }
 }

@@ -97,7 +97,7 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
         Assert.Contains("frobnicate", usageError);
 
         var (badJson, _, badJsonError) = await RunAsync("tasks", "create", "x", "--additional-input", "[1]");
-        Assert.Equal(ExitCodes.Failed, badJson);
+        Assert.Equal(ExitCodes.Usage, badJson);
         Assert.Contains("--additional-input", badJsonError);
 
         var (missingFile, _, missingFileError) = await RunAsync("artifacts", "upload", "run_x", _dir.File("nope.bin"));
@@ -107,6 +107,28 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
         var (directory, _, directoryError) = await RunAsync("artifacts", "upload", "run_x", _dir.Path);
         Assert.Equal(ExitCodes.Failed, directory);
         Assert.Equal($"error: '{_dir.Path}' is a directory; give a file.", directoryError.Trim());
+    }
+
+    [Theory]
+    [InlineData("runs respond run_x ixn_y --approve --deny", "error: Give exactly one of --approve, --deny, --answer JSON.")]
+    [InlineData("runs respond run_x ixn_y", "error: Give exactly one of --approve, --deny, --answer JSON.")]
+    [InlineData("runs respond run_x ixn_y --answer {bad", "error: --answer is not valid JSON: ")]
+    [InlineData("keys create --role client --agent echo --expires bogus", "error: 'bogus' is neither an RFC 3339 time nor a duration like 30d, 12h, 90m.")]
+    public async Task ArgumentsThatCannotBeSent_AreUsageErrors_AndReachNoService(string commandLine, string expected)
+    {
+        var (exit, _, stderr) = await RunAsync(commandLine.Split(' '));
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.StartsWith(expected, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AKeyThatCannotBeAHeader_IsAUsageError_NotACrash()
+    {
+        var (exit, _, stderr) = await RunAsync("--api-key", "ключ", "tasks", "list");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.StartsWith("error: the API key (--api-key or $AGENTSERVICE_API_KEY) must be printable ASCII", stderr, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -112,7 +112,7 @@ public sealed class GatewayCliTests : IAsyncLifetime
         Assert.Contains("--webhook-url", usageError);
 
         var (badJson, _, badJsonError) = await RunAsync("send", "a", "broken", "hi", "--metadata", "[1]");
-        Assert.Equal(ExitCodes.Failed, badJson);
+        Assert.Equal(ExitCodes.Usage, badJson);
         Assert.Contains("--metadata", badJsonError);
     }
 }

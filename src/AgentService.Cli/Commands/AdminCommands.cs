@@ -170,8 +170,10 @@ internal static class AdminCommands
     private static readonly Option<int?> CommonPage = CommonOptions.Page();
     private static readonly Option<int?> CommonPageSize = CommonOptions.PageSize();
 
+    /// <summary>A string field for a one-line listing: a line feed in it is shown as <c>\u000A</c>, so a value cannot
+    /// make a listing show an extra, forged, line (other control characters are escaped for every line printed).</summary>
     private static string Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()!.Replace("\n", "\\u000A", StringComparison.Ordinal) : "";
 
     /// <summary>An RFC 3339 time, or a duration (<c>30d</c>, <c>12h</c>, <c>90m</c>) from now.</summary>
     private static DateTimeOffset? ParseExpiry(string? text) => text is null ? null : ParseDuration(text) is { } span ? DateTimeOffset.UtcNow + span : ParseTime(text);
@@ -182,7 +184,7 @@ internal static class AdminCommands
     private static DateTimeOffset ParseTime(string text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
             ? time
-            : throw new IOException($"'{text}' is neither an RFC 3339 time nor a duration like 30d, 12h, 90m.");
+            : throw new UsageException($"'{text}' is neither an RFC 3339 time nor a duration like 30d, 12h, 90m.");
 
     private static TimeSpan? ParseDuration(string text)
     {

@@ -109,7 +109,7 @@ internal static class RunCommands
             var chosen = (parseResult.GetValue(approve) ? 1 : 0) + (parseResult.GetValue(deny) ? 1 : 0) + (answerText is null ? 0 : 1);
             if (chosen != 1)
             {
-                throw new IOException("Give exactly one of --approve, --deny, --answer JSON.");
+                throw new UsageException("Give exactly one of --approve, --deny, --answer JSON.");
             }
 
             JsonElement? value = null;
@@ -122,7 +122,7 @@ internal static class RunCommands
                 }
                 catch (JsonException ex)
                 {
-                    throw new IOException($"--answer is not valid JSON: {ex.Message}", ex);
+                    throw new UsageException($"--answer is not valid JSON: {ex.Message}", ex);
                 }
             }
 

@@ -88,11 +88,11 @@ internal static class TaskCommands
             using var document = JsonDocument.Parse(json);
             return document.RootElement.ValueKind == JsonValueKind.Object
                 ? document.RootElement.Clone()
-                : throw new IOException($"{option} must be a JSON object.");
+                : throw new UsageException($"{option} must be a JSON object.");
         }
         catch (JsonException ex)
         {
-            throw new IOException($"{option} is not valid JSON: {ex.Message}", ex);
+            throw new UsageException($"{option} is not valid JSON: {ex.Message}", ex);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 using AgentService.Server.Observability;
 using AgentService.Server.Storage;
 
@@ -11,7 +12,7 @@ namespace AgentService.Server.Security;
 /// (route ids, or what the endpoint named), outcome, status, trace id and remote address. It sits outside the error
 /// edge, so it sees the status the client got.
 /// </summary>
-internal sealed class AuditMiddleware(RequestDelegate next, IAuditLog audit, TimeProvider time, ILogger<AuditMiddleware> logger)
+internal sealed partial class AuditMiddleware(RequestDelegate next, IAuditLog audit, TimeProvider time, ILogger<AuditMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -45,13 +46,15 @@ internal sealed class AuditMiddleware(RequestDelegate next, IAuditLog audit, Tim
         var actor = AuditTarget.Actor(context);
         if (denied)
         {
-            Log.Denied(logger, method, context.Request.Path, actor, status);
+            Log.Denied(logger, method, Redact(context.Request.Path.ToUriComponent()), actor, status);
         }
 
+        // Without a route the action is the path as sent, still percent-encoded: decoded, a '%0A' would put a line
+        // break (and a forged entry) into every reader's view of the log.
         audit.Append(new AuditEntry(
             time.GetUtcNow(),
             actor,
-            $"{method} {endpoint?.RoutePattern.RawText ?? Shorten(context.Request.Path.Value)}",
+            $"{method} {endpoint?.RoutePattern.RawText ?? Redact(Shorten(context.Request.Path.ToUriComponent()))}",
             AuditTarget.Get(context) ?? RouteTarget(context),
             denied ? "denied" : status < 400 ? "success" : "failed",
             status,
@@ -60,7 +63,11 @@ internal sealed class AuditMiddleware(RequestDelegate next, IAuditLog audit, Tim
             AuditTarget.GetDetail(context)));
     }
 
-    /// <summary>The ids in the route, e.g. <c>task_id=...</c>; route values are ids, never credentials.</summary>
+    /// <summary>
+    /// The ids in the route, e.g. <c>task_id=...</c>. Route values are meant to be ids, but a caller may paste a
+    /// credential where an id goes (a whole API key for its key id): those are redacted, as is anything that is not
+    /// printable.
+    /// </summary>
     private static string? RouteTarget(HttpContext context)
     {
         StringBuilder? target = null;
@@ -68,12 +75,18 @@ internal sealed class AuditMiddleware(RequestDelegate next, IAuditLog audit, Tim
         {
             if (value is string text)
             {
-                (target ??= new StringBuilder()).Append(target.Length > 0 ? " " : "").Append(name).Append('=').Append(Shorten(text));
+                (target ??= new StringBuilder()).Append(target.Length > 0 ? " " : "").Append(name).Append('=').Append(Redact(Shorten(Uri.EscapeDataString(text))));
             }
         }
 
         return target?.ToString();
     }
+
+    /// <summary>Replaces the secret part of API keys, run tokens and webhook secrets with <c>[redacted]</c>.</summary>
+    internal static string Redact(string text) => text.Contains('_', StringComparison.Ordinal) ? Credential().Replace(text, "$1[redacted]") : text;
+
+    [GeneratedRegex("(ask_[A-Za-z0-9]*_|rt_|whsec_)[A-Za-z0-9_-]{16,}")]
+    private static partial Regex Credential();
 
     private static string TraceId(HttpContext context) =>
         Activity.Current?.TraceId.ToString()

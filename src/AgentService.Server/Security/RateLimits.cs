@@ -8,7 +8,7 @@ namespace AgentService.Server.Security;
 
 /// <summary>
 /// HTTP rate limits with ASP.NET Core rate limiting: two token buckets chained — one per API key (per run for run
-/// tokens, per remote address for unauthenticated callers) and one per agent — answered with a JSON 429 and
+/// tokens, per remote address for unauthenticated callers) and one per agent (authenticated requests only) — answered with a JSON 429 and
 /// <c>Retry-After</c>. On by default in <c>apikey</c> mode; health endpoints are never limited.
 /// </summary>
 internal static class RateLimits
@@ -27,7 +27,7 @@ internal static class RateLimits
                 PartitionedRateLimiter.Create<HttpContext, string>(context => KeyPartition(context) is { } key
                     ? Bucket(key, settings.PerKey)
                     : RateLimitPartition.GetNoLimiter("")),
-                PartitionedRateLimiter.Create<HttpContext, string>(context => AgentPartition(context) is { } agent
+                PartitionedRateLimiter.Create<HttpContext, string>(context => AgentPartition(context, auth.Value.Mode) is { } agent
                     ? Bucket("agent:" + agent, settings.PerAgent)
                     : RateLimitPartition.GetNoLimiter("")));
             limiter.OnRejected = async (rejected, cancellationToken) =>
@@ -59,9 +59,12 @@ internal static class RateLimits
             : "addr:" + context.Connection.RemoteIpAddress;
     }
 
-    private static string? AgentPartition(HttpContext context)
+    private static string? AgentPartition(HttpContext context, AuthMode mode)
     {
-        if (IsHealth(context))
+        // With keys, a request that is not authenticated is limited per address only: it is refused anyway, and
+        // counting it against the agent would let anyone without a key spend the agent's budget and lock its real
+        // callers out.
+        if (IsHealth(context) || (mode == AuthMode.ApiKey && context.User.Identity?.IsAuthenticated != true))
         {
             return null;
         }

@@ -38,7 +38,7 @@ public sealed class RunModelCliTests
         Assert.Contains("Your name?", listed);
 
         var (noneExit, _, noneError) = await CliAsync(fixture.Host.BaseAddress, "runs", "respond", runtime.RunId, ixn);
-        Assert.Equal(ExitCodes.Failed, noneExit);
+        Assert.Equal(ExitCodes.Usage, noneExit);
         Assert.Contains("exactly one", noneError);
         var (badExit, _, badError) = await CliAsync(fixture.Host.BaseAddress, "runs", "respond", runtime.RunId, ixn, "--answer", """{"name": 5}""");
         Assert.Equal(ExitCodes.Failed, badExit);

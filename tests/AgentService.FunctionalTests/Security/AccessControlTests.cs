@@ -237,6 +237,56 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task RateLimits_PerAgent_AreNotSpentByRequestsWithoutAValidKey()
+    {
+        // Otherwise anyone without a key (from a few addresses) could lock an agent's real callers out.
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey",
+            "--AgentService:RateLimits:PerAgent:TokensPerSecond=1", "--AgentService:RateLimits:PerAgent:Burst=4");
+        using var admin = AdminClient(host);
+        using var client = Client(host, await AuthMatrixTests.CreateKeyAsync(admin, "client", "echo"));
+        using var anonymous = host.CreateClient();
+        using var forged = Client(host, "ask_nokey_" + new string('x', 43));
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var none = await anonymous.GetAsync("agents/echo/ap/v1/agent/tasks");
+            using var bad = await forged.GetAsync("ap/v1/agent/tasks");
+            Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        }
+
+        using var real = await client.GetAsync("ap/v1/agent/tasks");
+        Assert.Equal(HttpStatusCode.OK, real.StatusCode);
+    }
+
+    [Fact]
+    public async Task AuditLog_KeepsNoCredentialPastedIntoAPath_AndNoLineBreakFromOne()
+    {
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
+        using var admin = AdminClient(host);
+        var key = await AuthMatrixTests.CreateKeyAsync(admin, "client", "echo");
+        var keyIdPart = key[..(key.IndexOf('_', "ask_".Length) + 1)];
+        var secret = key[keyIdPart.Length..];
+
+        // The whole key where its id goes (an easy slip), and into a path no route matches, with a forged line after it.
+        using var revoke = await admin.DeleteAsync($"v1/keys/{key}");
+        Assert.Equal(HttpStatusCode.NotFound, revoke.StatusCode);
+        using var forged = await host.CreateClient().PostAsync($"z/{key}%0A2026-12-07T00:00:00Z%20success%20200", null);
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+
+        var entries = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, "v1/audit?page_size=100"),
+            a => a.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("status").GetInt32() is 404 or 401) >= 2, TimeSpan.FromSeconds(10), "both requests to be audited");
+        var text = entries.ToString();
+        Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        var items = entries.GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(items, e => e.GetProperty("target").GetString() == $"keyId={keyIdPart}[redacted]");
+        var unrouted = Assert.Single(items, e => e.GetProperty("status").GetInt32() == 401);
+        Assert.StartsWith("POST /z/ask_", unrouted.GetProperty("action").GetString(), StringComparison.Ordinal);
+        Assert.Contains("[redacted]%0A2026", unrouted.GetProperty("action").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(items, e => e.ToString().Contains('\n', StringComparison.Ordinal) || e.GetProperty("action").GetString()!.Contains('\n', StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task NoAuthentication_IsRefusedOnANetworkAddress_UnlessForced()
     {
         using var dir = new TempDirectory();
