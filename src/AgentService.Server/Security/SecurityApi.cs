@@ -131,7 +131,21 @@ internal static class SecurityApi
     private static async Task<IResult> RevokeKeyAsync(string keyId, IApiKeyStore store, CredentialVerifier verifier, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var key = await store.RevokeAsync(keyId, now, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find API key '{Truncate(keyId)}'.");
+        ApiKeyRecord? key;
+        try
+        {
+            key = await store.RevokeAsync(keyId, now, cancellationToken);
+        }
+        catch (LastAdminKeyException ex)
+        {
+            throw new ServiceException(ErrorCode.Conflict, ex.Message);
+        }
+
+        if (key is null)
+        {
+            throw ServiceException.NotFound($"Unable to find API key '{Truncate(keyId)}'.");
+        }
+
         verifier.Forget(keyId);
         return JsonObjectResult.Of(w => WriteKey(w, key, now));
     }

@@ -11,7 +11,8 @@ internal interface IApiKeyStore
     /// <summary>All keys, newest first, a page at a time; and the total.</summary>
     Task<(IReadOnlyList<ApiKeyRecord> Items, int Total)> ListAsync(int page, int pageSize, CancellationToken cancellationToken);
 
-    /// <summary>Revokes the key (idempotent: the first revocation time stays). <c>null</c> for an unknown key id.</summary>
+    /// <summary>Revokes the key (idempotent: the first revocation time stays). <c>null</c> for an unknown key id;
+    /// <see cref="LastAdminKeyException"/> for the last admin key that works (checked in the same write).</summary>
     Task<ApiKeyRecord?> RevokeAsync(string keyId, DateTimeOffset at, CancellationToken cancellationToken);
 
     Task<bool> AnyAsync(CancellationToken cancellationToken);

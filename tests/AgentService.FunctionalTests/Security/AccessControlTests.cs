@@ -260,6 +260,37 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task TheLastAdminKeyThatWorks_CannotBeRevoked_SoTheServiceCannotBeLockedForGood()
+    {
+        // A new admin key is only made for an empty store: revoking the last one would leave nobody to manage keys.
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
+        using var bootstrap = AdminClient(host);
+        var bootstrapId = AuthMatrixTests.ApiKeyId(File.ReadAllText(Path.Combine(host.DataDir, "admin.key")).Trim());
+        await AuthMatrixTests.CreateKeyAsync(bootstrap, "client", "echo");
+
+        using var alone = await bootstrap.DeleteAsync($"v1/keys/{bootstrapId}");
+        var error = await Api.ReadJsonAsync(alone, HttpStatusCode.Conflict);
+        Assert.Contains("last active admin key", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        using (var stillWorks = await bootstrap.GetAsync("v1/keys"))
+        {
+            Assert.Equal(HttpStatusCode.OK, stillWorks.StatusCode);
+        }
+
+        // With a second admin key, the first can go; then the second is the last.
+        var second = await AuthMatrixTests.CreateKeyAsync(bootstrap, "admin");
+        using (var revoked = await bootstrap.DeleteAsync($"v1/keys/{bootstrapId}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        }
+
+        using var secondAdmin = Client(host, second);
+        using var last = await secondAdmin.DeleteAsync($"v1/keys/{AuthMatrixTests.ApiKeyId(second)}");
+        await Api.ReadJsonAsync(last, HttpStatusCode.Conflict);
+        using var again = await secondAdmin.DeleteAsync($"v1/keys/{bootstrapId}");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    [Fact]
     public async Task AuditLog_KeepsNoCredentialPastedIntoAPath_AndNoLineBreakFromOne()
     {
         await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");

@@ -47,14 +47,27 @@ internal sealed class PostgresApiKeyStore(PostgresDatabase database) : IApiKeySt
     public Task<ApiKeyRecord?> RevokeAsync(string keyId, DateTimeOffset at, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            await using (var update = connection.Command("UPDATE api_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL", transaction).With(at.ToUnixTimeMilliseconds()).With(keyId))
+            // Two admins revoking each other at once must not both succeed: the admin keys are locked first, so the
+            // second revocation's check (a statement of its own, with a fresh snapshot) sees the first.
+            await using (var lockAdmins = connection.Command("SELECT key_id FROM api_keys WHERE role = $1 AND revoked_at IS NULL FOR UPDATE", transaction).With(Security.Roles.Admin))
             {
-                await update.ExecuteNonQueryAsync(cancellationToken);
+                await lockAdmins.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            int revoked;
+            await using (var update = connection.Command("""
+                UPDATE api_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL
+                    AND (role <> $3 OR (expires_at IS NOT NULL AND expires_at <= $1) OR EXISTS (SELECT 1 FROM api_keys o WHERE o.role = $3 AND o.key_id <> $2 AND o.revoked_at IS NULL
+                        AND (o.expires_at IS NULL OR o.expires_at > $1)))
+                """, transaction).With(at.ToUnixTimeMilliseconds()).With(keyId).With(Security.Roles.Admin))
+            {
+                revoked = await update.ExecuteNonQueryAsync(cancellationToken);
             }
 
             await using var select = connection.Command($"SELECT {Columns} FROM api_keys WHERE key_id = $1", transaction).With(keyId);
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+            var key = await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+            return revoked == 0 && key is { RevokedAt: null } ? throw new LastAdminKeyException(keyId) : key;
         }, cancellationToken);
 
     public async Task<bool> AnyAsync(CancellationToken cancellationToken)

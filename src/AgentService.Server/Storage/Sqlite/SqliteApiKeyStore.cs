@@ -7,6 +7,12 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
 {
     private const string Columns = "key_id, name, role, agents, created_at, expires_at, revoked_at";
 
+    /// <summary>The key to revoke is not an admin key that works, or another admin key works.</summary>
+    private const string KeepsAnAdmin = """
+        (role <> $admin OR (expires_at IS NOT NULL AND expires_at <= $at) OR EXISTS (SELECT 1 FROM api_keys o WHERE o.role = $admin AND o.key_id <> $id AND o.revoked_at IS NULL
+            AND (o.expires_at IS NULL OR o.expires_at > $at)))
+        """;
+
     public Task CreateAsync(ApiKeyRecord key, string hash, CancellationToken cancellationToken) =>
         database.Writer.WriteAsync(
             commands => commands.Get("INSERT INTO api_keys (key_id, hash, name, role, agents, created_at, expires_at, revoked_at) VALUES ($id, $hash, $name, $role, $agents, $created, $expires, NULL)")
@@ -48,9 +54,11 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
     public Task<ApiKeyRecord?> RevokeAsync(string keyId, DateTimeOffset at, CancellationToken cancellationToken) =>
         database.Writer.WriteAsync(commands =>
         {
-            commands.Get("UPDATE api_keys SET revoked_at = $at WHERE key_id = $id AND revoked_at IS NULL").With("$at", at.ToUnixMs()).With("$id", keyId).ExecuteNonQuery();
+            var revoked = commands.Get($"UPDATE api_keys SET revoked_at = $at WHERE key_id = $id AND revoked_at IS NULL AND {KeepsAnAdmin}")
+                .With("$at", at.ToUnixMs()).With("$id", keyId).With("$admin", Security.Roles.Admin).ExecuteNonQuery();
             using var reader = commands.Get($"SELECT {Columns} FROM api_keys WHERE key_id = $id").With("$id", keyId).ExecuteReader();
-            return reader.Read() ? Read(reader) : null;
+            var key = reader.Read() ? Read(reader) : null;
+            return revoked == 0 && key is { RevokedAt: null } ? throw new LastAdminKeyException(keyId) : key;
         }, cancellationToken);
 
     public Task<bool> AnyAsync(CancellationToken cancellationToken)
