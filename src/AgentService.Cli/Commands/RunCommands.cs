@@ -75,7 +75,7 @@ internal static class RunCommands
         cancel.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
             var accepted = await context.Runs().CancelAsync(parseResult.GetValue(cancelId)!, parseResult.GetValue(immediate), parseResult.GetValue(reasonOption), !parseResult.GetValue(noCascade), cancellationToken);
-            context.WriteLine(context.Json ? accepted.GetRawText() : $"cancel requested ({accepted.GetProperty("mode").GetString()}), input #{accepted.GetProperty("sequence").GetString()}");
+            context.WriteLine(context.Json ? accepted.GetRawText() : $"cancel requested ({accepted.GetProperty("mode").GetString()}), input #{accepted.GetProperty("sequence").GetInt64()}");
         }));
 
         var interactionsId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };

@@ -170,6 +170,14 @@ internal static class RunsApi
                 throw ServiceException.Invalid("body", "must be an object");
             }
 
+            foreach (var member in root.EnumerateObject())
+            {
+                if (member.Name is not ("mode" or "reason" or "cascade"))
+                {
+                    throw ServiceException.Invalid(member.Name, "is not a member of a cancel request (mode, reason, cascade)");
+                }
+            }
+
             if (root.TryGetProperty("mode", out var m))
             {
                 mode = m.ValueKind == JsonValueKind.String && m.GetString() is "graceful" or "immediate" ? m.GetString()! : throw ServiceException.Invalid("mode", "must be 'graceful' or 'immediate'");
@@ -220,13 +228,15 @@ internal static class RunsApi
         {
             Observability.Log.CancelCascaded(logger, runId, cancelled.Count - 1);
         }
-        return TypedResults.Json(new Dictionary<string, string>
+        // A cancel already pending answers for this one: its own mode, which the runtime will act on.
+        var pendingMode = delivery.Payload == payload ? mode : CancelPayload.IsImmediate(delivery.Payload) ? "immediate" : "graceful";
+        return JsonObjectResult.Of(w =>
         {
-            ["runId"] = runId,
-            ["deliveryId"] = delivery.DeliveryId,
-            ["sequence"] = delivery.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["mode"] = mode,
-        }, Agents.AgentsJsonContext.Default.DictionaryStringString, statusCode: StatusCodes.Status202Accepted);
+            w.WriteString("runId", runId);
+            w.WriteString("deliveryId", delivery.DeliveryId);
+            w.WriteNumber("sequence", delivery.Sequence);
+            w.WriteString("mode", pendingMode);
+        }, StatusCodes.Status202Accepted);
     }
 
     /// <summary>A runtime reads back bytes of its run (run token), e.g. the state of a checkpoint saved as a stateRef.

@@ -94,6 +94,11 @@ public sealed class RunsCliTests
         Assert.Equal("immediate", (string?)cancel["mode"]);
         Assert.Equal("enough", (string?)cancel["reason"]);
         Assert.False((bool)cancel["cascade"]!);
+
+        // Asked again while that cancel is pending, it answers with the same one (table form).
+        var (againExit, again, againError) = await CliAsync(fixture.Host.BaseAddress, "runs", "cancel", taskId);
+        Assert.True(againExit == 0, againError);
+        Assert.Equal("cancel requested (immediate), input #3", again.Trim());
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public sealed class SdkEndToEndTests
 
         var accepted = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", """{"mode":"immediate","reason":"user asked"}""", System.Net.HttpStatusCode.Accepted);
 
-        Assert.Equal("3", accepted.GetProperty("sequence").GetString());
+        Assert.Equal(3, accepted.GetProperty("sequence").GetInt64());
         var run = await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"), r => r.GetProperty("status").GetString() == "cancelled", what: "the run to be cancelled");
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         var again = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Conflict);
@@ -116,17 +116,54 @@ public sealed class SdkEndToEndTests
         Assert.Empty(fixture.Host.Errors);
     }
 
-    [Fact]
-    public async Task Cancel_WithABadMode_Is422AndChangesNothing()
+    [Theory]
+    [InlineData("""{"mode":"eventually"}""", "mode")]
+    [InlineData("""{"mode":"immediate","x":1}""", "x")]
+    public async Task Cancel_WithABadMode_OrAnUnknownMember_Is422AndChangesNothing(string body, string field)
     {
         await using var fixture = await RuntimeFixture.StartAsync();
         var taskId = await Api.CreateTaskAsync(fixture.Http, "x", Workers);
 
-        using var response = await fixture.Http.PostAsync($"v1/runs/{taskId}/cancel", Api.Json("""{"mode":"eventually"}"""));
+        using var response = await fixture.Http.PostAsync($"v1/runs/{taskId}/cancel", Api.Json(body));
 
-        await Api.AssertInvalidAsync(response, "mode");
+        await Api.AssertInvalidAsync(response, field);
         var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
         Assert.Equal("queued", run.GetProperty("status").GetString());
+        var valid = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Accepted);
+        Assert.Equal(2, valid.GetProperty("sequence").GetInt64()); // the refused cancel took no sequence
+    }
+
+    [Fact]
+    public async Task Cancel_AskedAgainWhileOneIsPending_AnswersWithThatCancel_UnlessItEscalatesToImmediate()
+    {
+        // The runtime stops at the first cancel: extra cancel deliveries could never be acknowledged.
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "nobody claims this", Workers);
+
+        var first = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Accepted);
+        var second = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", """{"mode":"graceful"}""", System.Net.HttpStatusCode.Accepted);
+        Assert.Equal(first.GetProperty("deliveryId").GetString(), second.GetProperty("deliveryId").GetString());
+        Assert.Equal(2, second.GetProperty("sequence").GetInt64());
+
+        var immediate = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", """{"mode":"immediate"}""", System.Net.HttpStatusCode.Accepted);
+        Assert.NotEqual(first.GetProperty("deliveryId").GetString(), immediate.GetProperty("deliveryId").GetString());
+        Assert.Equal(3, immediate.GetProperty("sequence").GetInt64());
+        var graceful = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Accepted);
+        Assert.Equal(first.GetProperty("deliveryId").GetString(), graceful.GetProperty("deliveryId").GetString());
+        Assert.Equal("graceful", graceful.GetProperty("mode").GetString());
+
+        // The worker that finally claims the run gets task.start and the two cancels, nothing more.
+        var claim = (await fixture.ClaimAsync("late"))!;
+        await using var runtime = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        await runtime.AttachAsync(claim.RunId, claim.AttemptId);
+        var kinds = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, delivery) = await runtime.NextDeliveryAsync();
+            kinds.Add(delivery.GetProperty("kind").GetString()!);
+        }
+
+        Assert.Equal(["task.start", "cancel", "cancel"], kinds);
     }
 
     [Fact]

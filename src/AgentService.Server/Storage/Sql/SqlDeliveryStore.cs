@@ -53,6 +53,18 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
             ? Insert(commands, deliveryId, runId, sequence, kind, payload, traceparent, now)
             : null;
 
+    /// <summary>The run's first unacknowledged delivery of the kind, if any (inside a write operation).</summary>
+    internal static DeliveryRecord? FirstPending(SqlCommands commands, string runId, string kind)
+    {
+        using var reader = commands.Get($"SELECT {Columns} FROM deliveries WHERE run_id = @run AND kind = @kind AND status = 'pending' ORDER BY sequence LIMIT 1")
+            .With("@run", runId).With("@kind", kind).ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    }
+
+    private static DeliveryRecord Read(System.Data.Common.DbDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
+            reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.GetTimestamp(8));
+
     internal static DeliveryRecord Insert(SqlCommands commands, string deliveryId, string runId, long sequence, string kind, string payload, string traceparent, DateTimeOffset now)
     {
         commands.Get("""
@@ -107,8 +119,7 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
                 var items = new List<DeliveryRecord>();
                 while (reader.Read())
                 {
-                    items.Add(new DeliveryRecord(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
-                        reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.GetTimestamp(8)));
+                    items.Add(Read(reader));
                 }
 
                 return items;

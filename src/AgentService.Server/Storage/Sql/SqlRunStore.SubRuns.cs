@@ -80,10 +80,17 @@ internal sealed partial class SqlRunStore
                 ORDER BY depth, created_at, run_id
                 """).With("@root", runId).With("@cascade", cascade).ReadAll(ReadRun);
 
+            // A cancel already on its way answers for a second one (asked again, or a retry after a lost reply) — only an
+            // immediate cancel after a graceful one is a new request. The runtime stops at the first cancel, so extra
+            // ones could never be acknowledged and would count as work left pending.
+            var immediate = CancelPayload.IsImmediate(payload);
             var cancelled = new List<(RunRecord, DeliveryRecord)>(runs.Count);
             foreach (var run in runs)
             {
-                cancelled.Add((run, SqlDeliveryStore.Append(commands, run.RunId, TypeId.New("dlv"), "cancel", payload, traceparent, now)!));
+                var pending = SqlDeliveryStore.FirstPending(commands, run.RunId, "cancel");
+                cancelled.Add((run, pending is not null && (CancelPayload.IsImmediate(pending.Payload) || !immediate)
+                    ? pending
+                    : SqlDeliveryStore.Append(commands, run.RunId, TypeId.New("dlv"), "cancel", payload, traceparent, now)!));
             }
 
             return cancelled;
