@@ -18,7 +18,10 @@ internal static class HeadRequests
         return next(context);
     }
 
+    /// <summary>A run's stream (<c>/v1/runs/{id}/stream</c>) or a task's (<c>.../ap/v1/agent/tasks/{id}/events</c>;
+    /// <c>/v1/runs/{id}/events</c> is a JSON page, not a stream), or anything asked for as a stream.</summary>
     private static bool IsEventStream(HttpRequest request) =>
-        request.Path.Value?.EndsWith("/stream", StringComparison.Ordinal) == true
+        request.Path.Value is { } path && (path.EndsWith("/stream", StringComparison.Ordinal)
+            || (path.EndsWith("/events", StringComparison.Ordinal) && path.Contains("/ap/v1/agent/tasks/", StringComparison.Ordinal)))
         || request.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
 }

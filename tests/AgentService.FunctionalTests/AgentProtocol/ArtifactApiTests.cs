@@ -297,10 +297,16 @@ public sealed class ArtifactApiTests : IAsyncLifetime
             ($"ap/v1/agent/tasks/{taskId}", HttpStatusCode.OK),
             ("ap/v1/agent/tasks?page_size=1", HttpStatusCode.OK),
             ("ap/v1/agent/tasks/run_nope", HttpStatusCode.NotFound),
+            ($"v1/runs/{taskId}/events", HttpStatusCode.NotFound), // routed like its GET (a built-in agent's task has no run), not 405
+
+            // An event stream's GET never ends: its HEAD is not served.
+            ($"ap/v1/agent/tasks/{taskId}/events", HttpStatusCode.MethodNotAllowed),
+            ($"agents/echo/ap/v1/agent/tasks/{taskId}/events", HttpStatusCode.MethodNotAllowed),
+            ($"v1/runs/{taskId}/stream", HttpStatusCode.MethodNotAllowed),
         })
         {
             using var response = await HeadAsync(url);
-            Assert.Equal(status, response.StatusCode);
+            Assert.True(status == response.StatusCode, $"HEAD {url}: {response.StatusCode}");
             Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         }
     }
