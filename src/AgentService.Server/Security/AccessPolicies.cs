@@ -5,8 +5,10 @@ using Microsoft.AspNetCore.Authorization;
 namespace AgentService.Server.Security;
 
 /// <summary>
-/// The authorization policies every endpoint is mapped with. An endpoint mapped without one falls back to
-/// <see cref="Admin"/>: a new endpoint is closed until someone opens it on purpose.
+/// The authorization policies every endpoint is mapped with. An endpoint mapped without one falls back to admins
+/// only: a new endpoint is closed until someone opens it on purpose. A request that no endpoint serves (an unknown
+/// path: 404; a known path with another method: 405) is let through for any valid key, so it gets that answer as
+/// api.md says rather than a 403 about roles.
 /// </summary>
 internal static class AccessPolicies
 {
@@ -32,11 +34,13 @@ internal static class AccessPolicies
     {
         services.AddSingleton<IAuthorizationHandler, AgentScopeHandler>();
         services.AddSingleton<IAuthorizationHandler, RunScopeHandler>();
+        services.AddSingleton<IAuthorizationHandler, AdminOrUnroutedHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessDeniedWriter>();
         services.AddTransient<Microsoft.AspNetCore.Authorization.Policy.PolicyEvaluator>();
         services.AddTransient<Microsoft.AspNetCore.Authorization.Policy.IPolicyEvaluator, NoAuthPolicyEvaluator>();
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(Policy(Roles.Admin))
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser()
+                .AddRequirements(new AdminOrUnroutedRequirement()).Build())
             .AddPolicy(Admin, Policy(Roles.Admin))
             .AddPolicy(AgentApi, Policy([new AgentScopeRequirement()], Roles.Admin, Roles.Client))
             .AddPolicy(Worker, Policy([new AgentScopeRequirement()], Roles.Admin, Roles.Agent))
@@ -57,6 +61,25 @@ internal static class AccessPolicies
         }
 
         return builder.Build();
+    }
+}
+
+/// <summary>The caller is an admin, or the request matched no endpoint (it is answered 404 or 405 with nothing done).</summary>
+internal sealed class AdminOrUnroutedRequirement : IAuthorizationRequirement;
+
+internal sealed class AdminOrUnroutedHandler : AuthorizationHandler<AdminOrUnroutedRequirement>
+{
+    // ASP.NET Core routing's endpoint for a known path asked with a method it does not serve.
+    private const string MethodNotSupported = "405 HTTP Method Not Supported";
+
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, AdminOrUnroutedRequirement requirement)
+    {
+        if (context.User.IsAdmin() || (context.Resource is HttpContext http && http.GetEndpoint() is null or { DisplayName: MethodNotSupported }))
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
     }
 }
 

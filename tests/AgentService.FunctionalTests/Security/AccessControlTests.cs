@@ -260,6 +260,34 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task AnyValidKey_GetsTheRoutingAnswer_ForAnUnknownPathOrAWrongMethod_NotARoleRefusal()
+    {
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
+        using var admin = AdminClient(host);
+        using var client = Client(host, await AuthMatrixTests.CreateKeyAsync(admin, "client", "echo"));
+
+        using (var unknown = await client.GetAsync("v1/nonexistent"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+
+        using (var wrongMethod = await client.DeleteAsync("ap/v1/agent/tasks"))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+            Assert.Contains("POST", wrongMethod.Content.Headers.Allow);
+        }
+
+        // Still: an endpoint of the admins is refused for the role, and without a key everything is 401.
+        using (var keys = await client.GetAsync("v1/keys"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, keys.StatusCode);
+        }
+
+        using var anonymous = await host.CreateClient().GetAsync("v1/nonexistent");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
     public async Task TheLastAdminKeyThatWorks_CannotBeRevoked_SoTheServiceCannotBeLockedForGood()
     {
         // A new admin key is only made for an empty store: revoking the last one would leave nobody to manage keys.
