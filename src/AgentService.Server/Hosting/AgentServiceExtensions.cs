@@ -37,8 +37,15 @@ public static class AgentServiceExtensions
         services.TryAddSingleton<NodeIdentity>();
 
         // Authentication (API keys, run tokens), roles and per-agent grants, the audit log, rate limits.
-        services.AddOptions<Security.AuthOptions>().Bind(configuration.GetSection(Security.AuthOptions.SectionName));
-        services.AddOptions<Security.RateLimitOptions>().Bind(configuration.GetSection(Security.RateLimitOptions.SectionName));
+        // Validated (and so bound) before anything starts: a bad value stops the start before the store is migrated
+        // or an admin key is written.
+        services.AddOptions<Security.AuthOptions>().Bind(configuration.GetSection(Security.AuthOptions.SectionName))
+            .Validate(o => o.KeyCacheSeconds is >= 0 and <= 3600, $"{Security.AuthOptions.SectionName}:KeyCacheSeconds must be from 0 to 3600.")
+            .ValidateOnStart();
+        services.AddOptions<Security.RateLimitOptions>().Bind(configuration.GetSection(Security.RateLimitOptions.SectionName))
+            .Validate(o => o.PerKey.IsValid && o.PerAgent.IsValid, $"{Security.RateLimitOptions.SectionName}:PerKey and :PerAgent: TokensPerSecond and Burst must be 0 or more (TokensPerSecond 0: no limit).")
+            .Validate(o => o.RuntimeFrames.IsValid && o.RuntimeFrames.TokensPerSecond > 0, $"{Security.RateLimitOptions.SectionName}:RuntimeFrames: TokensPerSecond must be 1 or more and Burst 0 or more.")
+            .ValidateOnStart();
         services.TryAddSingleton<AgentConfiguration>();
         services.TryAddSingleton<Security.CredentialVerifier>();
         services.AddAuthentication(Security.ApiKeyAuthenticationHandler.SchemeName)

@@ -26,6 +26,8 @@ public sealed class RateLimitOptions
         /// <summary>The bucket's size: how many requests may come at once after a quiet spell.</summary>
         public int Burst { get; set; }
 
+        internal bool IsValid => TokensPerSecond >= 0 && Burst >= 0;
+
         /// <summary>The limiter settings of this bucket: refilled every second, no queueing (over the limit is refused).</summary>
         internal System.Threading.RateLimiting.TokenBucketRateLimiterOptions ToLimiterOptions() => new()
         {

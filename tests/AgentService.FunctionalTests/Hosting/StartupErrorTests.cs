@@ -23,6 +23,9 @@ public sealed class StartupErrorTests : IDisposable
         { "option that is not a number", ["--step-wait", "soon"], "'soon' at 'AgentService:StepWaitSeconds'" },
         { "option out of its range", ["--AgentService:Runtime:MaxFrameDepth", "0"], "MaxFrameDepth" },
         { "network address without authentication", ["--urls", "http://0.0.0.0:0"], "Refusing to start without authentication" },
+        { "rate limit that is not a whole number", ["--auth", "apikey", "--AgentService:RateLimits:PerKey:TokensPerSecond", "0.1"], "'0.1' at 'AgentService:RateLimits:PerKey:TokensPerSecond'" },
+        { "negative rate limit burst", ["--auth", "apikey", "--AgentService:RateLimits:PerKey:Burst", "-1"], "TokensPerSecond and Burst must be 0 or more" },
+        { "negative key cache time", ["--auth", "apikey", "--AgentService:Auth:KeyCacheSeconds", "-5"], "KeyCacheSeconds must be from 0 to 3600" },
     };
 
     [Theory]
@@ -42,6 +45,9 @@ public sealed class StartupErrorTests : IDisposable
         Assert.Contains(Fill(expected), line, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+
+        // Refused before the services started: no admin key was written.
+        Assert.False(File.Exists(Path.Combine(_dir.File("data"), "admin.key")), $"{what}: an admin key was written");
     }
 
     [Fact]
