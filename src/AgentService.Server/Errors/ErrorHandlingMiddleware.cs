@@ -20,6 +20,12 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ISto
         }
         catch (ServiceException ex) when (!context.Response.HasStarted)
         {
+            if (ex.Code is ErrorCode.Forbidden or ErrorCode.Unauthenticated && Security.AuditTarget.GetDetail(context) is null)
+            {
+                // A refusal an endpoint made itself (e.g. a gateway call naming another agent): its audit entry says why.
+                Security.AuditTarget.SetDetail(context, ex.Message);
+            }
+
             await ErrorResponseWriter.WriteAsync(context, ex.Code, ex.Message, ex.FieldErrors, ex.MessageId);
             return;
         }

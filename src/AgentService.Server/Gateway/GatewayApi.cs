@@ -36,8 +36,8 @@ internal static class GatewayApi
     {
         using var body = await ReadBodyAsync(context, limits.Value);
         var (card, url) = GatewayRequestParsing.ParseRegistration(body);
-        context.User.EnsureActsAs(card.AgentId);
         AuditTarget.Set(context, $"agent_id={card.AgentId}");
+        context.User.EnsureActsAs(card.AgentId);
         return TypedResults.Json(await service.RegisterAsync(card, url, context.RequestAborted), ProtocolJsonContext.Wire.RegisterAgentResponse);
     }
 
@@ -45,8 +45,8 @@ internal static class GatewayApi
     {
         using var body = await ReadBodyAsync(context, limits.Value);
         var agentId = GatewayRequestParsing.ParseAgentId(body);
-        context.User.EnsureActsAs(agentId);
         AuditTarget.Set(context, $"agent_id={agentId}");
+        context.User.EnsureActsAs(agentId);
         await service.HeartbeatAsync(agentId, context.RequestAborted);
         return TypedResults.Json(new GatewayStatusResponse { Status = "ok" }, ProtocolJsonContext.Wire.GatewayStatusResponse);
     }
@@ -55,8 +55,8 @@ internal static class GatewayApi
     {
         using var body = await ReadBodyAsync(context, limits.Value);
         var agentId = GatewayRequestParsing.ParseAgentId(body);
-        context.User.EnsureActsAs(agentId);
         AuditTarget.Set(context, $"agent_id={agentId}");
+        context.User.EnsureActsAs(agentId);
         await service.UnregisterAsync(agentId, context.RequestAborted);
         return TypedResults.Json(new GatewayStatusResponse { Status = "unregistered" }, ProtocolJsonContext.Wire.GatewayStatusResponse);
     }
@@ -74,6 +74,7 @@ internal static class GatewayApi
     {
         using var body = await ReadBodyAsync(context, limits.Value);
         var command = GatewayRequestParsing.ParseSend(body);
+        AuditTarget.Set(context, $"from={command.FromAgentId} to={command.ToAgentId}");
         context.User.EnsureActsAs(command.FromAgentId);
         var sent = await service.SendAsync(command, context.RequestAborted);
         AuditTarget.Set(context, $"message_id={sent.MessageId} to={command.ToAgentId}");

@@ -319,6 +319,32 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task AuditLog_SaysWhoAGatewayCallTriedToActAs_AndWhyItWasRefused()
+    {
+        // An agent key speaking for another agent is what an auditor looks for: the entry names both and the reason.
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
+        using var admin = AdminClient(host);
+        var key = await AuthMatrixTests.CreateKeyAsync(admin, "agent", "mallory");
+        using var mallory = Client(host, key);
+
+        using var heartbeat = await mallory.PostAsync("gateway/heartbeat", Api.Json("""{"agent_id":"alice"}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, heartbeat.StatusCode);
+        using var send = await mallory.PostAsync("gateway/send", Api.Json(Gateway.GatewayCalls.Text("alice", "bob", "it's me, alice")));
+        Assert.Equal(HttpStatusCode.Forbidden, send.StatusCode);
+
+        var audit = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, $"v1/audit?actor=key:{AuthMatrixTests.ApiKeyId(key)}"),
+            a => a.GetProperty("items").GetArrayLength() >= 2, TimeSpan.FromSeconds(10), "both refusals to be audited");
+        var items = audit.GetProperty("items").EnumerateArray().ToList();
+        var refusedHeartbeat = Assert.Single(items, e => e.GetProperty("action").GetString() == "POST /gateway/heartbeat");
+        Assert.Equal("agent_id=alice", refusedHeartbeat.GetProperty("target").GetString());
+        Assert.Equal("denied", refusedHeartbeat.GetProperty("outcome").GetString());
+        Assert.Contains("cannot act as agent 'alice'", refusedHeartbeat.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var refusedSend = Assert.Single(items, e => e.GetProperty("action").GetString() == "POST /gateway/send");
+        Assert.Equal("from=alice to=bob", refusedSend.GetProperty("target").GetString());
+        Assert.Contains("cannot act as agent 'alice'", refusedSend.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AuditLog_KeepsNoCredentialPastedIntoAPath_AndNoLineBreakFromOne()
     {
         await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
