@@ -15,6 +15,11 @@ internal static class ErrorResponseWriter
         var response = context.Response;
         response.StatusCode = ErrorMapping.ToStatusCode(code, shape);
         response.Headers.CacheControl = "no-store";
+        if (code == ErrorCode.Unauthenticated)
+        {
+            // RFC 9110 §11.6.1: a 401 names the scheme to authenticate with (API keys, run and worker tokens: Bearer).
+            response.Headers.WWWAuthenticate = "Bearer";
+        }
 
         // Every API of the service answers errors as JSON: the Gateway API as {"detail": ...} (its reference's shape; the
         // field is named in the text), everything else in the Agent Protocol shape {"message": ..., "errors": [...]}.

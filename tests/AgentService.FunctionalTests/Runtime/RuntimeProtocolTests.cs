@@ -48,6 +48,7 @@ public sealed class RuntimeProtocolTests : IAsyncLifetime
 
             await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, CancellationToken.None));
             Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
+            Assert.Equal(["Bearer"], socket.HttpResponseHeaders!["WWW-Authenticate"]);
         }
     }
 
