@@ -93,10 +93,7 @@ internal static class RunListsApi
         w.WriteString("hosting", child.Hosting);
         w.WriteString("relation", child.Relation);
         w.WriteBoolean("await", child.Awaited);
-        if (child.ParentToolCallId is { } toolCall)
-        {
-            w.WriteString("parentToolCallId", toolCall);
-        }
+        w.WriteString("parentToolCallId", child.ParentToolCallId);
     }
 
     private static void WriteRun(Utf8JsonWriter w, RunRecord run, Action<Utf8JsonWriter, RunRecord> links)

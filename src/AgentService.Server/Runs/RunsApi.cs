@@ -45,12 +45,9 @@ internal static class RunsApi
             w.WriteString("rootRunId", run.RootRunId);
             if (run.Hosting is not null)
             {
+                // A sub-run's links, each present (null when the spawn named no tool call).
                 w.WriteString("hosting", run.Hosting);
                 w.WriteBoolean("await", run.Awaited);
-            }
-
-            if (run.ParentToolCallId is not null)
-            {
                 w.WriteString("parentToolCallId", run.ParentToolCallId);
             }
 

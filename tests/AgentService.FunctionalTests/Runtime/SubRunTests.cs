@@ -158,7 +158,13 @@ public sealed class SubRunTests : IAsyncLifetime
         for (var i = 0; i < 3; i++)
         {
             ids.Add(TypeId.New("run"));
-            await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(ids[^1], awaited: false)));
+            var spawn = Spawn(ids[^1], awaited: false);
+            if (i == 2)
+            {
+                spawn.Remove("parentToolCallId");
+            }
+
+            await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), spawn));
         }
 
         var first = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/children?limit=2");
@@ -166,8 +172,14 @@ public sealed class SubRunTests : IAsyncLifetime
         Assert.True(first.GetProperty("more").GetBoolean());
         Assert.False(first.GetProperty("children")[0].GetProperty("await").GetBoolean());
         var second = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/children?limit=2&after={first.GetProperty("after").GetString()}");
-        Assert.Equal(ids[2], Assert.Single(second.GetProperty("children").EnumerateArray()).GetProperty("runId").GetString());
+        var withoutToolCall = Assert.Single(second.GetProperty("children").EnumerateArray());
+        Assert.Equal(ids[2], withoutToolCall.GetProperty("runId").GetString());
         Assert.False(second.GetProperty("more").GetBoolean());
+
+        // Every documented link is present, null when the spawn named none.
+        Assert.StartsWith("toolcall_", first.GetProperty("children")[0].GetProperty("parentToolCallId").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, withoutToolCall.GetProperty("parentToolCallId").ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{ids[2]}")).GetProperty("parentToolCallId").ValueKind);
 
         // Not awaited: the parent keeps running.
         Assert.Equal("running", (await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}")).GetProperty("status").GetString());
