@@ -146,7 +146,8 @@ internal static class RunsApi
     /// the run as cancelled. 202 with the delivery; 409 when the run is already finished.
     /// </summary>
     private static async Task<IResult> CancelAsync(string runId, HttpContext context, IRunStore runs, RuntimeSignals signals, ILoggerFactory loggers,
-        RuntimeLauncher launcher, Microsoft.Extensions.Options.IOptions<Hosting.AgentServiceOptions> options, CancellationToken cancellationToken)
+        RuntimeLauncher launcher, Agents.AgentCatalog agents, StepNotifier steps, Microsoft.Extensions.Options.IOptions<Hosting.AgentServiceOptions> options,
+        CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(RunsApi).FullName!);
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
@@ -216,6 +217,16 @@ internal static class RunsApi
         var delivery = cancelled[0].Delivery;
         foreach (var (target, _) in cancelled)
         {
+            if (target.AttemptCount == 0 && agents.TryGet(target.AgentId, out var agent) && agent.Runtime is { Mode: "worker" })
+            {
+                // No worker has claimed the run, and none may ever come: it ends here, cancelled, with its steps
+                // (unless a worker claimed it meanwhile: then the worker gets the cancel).
+                foreach (var step in await runs.FinishUnstartedAsync(target.RunId, RunStatus.Cancelled, "cancelled", reason ?? "Cancelled before any worker claimed the run.", CancellationToken.None))
+                {
+                    steps.Publish(step);
+                }
+            }
+
             signals.DeliveriesAvailable(target.RunId);
             signals.WorkAvailable(target.AgentId);
             await launcher.EnsureRuntimeAsync(target.RunId, cancellationToken);

@@ -48,6 +48,14 @@ internal partial interface IRunStore
     Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, bool releaseConnections, CancellationToken cancellationToken);
 
     Task SetRunStatusAsync(string runId, string status, string? waitingFor, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends a run that no runtime has ever held (no attempt: e.g. a worker-mode run no worker claimed), in one write:
+    /// its unfinished steps complete with <c>additional_output.error</c>, its pending deliveries are dropped, a service
+    /// <c>run.finished</c> with the status and error is logged, and the run takes the status. Nothing happens (an empty
+    /// list) when the run has an attempt by then or is already finished. Returns the steps it completed.
+    /// </summary>
+    Task<IReadOnlyList<CompletedStep>> FinishUnstartedAsync(string runId, string status, string errorCode, string errorMessage, CancellationToken cancellationToken);
 }
 
 /// <summary>What a runtime asks for when it attaches.</summary>

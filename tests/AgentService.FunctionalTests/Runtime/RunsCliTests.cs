@@ -83,6 +83,7 @@ public sealed class RunsCliTests
     {
         await using var fixture = await RuntimeFixture.StartAsync();
         var (taskId, _) = await fixture.CreateTaskWithStepAsync("cli", Workers);
+        Assert.NotNull(await fixture.ClaimAsync("cli-worker")); // claimed, so the cancel waits for the worker
 
         var (exit, printed, error) = await CliAsync(fixture.Host.BaseAddress, "runs", "cancel", taskId, "--immediate", "--no-cascade", "--reason", "enough", "--json");
         Assert.True(exit == 0, error);

@@ -138,32 +138,61 @@ public sealed class SdkEndToEndTests
     {
         // The runtime stops at the first cancel: extra cancel deliveries could never be acknowledged.
         await using var fixture = await RuntimeFixture.StartAsync();
-        var taskId = await Api.CreateTaskAsync(fixture.Http, "nobody claims this", Workers);
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("claimed, not yet attached", Workers);
+        var claim = (await fixture.ClaimAsync("slow"))!;
 
         var first = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Accepted);
         var second = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", """{"mode":"graceful"}""", System.Net.HttpStatusCode.Accepted);
         Assert.Equal(first.GetProperty("deliveryId").GetString(), second.GetProperty("deliveryId").GetString());
-        Assert.Equal(2, second.GetProperty("sequence").GetInt64());
+        Assert.Equal(3, second.GetProperty("sequence").GetInt64());
 
         var immediate = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", """{"mode":"immediate"}""", System.Net.HttpStatusCode.Accepted);
         Assert.NotEqual(first.GetProperty("deliveryId").GetString(), immediate.GetProperty("deliveryId").GetString());
-        Assert.Equal(3, immediate.GetProperty("sequence").GetInt64());
+        Assert.Equal(4, immediate.GetProperty("sequence").GetInt64());
         var graceful = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Accepted);
         Assert.Equal(first.GetProperty("deliveryId").GetString(), graceful.GetProperty("deliveryId").GetString());
         Assert.Equal("graceful", graceful.GetProperty("mode").GetString());
 
-        // The worker that finally claims the run gets task.start and the two cancels, nothing more.
-        var claim = (await fixture.ClaimAsync("late"))!;
+        // The worker, once attached, gets task.start, the step and the two cancels, nothing more.
         await using var runtime = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
         await runtime.AttachAsync(claim.RunId, claim.AttemptId);
         var kinds = new List<string>();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 4; i++)
         {
             var (_, delivery) = await runtime.NextDeliveryAsync();
             kinds.Add(delivery.GetProperty("kind").GetString()!);
         }
 
-        Assert.Equal(["task.start", "cancel", "cancel"], kinds);
+        Assert.Equal(["task.start", "step.input", "cancel", "cancel"], kinds);
+    }
+
+    [Fact]
+    public async Task Cancel_OfAWorkerRunNoWorkerClaimed_EndsItAtOnce_WithItsSteps()
+    {
+        // No worker may ever come: the service ends the run itself rather than leave it queued with the cancel pending.
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, stepId) = await fixture.CreateTaskWithStepAsync("nobody claims this", Workers);
+
+        var accepted = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", """{"reason":"changed my mind"}""", System.Net.HttpStatusCode.Accepted);
+
+        Assert.Equal(3, accepted.GetProperty("sequence").GetInt64());
+        var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        var step = await Api.GetJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps/{stepId}");
+        Assert.Equal("completed", step.GetProperty("status").GetString());
+        var error = step.GetProperty("additional_output").GetProperty("error");
+        Assert.Equal("cancelled", error.GetProperty("type").GetString());
+        Assert.Equal("changed my mind", error.GetProperty("message").GetString());
+        var finished = Assert.Single((await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events")).GetProperty("events").EnumerateArray(),
+            e => e.GetProperty("type").GetString() == "run.finished");
+        Assert.Equal($"/runs/{taskId}/service", finished.GetProperty("source").GetString());
+        Assert.Equal("cancelled", finished.GetProperty("data").GetProperty("status").GetString());
+
+        // Nothing is left to claim or to add.
+        Assert.Null(await fixture.ClaimAsync("too-late"));
+        await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Conflict);
+        await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"more"}""", System.Net.HttpStatusCode.Conflict);
+        Assert.Empty(fixture.Host.Errors);
     }
 
     [Fact]

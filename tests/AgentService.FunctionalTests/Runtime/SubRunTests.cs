@@ -211,33 +211,30 @@ public sealed class SubRunTests : IAsyncLifetime
 
         await Api.PostJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/cancel", """{"reason":"stop all"}""", HttpStatusCode.Accepted);
 
-        // The parent's and the local child's cancel come over the connection, each for its run.
+        // The parent's and the local child's cancel come over the connection, each for its run (with, for the parent,
+        // the wake of its service-hosted child, which ended at once: see below).
         var cancels = new Dictionary<string, JsonElement>();
-        for (var i = 0; i < 2; i++)
+        while (cancels.Count < 2)
         {
             var (request, delivery) = await parent.Runtime.NextDeliveryAsync();
-            Assert.Equal("cancel", delivery.GetProperty("kind").GetString());
-            cancels[delivery.GetProperty("runId").GetString()!] = delivery;
+            if (delivery.GetProperty("kind").GetString() == "cancel")
+            {
+                cancels[delivery.GetProperty("runId").GetString()!] = delivery;
+            }
+
             await parent.Runtime.AcknowledgeAsync(request);
         }
 
         Assert.Equal(new[] { local, parent.Launched.RunId }.Order(), cancels.Keys.Order());
         Assert.Equal(2, cancels[local].GetProperty("sequence").GetInt64());
 
-        // The service-hosted child's cancel is stored for its own runtime (a worker claims it with its task.start).
-        var stored = await _fixture.Host.ExecuteSqlAsync("SELECT COUNT(*) FROM deliveries WHERE run_id = @run AND kind = 'cancel' AND status = 'pending'",
+        // The service-hosted child had no runtime yet (no worker claimed it): the service ended it, cancelled, its cancel
+        // dropped, and there is nothing left for a worker to claim.
+        Assert.Equal("cancelled", (await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{remote}")).GetProperty("status").GetString());
+        var dropped = await _fixture.Host.ExecuteSqlAsync("SELECT COUNT(*) FROM deliveries WHERE run_id = @run AND kind = 'cancel' AND status = 'dropped'",
             new Dictionary<string, object?> { ["run"] = remote });
-        Assert.Equal(1L, stored);
-        var claim = await _fixture.ClaimAsync("w-cancel");
-        Assert.Equal(remote, claim!.RunId);
-        await using var worker = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
-        Assert.Equal("ok", Code(await worker.AttachAsync(claim.RunId, claim.AttemptId, "rti_worker")));
-        var (_, workerStart) = await worker.NextDeliveryAsync();
-        Assert.Equal("task.start", workerStart.GetProperty("kind").GetString());
-        Assert.Equal(parent.Launched.RunId, workerStart.GetProperty("payload").GetProperty("parentRunId").GetString());
-        var (_, workerCancel) = await worker.NextDeliveryAsync();
-        Assert.Equal("cancel", workerCancel.GetProperty("kind").GetString());
-        Assert.Empty(worker.SchemaErrors);
+        Assert.Equal(1L, dropped);
+        Assert.Null(await _fixture.ClaimAsync("w-cancel"));
     }
 
     [Fact]

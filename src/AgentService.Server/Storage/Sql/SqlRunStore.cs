@@ -248,6 +248,50 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
         return database.WriteAsync(commands => SetStatus(commands, runId, status, waitingFor, now), cancellationToken);
     }
 
+    public Task<IReadOnlyList<CompletedStep>> FinishUnstartedAsync(string runId, string status, string errorCode, string errorMessage, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return database.WriteAsync<IReadOnlyList<CompletedStep>>(commands =>
+        {
+            using (var reader = commands.Get("SELECT status, attempt_count FROM runs WHERE run_id = @id").With("@id", runId).ExecuteReader())
+            {
+                if (!reader.Read() || RunStatus.IsTerminal(reader.GetString(0)) || reader.GetInt64(1) != 0)
+                {
+                    return [];
+                }
+            }
+
+            var error = Json.JsonText.Object(w =>
+            {
+                w.WriteStartObject("error");
+                w.WriteString("type", status);
+                w.WriteString("code", errorCode);
+                w.WriteString("message", errorMessage);
+                w.WriteEndObject();
+            });
+            var completed = commands.Get($"""
+                UPDATE steps SET status = @completed, additional_output = @error, is_last = TRUE, updated_at = @at
+                WHERE task_id = @run AND status <> @completed
+                RETURNING {Sqlite.SqliteStepStore.ReturningColumns}
+                """).With("@completed", Protocol.AgentProtocol.StepStatus.Completed).With("@error", error).With("@at", now.ToUnixMs()).With("@run", runId)
+                .ReadAll(r => new CompletedStep(Sqlite.SqliteStepStore.Read(r, 0), []));
+            commands.Get("UPDATE deliveries SET status = 'dropped' WHERE run_id = @run AND status = 'pending'").With("@run", runId).ExecuteNonQuery();
+
+            var log = RunLogWriter.Open(commands, runId, now)!;
+            log.AppendServiceEvent("run.finished", w =>
+            {
+                w.WriteString("status", status);
+                w.WriteStartObject("error");
+                w.WriteString("code", errorCode);
+                w.WriteString("message", errorMessage);
+                w.WriteEndObject();
+            });
+            SetStatus(commands, runId, status, null, now);
+            log.Commit();
+            return completed;
+        }, cancellationToken);
+    }
+
     /// <summary>Sets a run's status inside a write operation (a terminal status also records when it finished).</summary>
     internal static int SetStatus(SqlCommands commands, string runId, string status, string? waitingFor, DateTimeOffset now, System.Text.Json.JsonElement? finished = null)
     {
