@@ -221,7 +221,7 @@ internal static class RunsApi
             {
                 // No worker has claimed the run, and none may ever come: it ends here, cancelled, with its steps
                 // (unless a worker claimed it meanwhile: then the worker gets the cancel).
-                foreach (var step in await runs.FinishUnstartedAsync(target.RunId, RunStatus.Cancelled, "cancelled", reason ?? "Cancelled before any worker claimed the run.", CancellationToken.None))
+                foreach (var step in await runs.EndRunAsync(target.RunId, RunStatus.Cancelled, "cancelled", reason ?? "Cancelled before any worker claimed the run.", onlyIfNeverAttempted: true, CancellationToken.None))
                 {
                     steps.Publish(step);
                 }

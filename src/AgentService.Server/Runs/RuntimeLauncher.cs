@@ -31,6 +31,7 @@ internal sealed class RuntimeLauncher(
     IOptions<RuntimeOptions> options,
     IStorageHealth storage,
     ILogger<RuntimeLauncher> logger,
+    StepNotifier steps,
     IClusterBroadcast? cluster = null) : BackgroundService
 {
     private const string FailedPrefix = "failed: ";
@@ -85,7 +86,12 @@ internal sealed class RuntimeLauncher(
             {
                 var reason = $"the runtime failed {failures} attempt(s) in a row with work pending (last: {current?.ExitReason ?? "unknown"})";
                 Log.RunFailed(logger, runId, reason);
-                await runs.SetRunStatusAsync(runId, RunStatus.Failed, null, CancellationToken.None);
+                // Its unfinished steps complete with the reason as their error, so nobody waits on them for ever.
+                foreach (var step in await runs.EndRunAsync(runId, RunStatus.Failed, "runtime_failed", reason, onlyIfNeverAttempted: false, CancellationToken.None))
+                {
+                    steps.Publish(step);
+                }
+
                 return;
             }
 

@@ -47,15 +47,14 @@ internal partial interface IRunStore
     /// </summary>
     Task RenewActiveLeasesAsync(DateTimeOffset now, TimeSpan lease, bool releaseConnections, CancellationToken cancellationToken);
 
-    Task SetRunStatusAsync(string runId, string status, string? waitingFor, CancellationToken cancellationToken);
-
     /// <summary>
-    /// Ends a run that no runtime has ever held (no attempt: e.g. a worker-mode run no worker claimed), in one write:
-    /// its unfinished steps complete with <c>additional_output.error</c>, its pending deliveries are dropped, a service
-    /// <c>run.finished</c> with the status and error is logged, and the run takes the status. Nothing happens (an empty
-    /// list) when the run has an attempt by then or is already finished. Returns the steps it completed.
+    /// The service ends a run on its own (no runtime will: the launcher gave up on it, or it is cancelled before any
+    /// runtime held it), in one write: its unfinished steps complete with <c>additional_output.error</c>, its pending
+    /// deliveries are dropped, a service <c>run.finished</c> with the status and error is logged, and the run takes the
+    /// status. Nothing happens (an empty list) when the run is already finished, or, with
+    /// <paramref name="onlyIfNeverAttempted"/>, when it has had an attempt by then. Returns the steps it completed.
     /// </summary>
-    Task<IReadOnlyList<CompletedStep>> FinishUnstartedAsync(string runId, string status, string errorCode, string errorMessage, CancellationToken cancellationToken);
+    Task<IReadOnlyList<CompletedStep>> EndRunAsync(string runId, string status, string errorCode, string errorMessage, bool onlyIfNeverAttempted, CancellationToken cancellationToken);
 }
 
 /// <summary>What a runtime asks for when it attaches.</summary>

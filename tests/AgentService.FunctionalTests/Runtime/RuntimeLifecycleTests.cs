@@ -273,9 +273,19 @@ public sealed class RuntimeLifecycleTests
         await using var fixture = await RuntimeFixture.StartAsync(
             """{"id": "crasher", "runtime": {"command": "/bin/sh", "args": ["-c", "echo boom >&2; exit 3"]}}""",
             "--AgentService:Runtime:RestartBackoffSeconds=0.05");
-        var (taskId, _) = await fixture.CreateTaskWithStepAsync("crash", "agents/crasher/ap/v1/agent");
+        var (taskId, stepId) = await fixture.CreateTaskWithStepAsync("crash", "agents/crasher/ap/v1/agent");
 
         var run = await fixture.WaitForRunStatusAsync(taskId, "failed");
+
+        // The step nobody will run completes with the reason as its error; the log ends with the service's run.finished.
+        var step = await Api.GetJsonAsync(fixture.Http, $"agents/crasher/ap/v1/agent/tasks/{taskId}/steps/{stepId}");
+        Assert.Equal("completed", step.GetProperty("status").GetString());
+        var error = step.GetProperty("additional_output").GetProperty("error");
+        Assert.Equal("runtime_failed", error.GetProperty("code").GetString());
+        Assert.Contains("failed 3 attempt(s) in a row", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var finished = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events")).GetProperty("events").EnumerateArray().Last();
+        Assert.Equal("run.finished", finished.GetProperty("type").GetString());
+        Assert.Equal("failed", finished.GetProperty("data").GetProperty("status").GetString());
 
         var attempts = run.GetProperty("attempts").EnumerateArray().ToList();
         Assert.Equal(3, attempts.Count);

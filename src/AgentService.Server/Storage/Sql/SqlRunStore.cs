@@ -242,20 +242,14 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
                 """).With("@lease", (now + lease).ToUnixMs()).With("@release", releaseConnections).With("@active", AttemptStatus.Active).ExecuteNonQuery(),
             cancellationToken);
 
-    public Task SetRunStatusAsync(string runId, string status, string? waitingFor, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        return database.WriteAsync(commands => SetStatus(commands, runId, status, waitingFor, now), cancellationToken);
-    }
-
-    public Task<IReadOnlyList<CompletedStep>> FinishUnstartedAsync(string runId, string status, string errorCode, string errorMessage, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CompletedStep>> EndRunAsync(string runId, string status, string errorCode, string errorMessage, bool onlyIfNeverAttempted, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         return database.WriteAsync<IReadOnlyList<CompletedStep>>(commands =>
         {
             using (var reader = commands.Get("SELECT status, attempt_count FROM runs WHERE run_id = @id").With("@id", runId).ExecuteReader())
             {
-                if (!reader.Read() || RunStatus.IsTerminal(reader.GetString(0)) || reader.GetInt64(1) != 0)
+                if (!reader.Read() || RunStatus.IsTerminal(reader.GetString(0)) || (onlyIfNeverAttempted && reader.GetInt64(1) != 0))
                 {
                     return [];
                 }
