@@ -76,7 +76,7 @@ internal static class GatewayApi
         var command = GatewayRequestParsing.ParseSend(body);
         AuditTarget.Set(context, $"from={command.FromAgentId} to={command.ToAgentId}");
         context.User.EnsureActsAs(command.FromAgentId);
-        var sent = await service.SendAsync(command, context.RequestAborted);
+        var sent = await service.SendAsync(command, context.User.CanUseAgent, context.RequestAborted);
         AuditTarget.Set(context, $"message_id={sent.MessageId} to={command.ToAgentId}");
         var status = sent.Status == MessageStatus.Queued ? StatusCodes.Status202Accepted : StatusCodes.Status200OK;
         return TypedResults.Json(sent, ProtocolJsonContext.Wire.SendMessageResponse, statusCode: status);

@@ -129,7 +129,10 @@ internal sealed class GatewayService(
 
     /// <summary>Accepts a message. Direct: pushes it and returns <c>sent</c>, or throws a 502 naming the stored message.
     /// Queued: returns <c>queued</c> at once; the target only has to be registered.</summary>
-    public async Task<SendMessageResponse> SendAsync(SendCommand command, CancellationToken cancellationToken)
+    /// <param name="mayUseAgent">Whether the sender may use an agent's tasks: a file part may reference only an
+    /// artifact of such a task (an agent key: its own agent's), or the message would tell it the name and size of
+    /// anybody's file.</param>
+    public async Task<SendMessageResponse> SendAsync(SendCommand command, Func<string, bool> mayUseAgent, CancellationToken cancellationToken)
     {
         var direct = command.Delivery == DeliveryModes.Direct;
         var target = await agents.GetAsync(command.ToAgentId, cancellationToken)
@@ -144,7 +147,7 @@ internal sealed class GatewayService(
             throw ServiceException.NotFound($"Agent '{command.ToAgentId}' has no webhook_url to push messages to.");
         }
 
-        var content = await ResolveFilesAsync(command.Content, cancellationToken);
+        var content = await ResolveFilesAsync(command.Content, mayUseAgent, cancellationToken);
         var now = time.GetUtcNow();
         var message = new NewGatewayMessage(
             TypeId.New(IdPrefixes.Message),
@@ -232,7 +235,7 @@ internal sealed class GatewayService(
         return cards;
     }
 
-    private async Task<List<ContentPart>> ResolveFilesAsync(IReadOnlyList<ContentPart> parts, CancellationToken cancellationToken)
+    private async Task<List<ContentPart>> ResolveFilesAsync(IReadOnlyList<ContentPart> parts, Func<string, bool> mayUseAgent, CancellationToken cancellationToken)
     {
         var resolved = new List<ContentPart>(parts.Count);
         for (var i = 0; i < parts.Count; i++)
@@ -246,6 +249,10 @@ internal sealed class GatewayService(
 
             var task = await tasks.GetAsync(file.TaskId, cancellationToken)
                 ?? throw ServiceException.Invalid($"content[{i}].file.task_id", $"no task '{file.TaskId}' exists");
+            if (!mayUseAgent(task.AgentId))
+            {
+                throw new ServiceException(ErrorCode.Forbidden, $"content[{i}].file: this key may share only artifacts of its own agent's tasks; task '{file.TaskId}' is not one of them.");
+            }
             var artifact = await artifacts.GetAsync(file.TaskId, file.ArtifactId, cancellationToken)
                 ?? throw ServiceException.Invalid($"content[{i}].file.artifact_id", $"task '{file.TaskId}' has no artifact '{file.ArtifactId}'");
             resolved.Add(new ContentPart

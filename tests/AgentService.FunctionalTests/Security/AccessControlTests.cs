@@ -345,6 +345,32 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task AnAgentKey_CannotShareAnotherAgentsArtifact_ByNamingItInAFilePart()
+    {
+        // The pushed message would carry the file's name, size and URL: an agent key shares its own agent's files only.
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
+        await using var receiver = await WebhookReceiver.StartNewAsync();
+        using var admin = AdminClient(host);
+        var taskId = await Api.CreateTaskAsync(admin, "echo's private task");
+        using var upload = await Api.UploadAsync(admin, taskId, "salary figures"u8.ToArray(), "salaries.csv");
+        var artifactId = (await Api.ReadJsonAsync(upload, HttpStatusCode.OK)).GetProperty("artifact_id").GetString()!;
+        await Gateway.GatewayCalls.RegisterAsync(admin, "bob", receiver.Url);
+        using var mallory = Client(host, await AuthMatrixTests.CreateKeyAsync(admin, "agent", "mallory"));
+        using (var registered = await mallory.PostAsync("gateway/register", Api.Json(Gateway.GatewayCalls.Card("mallory", receiver.Url))))
+        {
+            Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        }
+
+        using var send = await mallory.PostAsync("gateway/send", Api.Json($$$"""
+            {"from_agent_id":"mallory","to_agent_id":"bob","content":[{"type":"file","file":{"task_id":"{{{taskId}}}","artifact_id":"{{{artifactId}}}"}}]}
+            """));
+
+        var error = await Gateway.GatewayCalls.AssertErrorAsync(send, HttpStatusCode.Forbidden, "may share only artifacts of its own agent's tasks");
+        Assert.DoesNotContain("salaries", error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(receiver.Requests);
+    }
+
+    [Fact]
     public async Task AuditLog_KeepsNoCredentialPastedIntoAPath_AndNoLineBreakFromOne()
     {
         await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
