@@ -39,7 +39,7 @@ internal sealed partial class RuntimeSession
             incoming.Add(incomingEvent);
         }
 
-        await CheckSubRunEventsAsync(runId, incoming, cancellationToken);
+        await CheckSubRunEventsAsync(runId, attempt.AttemptId, incoming, cancellationToken);
         var result = await _services.Events.AppendAsync(runId, attempt.AttemptId, incoming, cancellationToken);
         if (result.ExpectedSeq is { } expected)
         {

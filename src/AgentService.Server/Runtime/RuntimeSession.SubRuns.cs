@@ -90,7 +90,7 @@ internal sealed partial class RuntimeSession
 
     /// <summary>Checks what the sub-run projections need before the batch is stored: a spawned child id is new and a
     /// service-hosted child names a defined agent that has a runtime; a linked run exists.</summary>
-    private async Task CheckSubRunEventsAsync(string runId, List<IncomingEvent> events, CancellationToken cancellationToken)
+    private async Task CheckSubRunEventsAsync(string runId, string attemptId, List<IncomingEvent> events, CancellationToken cancellationToken)
     {
         for (var i = 0; i < events.Count; i++)
         {
@@ -115,9 +115,9 @@ internal sealed partial class RuntimeSession
 
             if (existing is not null)
             {
-                // A resent batch (same event ids) is accepted and ignored by the log: the child is this run's already.
-                // An id that belongs to any other run is refused.
-                if (existing.ParentRunId == runId)
+                // A resent batch (same event ids, at or below the stored seq) is accepted and ignored by the log: the
+                // child is this run's already. A new spawn reusing the id, or an id of any other run, is refused.
+                if (existing.ParentRunId == runId && await _services.Runs.GetAttemptAsync(attemptId, cancellationToken) is { } stored && e.Seq <= stored.OutputSeq)
                 {
                     continue;
                 }

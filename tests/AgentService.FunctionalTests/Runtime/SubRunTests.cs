@@ -147,6 +147,19 @@ public sealed class SubRunTests : IAsyncLifetime
         var run = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}");
         Assert.Equal(1, run.GetProperty("eventCount").GetInt64());
         Assert.Equal(0, run.GetProperty("children").GetArrayLength());
+
+        // A second, new spawn of a child this run already has is refused; the first spawn resent is accepted and ignored.
+        var child = TypeId.New("run");
+        var spawn = RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(child, awaited: false));
+        await parent.PublishAsync((JsonObject)spawn.DeepClone());
+        var again = await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, parent.Launched,
+            RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.Seq + 1, Spawn(child, awaited: false))));
+        Assert.StartsWith("-32602", Code(again), StringComparison.Ordinal);
+        Assert.Contains("already exists", again.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        await parent.PublishAsync(spawn);
+        var after = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}");
+        Assert.Equal(2, after.GetProperty("eventCount").GetInt64());
+        Assert.Equal(child, Assert.Single(after.GetProperty("children").EnumerateArray()).GetString());
     }
 
     [Fact]
