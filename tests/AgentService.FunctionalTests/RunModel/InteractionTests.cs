@@ -156,6 +156,13 @@ public sealed class InteractionTests
         bad["responseSchema"] = new JsonObject { ["type"] = "no-such-type" };
         var error = await runtime.PublishRefusedAsync("interaction.requested", bad);
         Assert.Equal(-32602, error.GetProperty("code").GetInt32());
+
+        // An interaction id is requested once: a second request with it (another kind, even) is refused, not logged.
+        var reused = Input(choice);
+        var duplicate = await runtime.PublishRefusedAsync("interaction.requested", reused);
+        Assert.Equal(-32602, duplicate.GetProperty("code").GetInt32());
+        Assert.Contains("already requested", duplicate.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Single(await runtime.EventsAsync(), e => e.GetProperty("type").GetString() == "interaction.requested");
         Assert.Empty(fixture.Host.Errors);
     }
 

@@ -140,11 +140,25 @@ internal sealed partial class SqlEventLog
 
     /// <summary>A checkpoint cannot reflect inputs the run never had: its inputCursor is at most the last delivery's
     /// sequence (else a resume would skip inputs that arrive later). Returns the refusal, if any.</summary>
-    private static string? RefuseCheckpoint(SqlCommands commands, string runId, List<IncomingEvent> events)
+    /// <summary>Why the run's state refuses a batch of new events, if it does: a checkpoint past the last input, or an
+    /// interaction request reusing an interaction id (the log would hold two requests that disagree).</summary>
+    private static string? RefuseByRunState(SqlCommands commands, string runId, List<IncomingEvent> events)
     {
         long? last = null;
+        var interactions = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in events)
         {
+            if (e.Type == "interaction.requested" && OptionalString(e.Data, "interactionId") is { } interactionId)
+            {
+                if (!interactions.Add(interactionId)
+                    || commands.Get("SELECT 1 FROM interactions WHERE run_id = @run AND interaction_id = @id").With("@run", runId).With("@id", interactionId).ExecuteScalar() is not null)
+                {
+                    return $"event {e.EventId}: interaction {interactionId} was already requested; mint a new id for each interaction";
+                }
+
+                continue;
+            }
+
             if (e.Type != "checkpoint.saved")
             {
                 continue;

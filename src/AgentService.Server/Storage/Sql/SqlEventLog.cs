@@ -63,7 +63,7 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
                 return new AppendResult(null, null, [], null, $"event {fresh[finishedAt + 1].EventId} follows run.finished, which must be the run's last event");
             }
 
-            if (RefuseCheckpoint(commands, runId, fresh) is { } refusal)
+            if (RefuseByRunState(commands, runId, fresh) is { } refusal)
             {
                 return new AppendResult(null, null, [], null, refusal);
             }
