@@ -13,10 +13,16 @@ internal static class HeadRequests
         if (HttpMethods.IsHead(context.Request.Method) && !IsEventStream(context.Request))
         {
             context.Request.Method = HttpMethods.Get;
+            context.Items[AnsweredAsGet] = true;
         }
 
         return next(context);
     }
+
+    private static readonly object AnsweredAsGet = new();
+
+    /// <summary>The method the client sent (<c>HEAD</c> where this routed it as <c>GET</c>), for the audit log.</summary>
+    public static string MethodAsSent(HttpContext context) => context.Items.ContainsKey(AnsweredAsGet) ? HttpMethods.Head : context.Request.Method;
 
     /// <summary>A run's stream (<c>/v1/runs/{id}/stream</c>) or a task's (<c>.../ap/v1/agent/tasks/{id}/events</c>;
     /// <c>/v1/runs/{id}/events</c> is a JSON page, not a stream), or anything asked for as a stream.</summary>

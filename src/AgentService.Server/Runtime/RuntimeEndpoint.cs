@@ -15,16 +15,17 @@ internal static class RuntimeEndpoint
 
     private static async Task HandleAsync(HttpContext context, RuntimeServices services, Security.CredentialVerifier verifier, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            throw new ServiceException(ErrorCode.InvalidRequest, "/runtime speaks the runtime connection protocol over a WebSocket upgrade.");
-        }
-
+        // Credentials first, like every endpoint: without a valid token, nothing else about the request is answered.
         var token = RunTokens.FromHeader(context.Request.Headers.Authorization);
         var runId = token is null ? null : await verifier.VerifyRunTokenAsync(token, context.RequestAborted);
         if (runId is null)
         {
             throw new ServiceException(ErrorCode.Unauthenticated, "A valid run token of an unfinished run is required: Authorization: Bearer <run token>.");
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            throw new ServiceException(ErrorCode.InvalidRequest, "/runtime speaks the runtime connection protocol over a WebSocket upgrade.");
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();

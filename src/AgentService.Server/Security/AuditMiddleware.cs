@@ -30,7 +30,7 @@ internal sealed partial class AuditMiddleware(RequestDelegate next, IAuditLog au
     {
         var status = context.Response.StatusCode;
         var denied = status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests;
-        var method = context.Request.Method;
+        var method = Hosting.HeadRequests.MethodAsSent(context);
         if (!denied && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)))
         {
             return;

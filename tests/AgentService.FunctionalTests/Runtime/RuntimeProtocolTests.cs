@@ -50,6 +50,10 @@ public sealed class RuntimeProtocolTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);
             Assert.Equal(["Bearer"], socket.HttpResponseHeaders!["WWW-Authenticate"]);
         }
+
+        // A plain GET without a token is refused for the token first, like any endpoint.
+        using var plain = await _fixture.Http.GetAsync("runtime");
+        Assert.Equal(HttpStatusCode.Unauthorized, plain.StatusCode);
     }
 
     [Fact]

@@ -288,6 +288,22 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task AuditLog_RecordsARefusedHeadAsHead()
+    {
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
+        using var admin = AdminClient(host);
+        var key = await AuthMatrixTests.CreateKeyAsync(admin, "client", "echo");
+        using var client = Client(host, key);
+
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "v1/keys"));
+        Assert.Equal(HttpStatusCode.Forbidden, head.StatusCode);
+
+        var audit = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, $"v1/audit?actor=key:{AuthMatrixTests.ApiKeyId(key)}"),
+            a => a.GetProperty("items").GetArrayLength() >= 1, TimeSpan.FromSeconds(10), "the refusal to be audited");
+        Assert.Equal("HEAD /v1/keys", Assert.Single(audit.GetProperty("items").EnumerateArray()).GetProperty("action").GetString());
+    }
+
+    [Fact]
     public async Task TheLastAdminKeyThatWorks_CannotBeRevoked_SoTheServiceCannotBeLockedForGood()
     {
         // A new admin key is only made for an empty store: revoking the last one would leave nobody to manage keys.
