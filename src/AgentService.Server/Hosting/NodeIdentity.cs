@@ -27,7 +27,7 @@ internal sealed class NodeIdentity
             return;
         }
 
-        Directory.CreateDirectory(dataDir);
+        DataDirectory.Ensure(dataDir);
         Id = "node_" + Guid.NewGuid().ToString("N");
         File.WriteAllText(path, Id);
     }

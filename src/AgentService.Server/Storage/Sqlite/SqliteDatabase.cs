@@ -19,8 +19,8 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
 
     public SqliteDatabase(IOptions<AgentServiceOptions> options, ILogger<SqliteDatabase> logger)
     {
-        var dataDir = Path.GetFullPath(options.Value.DataDir);
-        Directory.CreateDirectory(dataDir);
+        var dataDir = DataDirectory.Ensure(options.Value.DataDir);
+        DataDirectory.EnsureOwnerOnlyFile(Path.Combine(dataDir, FileName));
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = Path.Combine(dataDir, FileName),
