@@ -25,9 +25,18 @@ internal sealed class AccessDeniedWriter : IAuthorizationMiddlewareResultHandler
             return;
         }
 
-        var reason = authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault();
-        AuditTarget.SetDetail(context, reason ?? "role not allowed");
-        await ErrorResponseWriter.WriteAsync(context, ErrorCode.Forbidden,
-            reason ?? $"This key's role does not allow {context.Request.Method} {context.Request.Path}.");
+        // The role first: a key whose role the endpoint does not take is told so, whatever agent or run it named (an
+        // agent key on the Agent Protocol is refused for its role, not for the agent). Then the scope's own reason.
+        var roles = policy.Requirements.OfType<Microsoft.AspNetCore.Authorization.Infrastructure.RolesAuthorizationRequirement>().SelectMany(r => r.AllowedRoles).ToList();
+        var role = context.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value;
+        var reason = roles.Count > 0 && !roles.Any(context.User.IsInRole)
+            ? $"This key's role ({RoleName(role)}) cannot use {context.Request.Method} {context.Request.Path}; it takes {string.Join(" or ", roles.Select(RoleName))}."
+            : authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault()
+                ?? $"This key's role ({RoleName(role)}) does not allow {context.Request.Method} {context.Request.Path}.";
+        AuditTarget.SetDetail(context, reason);
+        await ErrorResponseWriter.WriteAsync(context, ErrorCode.Forbidden, reason);
     }
+
+    /// <summary>A role as a caller knows it: a run token's role is its run's token.</summary>
+    private static string RoleName(string? role) => role == Roles.Run ? "run token" : role ?? "none";
 }

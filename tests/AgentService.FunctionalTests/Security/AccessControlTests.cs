@@ -280,7 +280,17 @@ public sealed class AccessControlTests
         // Still: an endpoint of the admins is refused for the role, and without a key everything is 401.
         using (var keys = await client.GetAsync("v1/keys"))
         {
-            Assert.Equal(HttpStatusCode.Forbidden, keys.StatusCode);
+            var refused = await Api.ReadJsonAsync(keys, HttpStatusCode.Forbidden);
+            Assert.Equal("This key's role (client) cannot use GET /v1/keys; it takes admin.", refused.GetProperty("message").GetString());
+        }
+
+        // The role is named before any agent: an agent key on the Agent Protocol is refused for its role, on either route.
+        using var agentKey = Client(host, await AuthMatrixTests.CreateKeyAsync(admin, "agent", "echo"));
+        foreach (var path in new[] { "ap/v1/agent/tasks", "agents/echo/ap/v1/agent/tasks" })
+        {
+            using var refusedForRole = await agentKey.GetAsync(path);
+            var message = (await Api.ReadJsonAsync(refusedForRole, HttpStatusCode.Forbidden)).GetProperty("message").GetString();
+            Assert.Equal($"This key's role (agent) cannot use GET /{path}; it takes admin or client.", message);
         }
 
         using var anonymous = await host.CreateClient().GetAsync("v1/nonexistent");
