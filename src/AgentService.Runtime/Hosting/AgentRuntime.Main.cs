@@ -11,7 +11,8 @@ public static partial class AgentRuntime
     /// Without arguments it serves the run the service launched it for (the run is in its environment); with
     /// <c>--worker AGENT_ID</c> it claims runs of that agent from <c>AGENTSERVICE_URL</c> until stopped. Ctrl+C or
     /// SIGTERM stops it (exit code 0). Returns the exit code: 0 when done; 2, with a one-line message on standard error instead of an unhandled
-    /// exception, when the arguments or the environment lack what it needs.
+    /// exception, when the arguments or the environment lack what it needs, or when the service refuses a worker's claims
+    /// for good (no such worker-mode agent, a bad token).
     /// </summary>
     public static Task<int> RunMainAsync(string[] args, Func<IAgent> createAgent, CancellationToken cancellationToken = default) =>
         RunMainAsync(args, createAgent, Console.Error, environment: null, cancellationToken);
@@ -63,6 +64,12 @@ public static partial class AgentRuntime
         catch (RuntimeConfigurationException ex)
         {
             await error.WriteLineAsync($"{name}: {ex.Message}; {usage}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is not null && args is ["--worker", _])
+        {
+            // The service refused the claims for good (wrong agent id, an agent not in worker mode, a bad token).
+            await error.WriteLineAsync($"{name}: {ex.Message}").ConfigureAwait(false);
             return 2;
         }
         finally

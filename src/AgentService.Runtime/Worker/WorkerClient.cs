@@ -84,7 +84,9 @@ public sealed class WorkerClient
     }
 
     /// <summary>Claims runs of <paramref name="agentId"/> and runs each with a new agent from <paramref name="agentFactory"/>,
-    /// up to <see cref="WorkerClientOptions.MaxConcurrentRuns"/> at once, until <paramref name="cancellationToken"/> stops it.</summary>
+    /// up to <see cref="WorkerClientOptions.MaxConcurrentRuns"/> at once, until <paramref name="cancellationToken"/> stops it.
+    /// A service that cannot be reached, or fails, is retried with backoff; a claim it refuses for good (401/403: the
+    /// token; 404: no such worker-mode agent) throws that <see cref="HttpRequestException"/>, since retrying cannot help.</summary>
     public async Task RunAsync(string agentId, Func<IAgent> agentFactory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agentFactory);
@@ -108,7 +110,7 @@ public sealed class WorkerClient
                     claim = await ClaimAsync(agentId, cancellationToken).ConfigureAwait(false);
                     failures = 0;
                 }
-                catch (HttpRequestException ex)
+                catch (HttpRequestException ex) when (!IsPermanent(ex))
                 {
                     var delay = Backoff.Delay(failures++, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
                     Log.ClaimFailed(_logger, delay, ex);
@@ -155,6 +157,9 @@ public sealed class WorkerClient
 
         return request;
     }
+
+    private static bool IsPermanent(HttpRequestException ex) =>
+        ex.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound;
 
     private async Task RunClaimedAsync(RunClaim claim, IAgent agent, CancellationToken cancellationToken)
     {

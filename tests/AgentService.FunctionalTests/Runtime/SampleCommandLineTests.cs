@@ -34,6 +34,22 @@ public sealed class SampleCommandLineTests : IDisposable
         Assert.Empty(stdout.Trim());
     }
 
+    [Theory]
+    [InlineData("nosuch")]
+    [InlineData("echo")]
+    public async Task EchoAgent_AsAWorkerOfAnAgentItCannotServe_SaysWhyInOneLine_AndExits2(string agentId)
+    {
+        // No such agent, or one not in worker mode: retrying for ever in silence would help nobody.
+        await using var host = await ServiceHost.StartAsync();
+        using var process = Start(["--worker", agentId], host.BaseAddress.ToString());
+        var (exitCode, _, stderr) = await WaitAsync(process);
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"EchoAgent: Claiming a run of {agentId} failed: 404", line, StringComparison.Ordinal);
+        Assert.Contains("whose runs workers claim", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EchoAgent_AsAWorker_ClaimsTheAgentsRuns_AnswersTheirSteps_AndStopsOnSigterm()
     {
