@@ -27,8 +27,7 @@ public sealed class AccessControlTests
         var keyId = created.GetProperty("keyId").GetString()!;
         Assert.StartsWith($"ask_{keyId}_", key);
         Assert.Equal("client", created.GetProperty("role").GetString());
-        var createdAudit = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, "v1/audit?action=POST%20/v1/keys"),
-            a => a.GetProperty("items").GetArrayLength() >= 1, TimeSpan.FromSeconds(10), "the key's creation to be audited");
+        var createdAudit = await AuditAsync(admin, "action=POST%20/v1/keys", a => a.GetProperty("items").GetArrayLength() >= 1, "the key's creation to be audited");
         Assert.Equal($"keyId={keyId}", createdAudit.GetProperty("items")[0].GetProperty("target").GetString());
 
         using var client = Client(host, key);
@@ -207,8 +206,7 @@ public sealed class AccessControlTests
 
         using var recovered = await client.GetAsync("ap/v1/agent/tasks");
         Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
-        var audit = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, $"v1/audit?actor=key:{AuthMatrixTests.ApiKeyId(key)}"),
-            a => a.GetProperty("items").EnumerateArray().Any(e => e.GetProperty("status").GetInt32() == 429), TimeSpan.FromSeconds(10), "the 429 to be audited");
+        var audit = await AuditAsync(admin, $"actor=key:{AuthMatrixTests.ApiKeyId(key)}", a => a.GetProperty("items").EnumerateArray().Any(e => e.GetProperty("status").GetInt32() == 429), "the 429 to be audited");
         Assert.Contains(audit.GetProperty("items").EnumerateArray(), e => e.GetProperty("outcome").GetString() == "denied");
     }
 
@@ -311,8 +309,7 @@ public sealed class AccessControlTests
         using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "v1/keys"));
         Assert.Equal(HttpStatusCode.Forbidden, head.StatusCode);
 
-        var audit = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, $"v1/audit?actor=key:{AuthMatrixTests.ApiKeyId(key)}"),
-            a => a.GetProperty("items").GetArrayLength() >= 1, TimeSpan.FromSeconds(10), "the refusal to be audited");
+        var audit = await AuditAsync(admin, $"actor=key:{AuthMatrixTests.ApiKeyId(key)}", a => a.GetProperty("items").GetArrayLength() >= 1, "the refusal to be audited");
         Assert.Equal("HEAD /v1/keys", Assert.Single(audit.GetProperty("items").EnumerateArray()).GetProperty("action").GetString());
     }
 
@@ -361,8 +358,7 @@ public sealed class AccessControlTests
         using var send = await mallory.PostAsync("gateway/send", Api.Json(Gateway.GatewayCalls.Text("alice", "bob", "it's me, alice")));
         Assert.Equal(HttpStatusCode.Forbidden, send.StatusCode);
 
-        var audit = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, $"v1/audit?actor=key:{AuthMatrixTests.ApiKeyId(key)}"),
-            a => a.GetProperty("items").GetArrayLength() >= 2, TimeSpan.FromSeconds(10), "both refusals to be audited");
+        var audit = await AuditAsync(admin, $"actor=key:{AuthMatrixTests.ApiKeyId(key)}", a => a.GetProperty("items").GetArrayLength() >= 2, "both refusals to be audited");
         var items = audit.GetProperty("items").EnumerateArray().ToList();
         var refusedHeartbeat = Assert.Single(items, e => e.GetProperty("action").GetString() == "POST /gateway/heartbeat");
         Assert.Equal("agent_id=alice", refusedHeartbeat.GetProperty("target").GetString());
@@ -414,8 +410,7 @@ public sealed class AccessControlTests
         using var forged = await host.CreateClient().PostAsync($"z/{key}%0A2026-12-07T00:00:00Z%20success%20200", null);
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
 
-        var entries = await Wait.UntilAsync(() => Api.GetJsonAsync(admin, "v1/audit?page_size=100"),
-            a => a.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("status").GetInt32() is 404 or 401) >= 2, TimeSpan.FromSeconds(10), "both requests to be audited");
+        var entries = await AuditAsync(admin, "page_size=100", a => a.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("status").GetInt32() is 404 or 401) >= 2, "both requests to be audited");
         var text = entries.ToString();
         Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
         var items = entries.GetProperty("items").EnumerateArray().ToList();
@@ -473,8 +468,7 @@ public sealed class AccessControlTests
             Assert.Equal(HttpStatusCode.Forbidden, crossUpload.StatusCode);
         }
 
-        var audit = await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/audit?actor=run:{claimA.RunId}"),
-            a => a.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("outcome").GetString() == "denied") >= 2, TimeSpan.FromSeconds(10), "the refusals to be audited");
+        var audit = await AuditAsync(fixture.Http, $"actor=run:{claimA.RunId}", a => a.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("outcome").GetString() == "denied") >= 2, "the refusals to be audited");
         var refusals = audit.GetProperty("items").EnumerateArray().Where(e => e.GetProperty("outcome").GetString() == "denied").ToList();
         Assert.Contains(refusals, e => e.GetProperty("action").GetString()!.Contains("attach", StringComparison.Ordinal)
             && e.GetProperty("target").GetString() == $"runId={claimB.RunId}" && e.GetProperty("detail").GetString()!.StartsWith("1040", StringComparison.Ordinal));
@@ -517,8 +511,7 @@ public sealed class AccessControlTests
         await using var fixture = await RuntimeFixture.StartAsync();
         var set = await Api.PutJsonAsync(fixture.Http, "v1/agents/manual/secrets/DB_PASSWORD", """{"value":"hunter2-admin-set"}""");
         Assert.Equal("DB_PASSWORD", set.GetProperty("name").GetString());
-        var setAudit = await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, "v1/audit?action=PUT%20/v1/agents/{agentId}/secrets/{name}"),
-            a => a.GetProperty("items").GetArrayLength() >= 1, TimeSpan.FromSeconds(10), "the secret's write to be audited");
+        var setAudit = await AuditAsync(fixture.Http, "action=PUT%20/v1/agents/{agentId}/secrets/{name}", a => a.GetProperty("items").GetArrayLength() >= 1, "the secret's write to be audited");
         Assert.Equal("agentId=manual name=DB_PASSWORD", setAudit.GetProperty("items")[0].GetProperty("target").GetString());
         Assert.DoesNotContain("hunter2", set.GetRawText(), StringComparison.Ordinal);
         var names = await Api.GetJsonAsync(fixture.Http, "v1/agents/manual/secrets");
@@ -574,6 +567,11 @@ public sealed class AccessControlTests
         var afterRestart = await Api.GetJsonAsync(http, "v1/agents/manual/secrets");
         Assert.Contains(afterRestart.GetProperty("secrets").EnumerateArray(), s => s.GetProperty("name").GetString() == "DB_PASSWORD");
     }
+
+    /// <summary>The audit log's answer to <paramref name="query"/> once it shows what the test waits for (entries ride in
+    /// the writer's next commit, just after the answers they record).</summary>
+    private static Task<JsonElement> AuditAsync(HttpClient admin, string query, Func<JsonElement, bool> until, string what) =>
+        Wait.UntilAsync(() => Api.GetJsonAsync(admin, $"v1/audit?{query}"), until, TimeSpan.FromSeconds(10), what);
 
     private static HttpClient AdminClient(ServiceHost host) =>
         Client(host, File.ReadAllText(Path.Combine(host.DataDir, "admin.key")).Trim());
