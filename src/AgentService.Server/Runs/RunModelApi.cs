@@ -32,41 +32,15 @@ internal static class RunModelApi
     private static async Task<IResult> ListToolCallsAsync(string runId, HttpRequest request, IRunStore runs, IRunModelStore model, CancellationToken cancellationToken)
     {
         var (after, limit) = await PageAsync(runId, request, runs, cancellationToken);
-        // One more than asked tells whether another page follows ("more" is false on the last page, even a full one).
         var page = await model.ListToolCallsAsync(runId, after, limit + 1, cancellationToken);
-        var shown = page.Take(limit).ToList();
-        return JsonObjectResult.Of(w =>
-        {
-            w.WriteStartArray("toolCalls");
-            foreach (var call in shown)
-            {
-                RunModelJson.WriteToolCall(w, call);
-            }
-
-            w.WriteEndArray();
-            w.WriteNumber("after", shown.Count > 0 ? shown[^1].Position : after);
-            w.WriteBoolean("more", page.Count > limit);
-        });
+        return RunsApi.LogPage("toolCalls", page, limit, after, r => r.Position, RunModelJson.WriteToolCall);
     }
 
     private static async Task<IResult> ListInteractionsAsync(string runId, HttpRequest request, IRunStore runs, IRunModelStore model, CancellationToken cancellationToken)
     {
         var (after, limit) = await PageAsync(runId, request, runs, cancellationToken);
-        // One more than asked tells whether another page follows ("more" is false on the last page, even a full one).
         var page = await model.ListInteractionsAsync(runId, after, limit + 1, cancellationToken);
-        var shown = page.Take(limit).ToList();
-        return JsonObjectResult.Of(w =>
-        {
-            w.WriteStartArray("interactions");
-            foreach (var interaction in shown)
-            {
-                RunModelJson.WriteInteraction(w, interaction);
-            }
-
-            w.WriteEndArray();
-            w.WriteNumber("after", shown.Count > 0 ? shown[^1].Position : after);
-            w.WriteBoolean("more", page.Count > limit);
-        });
+        return RunsApi.LogPage("interactions", page, limit, after, r => r.Position, RunModelJson.WriteInteraction);
     }
 
     private static async Task<IResult> GetSnapshotAsync(string runId, IRunModelStore model, CancellationToken cancellationToken)

@@ -123,22 +123,29 @@ internal static class RunsApi
         var after = QueryLong(request, "after", 0, 0, long.MaxValue);
         var limit = (int)QueryLong(request, "limit", 100, 1, 1000);
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
-        // One more than asked tells whether another page follows ("more" is false on the last page, even a full one).
         var page = await events.ListAsync(run.RunId, after, limit + 1, cancellationToken);
-        var shown = page.Take(limit).ToList();
-        return JsonObjectResult.Of(w =>
+        return LogPage("events", page, limit, after, e => e.Position, (w, e) => JsonText.WriteEventWithPosition(w, e.Body, e.Position));
+    }
+
+    /// <summary>
+    /// A page of a run's records in log order, <c>{"NAME": [...], "after": POSITION, "more": bool}</c>, from
+    /// <paramref name="page"/> read with one more than <paramref name="limit"/>: that one tells whether another page
+    /// follows ("more" is false on the last page, even a full one) and is not shown.
+    /// </summary>
+    internal static JsonObjectResult LogPage<T>(string name, IReadOnlyList<T> page, int limit, long after, Func<T, long> position, Action<Utf8JsonWriter, T> write) =>
+        JsonObjectResult.Of(w =>
         {
-            w.WriteStartArray("events");
-            foreach (var e in shown)
+            var shown = Math.Min(page.Count, limit);
+            w.WriteStartArray(name);
+            for (var i = 0; i < shown; i++)
             {
-                JsonText.WriteEventWithPosition(w, e.Body, e.Position);
+                write(w, page[i]);
             }
 
             w.WriteEndArray();
-            w.WriteNumber("after", shown.Count > 0 ? shown[^1].Position : after);
+            w.WriteNumber("after", shown > 0 ? position(page[shown - 1]) : after);
             w.WriteBoolean("more", page.Count > limit);
         });
-    }
 
     /// <summary>
     /// Cancels a run: a <c>cancel</c> delivery (graceful by default, or <c>{"mode": "immediate"}</c>, with an optional
@@ -236,14 +243,13 @@ internal static class RunsApi
         {
             Observability.Log.CancelCascaded(logger, runId, cancelled.Count - 1);
         }
-        // A cancel already pending answers for this one: its own mode, which the runtime will act on.
-        var pendingMode = delivery.Payload == payload ? mode : CancelPayload.IsImmediate(delivery.Payload) ? "immediate" : "graceful";
+        // The answer is the stored cancel's — a cancel already pending answers for this one, with the mode the runtime will act on.
         return JsonObjectResult.Of(w =>
         {
             w.WriteString("runId", runId);
             w.WriteString("deliveryId", delivery.DeliveryId);
             w.WriteNumber("sequence", delivery.Sequence);
-            w.WriteString("mode", pendingMode);
+            w.WriteString("mode", CancelPayload.IsImmediate(delivery.Payload) ? "immediate" : "graceful");
         }, StatusCodes.Status202Accepted);
     }
 

@@ -19,7 +19,6 @@ internal sealed class AccessDeniedWriter : IAuthorizationMiddlewareResultHandler
         if (authorizeResult.Challenged)
         {
             var failure = AuditTarget.GetDetail(context);
-            context.Response.Headers.WWWAuthenticate = "Bearer";
             await ErrorResponseWriter.WriteAsync(context, ErrorCode.Unauthenticated,
                 failure ?? $"An API key is required: 'Authorization: Bearer <key>' or '{ApiKeyAuthenticationHandler.ApiKeyHeader}: <key>'.");
             return;

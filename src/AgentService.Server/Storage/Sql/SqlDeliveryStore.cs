@@ -1,5 +1,3 @@
-using AgentService.Server.Runs;
-
 namespace AgentService.Server.Storage.Sql;
 
 internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time) : IDeliveryStore
@@ -28,14 +26,8 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
             // has ended (cancelled, failed, ...), where nothing would ever run it. The status is checked by the same
             // update that takes the next sequence, so a cancel committed meanwhile is seen (PostgreSQL re-checks the
             // condition on the row it waited for).
-            if (commands.Get("""
-                    UPDATE runs SET next_sequence = next_sequence + 1
-                    WHERE run_id = @run AND status NOT IN (@completed, @failed, @cancelled, @timedOut)
-                    RETURNING next_sequence
-                    """)
-                    .With("@run", runId).With("@completed", RunStatus.Completed).With("@failed", RunStatus.Failed)
-                    .With("@cancelled", RunStatus.Cancelled).With("@timedOut", RunStatus.TimedOut)
-                    .ExecuteScalar() is not long sequence)
+            if (commands.Get($"UPDATE runs SET next_sequence = next_sequence + 1 WHERE run_id = @run AND status NOT IN {SqlRunStore.Terminal} RETURNING next_sequence")
+                    .With("@run", runId).ExecuteScalar() is not long sequence)
             {
                 throw commands.Get("SELECT status FROM runs WHERE run_id = @run").With("@run", runId).ExecuteScalar() is string status
                     ? new RunEndedException(runId, status)

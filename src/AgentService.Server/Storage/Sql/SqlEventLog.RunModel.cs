@@ -138,9 +138,8 @@ internal sealed partial class SqlEventLog
         }
     }
 
-    /// <summary>A checkpoint cannot reflect inputs the run never had: its inputCursor is at most the last delivery's
-    /// sequence (else a resume would skip inputs that arrive later). Returns the refusal, if any.</summary>
-    /// <summary>Why the run's state refuses a batch of new events, if it does: a checkpoint past the last input, or an
+    /// <summary>Why the run's state refuses a batch of new events, if it does: a checkpoint past the last input (its
+    /// inputCursor is at most the last delivery's sequence, else a resume would skip inputs that arrive later), or an
     /// interaction request reusing an interaction id (the log would hold two requests that disagree).</summary>
     private static string? RefuseByRunState(SqlCommands commands, string runId, List<IncomingEvent> events)
     {

@@ -15,7 +15,7 @@ namespace AgentService.Server.Storage.Sql;
 /// </summary>
 internal sealed partial class SqlRunStore
 {
-    private const string Terminal = "('completed', 'failed', 'cancelled', 'timed_out')";
+    internal const string Terminal = "('completed', 'failed', 'cancelled', 'timed_out')";
 
     public Task<IReadOnlyList<RunRecord>> ListChildrenAsync(string runId, string? afterRunId, int limit, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<RunRecord>>(

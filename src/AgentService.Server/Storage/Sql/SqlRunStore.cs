@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using AgentService.Protocol.Runtime;
 using AgentService.Protocol.Ids;
 using AgentService.Server.Runs;
@@ -255,12 +256,18 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
                 }
             }
 
+            void WriteError(Utf8JsonWriter w)
+            {
+                w.WriteString("code", errorCode);
+                w.WriteString("message", errorMessage);
+            }
+
+            // A step's error also says how it ended (PROTOCOL.md §13), as a runtime's failed or cancelled step does.
             var error = Json.JsonText.Object(w =>
             {
                 w.WriteStartObject("error");
                 w.WriteString("type", status);
-                w.WriteString("code", errorCode);
-                w.WriteString("message", errorMessage);
+                WriteError(w);
                 w.WriteEndObject();
             });
             var completed = commands.Get($"""
@@ -276,8 +283,7 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
             {
                 w.WriteString("status", status);
                 w.WriteStartObject("error");
-                w.WriteString("code", errorCode);
-                w.WriteString("message", errorMessage);
+                WriteError(w);
                 w.WriteEndObject();
             });
             SetStatus(commands, runId, status, null, now);
