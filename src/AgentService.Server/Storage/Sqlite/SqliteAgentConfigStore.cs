@@ -7,9 +7,8 @@ internal sealed class SqliteAgentConfigStore(SqliteDatabase database) : IAgentCo
 {
     public Task<(JsonElement Config, long Version)?> GetAsync(string agentId, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT config, version FROM agent_config WHERE agent_id = $agent";
+        using var read = database.OpenRead();
+        var command = read.Command("SELECT config, version FROM agent_config WHERE agent_id = $agent");
         command.With("$agent", agentId);
         using var reader = command.ExecuteReader();
         if (!reader.Read())

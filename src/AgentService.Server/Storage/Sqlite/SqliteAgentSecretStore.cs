@@ -36,9 +36,8 @@ internal sealed class SqliteAgentSecretStore(SqliteDatabase database, TimeProvid
 
     public Task<IReadOnlyList<(string Name, DateTimeOffset UpdatedAt)>> ListNamesAsync(string agentId, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name, updated_at FROM agent_secrets WHERE agent_id = $agent ORDER BY name";
+        using var read = database.OpenRead();
+        var command = read.Command("SELECT name, updated_at FROM agent_secrets WHERE agent_id = $agent ORDER BY name");
         command.With("$agent", agentId);
         using var reader = command.ExecuteReader();
         var names = new List<(string, DateTimeOffset)>();
@@ -52,9 +51,8 @@ internal sealed class SqliteAgentSecretStore(SqliteDatabase database, TimeProvid
 
     public Task<IReadOnlyList<string>> ListAgentIdsAsync(CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT DISTINCT agent_id FROM agent_secrets ORDER BY agent_id";
+        using var read = database.OpenRead();
+        var command = read.Command("SELECT DISTINCT agent_id FROM agent_secrets ORDER BY agent_id");
         using var reader = command.ExecuteReader();
         var ids = new List<string>();
         while (reader.Read())
@@ -67,9 +65,8 @@ internal sealed class SqliteAgentSecretStore(SqliteDatabase database, TimeProvid
 
     public Task<IReadOnlyDictionary<string, string>> GetAsync(string agentId, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name, value FROM agent_secrets WHERE agent_id = $agent";
+        using var read = database.OpenRead();
+        var command = read.Command("SELECT name, value FROM agent_secrets WHERE agent_id = $agent");
         command.With("$agent", agentId);
         using var reader = command.ExecuteReader();
         var values = new Dictionary<string, string>(StringComparer.Ordinal);

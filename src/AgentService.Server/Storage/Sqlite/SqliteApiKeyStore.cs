@@ -23,9 +23,8 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
 
     public Task<(ApiKeyRecord Key, string Hash)?> FindAsync(string keyId, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns}, hash FROM api_keys WHERE key_id = $id";
+        using var read = database.OpenRead();
+        var command = read.Command($"SELECT {Columns}, hash FROM api_keys WHERE key_id = $id");
         command.With("$id", keyId);
         using var reader = command.ExecuteReader();
         return Task.FromResult<(ApiKeyRecord, string)?>(reader.Read() ? (Read(reader), reader.GetString(7)) : null);
@@ -33,9 +32,8 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
 
     public Task<(IReadOnlyList<ApiKeyRecord> Items, int Total)> ListAsync(int page, int pageSize, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM api_keys ORDER BY created_at DESC, key_id LIMIT $limit OFFSET $offset";
+        using var read = database.OpenRead();
+        var command = read.Command($"SELECT {Columns} FROM api_keys ORDER BY created_at DESC, key_id LIMIT $limit OFFSET $offset");
         command.With("$limit", pageSize).With("$offset", (long)(page - 1) * pageSize);
         var items = new List<ApiKeyRecord>();
         using (var reader = command.ExecuteReader())
@@ -46,8 +44,7 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
             }
         }
 
-        using var count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM api_keys";
+        var count = read.Command("SELECT COUNT(*) FROM api_keys");
         return Task.FromResult<(IReadOnlyList<ApiKeyRecord>, int)>((items, Convert.ToInt32(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)));
     }
 
@@ -63,9 +60,8 @@ internal sealed class SqliteApiKeyStore(SqliteDatabase database) : IApiKeyStore
 
     public Task<bool> AnyAsync(CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT EXISTS (SELECT 1 FROM api_keys)";
+        using var read = database.OpenRead();
+        var command = read.Command("SELECT EXISTS (SELECT 1 FROM api_keys)");
         return Task.FromResult(Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0);
     }
 

@@ -6,6 +6,9 @@ namespace AgentService.Server.Storage.Sqlite;
 
 internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider time) : IArtifactStore
 {
+    internal const string ByTaskSql = $"SELECT {Columns} FROM artifacts a WHERE a.task_id IN (SELECT value FROM json_each($ids)) ORDER BY a.task_id, a.seq";
+    internal const string ByStepSql = $"SELECT {Columns} FROM artifacts a WHERE a.step_id IN (SELECT value FROM json_each($ids)) ORDER BY a.step_id, a.seq";
+
     internal const string Columns = "a.artifact_id, a.task_id, a.step_id, a.seq, a.file_name, a.relative_path, a.agent_created, a.blob_hash, a.size, a.created_at";
 
     public Task<ArtifactRecord?> CreateAsync(NewArtifact artifact, CancellationToken cancellationToken)
@@ -37,9 +40,8 @@ internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider 
 
     public Task<ArtifactRecord?> GetAsync(string taskId, string artifactId, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM artifacts a WHERE a.artifact_id = $id AND a.task_id = $task";
+        using var read = database.OpenRead();
+        var command = read.Command($"SELECT {Columns} FROM artifacts a WHERE a.artifact_id = $id AND a.task_id = $task");
         command.With("$id", artifactId).With("$task", taskId);
         using var reader = command.ExecuteReader();
         return Task.FromResult(reader.Read() ? Read(reader) : null);
@@ -47,11 +49,9 @@ internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider 
 
     public Task<Page<ArtifactRecord>> ListAsync(string taskId, PageRequest page, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        using var count = connection.CreateCommand();
-        count.Transaction = transaction;
-        count.CommandText = "SELECT artifact_count FROM tasks WHERE task_id = $task";
+        using var read = database.OpenRead();
+        using var snapshot = read.BeginSnapshot();
+        var count = read.Command("SELECT artifact_count FROM tasks WHERE task_id = $task");
         count.With("$task", taskId);
         var total = count.ExecuteScalar() is long n ? n : 0;
 
@@ -59,9 +59,7 @@ internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider 
         var items = new List<ArtifactRecord>(page.PageSize);
         if (first <= total)
         {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"SELECT {Columns} FROM artifacts a WHERE a.task_id = $task AND a.seq BETWEEN $first AND $last ORDER BY a.seq";
+            var command = read.Command($"SELECT {Columns} FROM artifacts a WHERE a.task_id = $task AND a.seq BETWEEN $first AND $last ORDER BY a.seq");
             command.With("$task", taskId).With("$first", first).With("$last", last);
             items.AddRange(ReadAll(command));
         }
@@ -70,34 +68,43 @@ internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider 
     }
 
     public Task<IReadOnlyList<ArtifactRecord>> ListByTasksAsync(IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken) =>
-        ListByAsync("a.task_id", "a.task_id, a.seq", taskIds);
+        ListByAsync(ByTaskSql, taskIds);
 
     public Task<IReadOnlyList<ArtifactRecord>> ListByStepsAsync(IReadOnlyCollection<string> stepIds, CancellationToken cancellationToken) =>
-        ListByAsync("a.step_id", "a.step_id, a.seq", stepIds);
+        ListByAsync(ByStepSql, stepIds);
 
-    private Task<IReadOnlyList<ArtifactRecord>> ListByAsync(string column, string order, IReadOnlyCollection<string> ids)
+    /// <summary>
+    /// The artifacts whose <paramref name="column"/> is one of <paramref name="ids"/>. The ids travel as one JSON array,
+    /// so the statement's text is the same for any number of them and stays prepared; the planner probes the index
+    /// once per id (<see cref="ByTaskSql"/> and <see cref="ByStepSql"/> have a test of their plans).
+    /// </summary>
+    private Task<IReadOnlyList<ArtifactRecord>> ListByAsync(string sql, IReadOnlyCollection<string> ids)
     {
         if (ids.Count == 0)
         {
             return Task.FromResult<IReadOnlyList<ArtifactRecord>>([]);
         }
 
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        var sql = new StringBuilder($"SELECT {Columns} FROM artifacts a WHERE {column} IN (");
-        var i = 0;
-        foreach (var id in ids)
+        using var read = database.OpenRead();
+        var command = read.Command(sql).With("$ids", JsonArray(ids));
+        return Task.FromResult<IReadOnlyList<ArtifactRecord>>(ReadAll(command));
+    }
+
+    private static string JsonArray(IReadOnlyCollection<string> values)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            sql.Append(i == 0 ? "$p0" : $", $p{i}");
-            command.With($"$p{i}", id);
-            i++;
+            writer.WriteStartArray();
+            foreach (var value in values)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
         }
 
-        sql.Append(") ORDER BY ").Append(order);
-#pragma warning disable CA2100 // Column names are constants of this class; values are parameters.
-        command.CommandText = sql.ToString();
-#pragma warning restore CA2100
-        return Task.FromResult<IReadOnlyList<ArtifactRecord>>(ReadAll(command));
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static List<ArtifactRecord> ReadAll(SqliteCommand command)

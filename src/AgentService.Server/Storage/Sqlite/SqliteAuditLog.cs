@@ -43,10 +43,10 @@ internal sealed class SqliteAuditLog(SqliteDatabase database, ILogger<SqliteAudi
 
     public Task<(IReadOnlyList<AuditEntry> Items, int Total)> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
+        using var read = database.OpenRead();
         var where = new StringBuilder("WHERE 1 = 1");
-        using var select = connection.CreateCommand();
-        using var count = connection.CreateCommand();
+        using var select = read.Connection.CreateCommand();
+        using var count = read.Connection.CreateCommand();
         void Filter(string clause, string name, object? value)
         {
             if (value is not null)

@@ -2,7 +2,10 @@ using Microsoft.Data.Sqlite;
 
 namespace AgentService.Server.Storage.Sqlite;
 
-/// <summary>Prepared commands of one connection, reused by SQL text so each statement is compiled once.</summary>
+/// <summary>
+/// Prepared commands of one connection, reused by SQL text so each statement is compiled once. Only for SQL whose
+/// text is fixed (values are parameters): a text built from a varying list would be kept once per length.
+/// </summary>
 internal sealed class SqliteCommandCache(SqliteConnection connection) : Sql.SqlCommands, IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);

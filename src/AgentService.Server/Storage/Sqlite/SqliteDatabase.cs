@@ -16,6 +16,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
 
     private readonly string _connectionString;
     private readonly SqliteConnection _writerConnection;
+    private readonly SqliteReadPool _reads;
 
     public SqliteDatabase(IOptions<AgentServiceOptions> options, ILogger<SqliteDatabase> logger)
     {
@@ -30,6 +31,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
             DefaultTimeout = 30,
         }.ToString();
 
+        _reads = new SqliteReadPool(_connectionString);
         _writerConnection = new SqliteConnection(_connectionString);
         _writerConnection.Open();
         Execute(_writerConnection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;");
@@ -39,35 +41,25 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
 
     public SqliteWriteQueue Writer { get; }
 
-    /// <summary>Opens a pooled connection for reads (WAL readers see the last commit and never block the writer).</summary>
-    public SqliteConnection OpenRead()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
+    /// <summary>
+    /// A read connection with its prepared commands, rented for one read: dispose it to give it back. WAL readers see
+    /// the last commit and never block the writer.
+    /// </summary>
+    public SqliteRead OpenRead() => _reads.Rent();
 
     public Task<T> WriteAsync<T>(Func<Sql.SqlCommands, T> work, CancellationToken cancellationToken) => Writer.WriteAsync(work, cancellationToken);
 
     public Task<T> ReadAsync<T>(Func<Sql.SqlCommands, T> work, bool snapshot, CancellationToken cancellationToken)
     {
-        using var connection = OpenRead();
-        using var commands = new SqliteCommandCache(connection);
+        using var read = OpenRead();
         if (!snapshot)
         {
-            return Task.FromResult(work(commands));
+            return Task.FromResult(work(read.Commands));
         }
 
-        // A read transaction: the first read fixes the WAL snapshot every later read of it sees. (BEGIN as a
-        // statement: the commands need no transaction object.)
-        commands.Get("BEGIN DEFERRED").ExecuteNonQuery();
-        try
+        using (read.BeginSnapshot())
         {
-            return Task.FromResult(work(commands));
-        }
-        finally
-        {
-            commands.Get("ROLLBACK").ExecuteNonQuery();
+            return Task.FromResult(work(read.Commands));
         }
     }
 
@@ -83,10 +75,8 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
 
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
-        using var connection = OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MAX(version) FROM schema_migrations";
-        var version = command.ExecuteScalar() is long v ? v : 0;
+        using var read = OpenRead();
+        var version = read.Command("SELECT MAX(version) FROM schema_migrations").ExecuteScalar() is long v ? v : 0;
         return Task.FromResult(version == SqliteMigrations.All.Max(m => m.Version));
     }
 
@@ -149,6 +139,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
     {
         await Writer.DisposeAsync();
         await _writerConnection.DisposeAsync();
+        _reads.Dispose();
         SqliteConnection.ClearAllPools();
     }
 }

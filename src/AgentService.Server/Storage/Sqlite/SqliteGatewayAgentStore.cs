@@ -65,9 +65,8 @@ internal sealed class SqliteGatewayAgentStore(SqliteDatabase database) : IGatewa
 
     public Task<GatewayAgentRecord?> GetAsync(string agentId, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM gateway_agents WHERE agent_id = $id";
+        using var read = database.OpenRead();
+        var command = read.Command($"SELECT {Columns} FROM gateway_agents WHERE agent_id = $id");
         command.With("$id", agentId);
         using var reader = command.ExecuteReader();
         return Task.FromResult(reader.Read() ? Read(reader) : null);
@@ -75,13 +74,12 @@ internal sealed class SqliteGatewayAgentStore(SqliteDatabase database) : IGatewa
 
     public Task<IReadOnlyList<GatewayAgentRecord>> ListAsync(string? agentType, bool onlineOnly, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"""
+        using var read = database.OpenRead();
+        var command = read.Command($"""
             SELECT {Columns} FROM gateway_agents
             WHERE ($type IS NULL OR agent_type = $type) AND ($online = 0 OR status = 'online')
             ORDER BY agent_id
-            """;
+            """);
         command.With("$type", agentType).With("$online", onlineOnly ? 1 : 0);
         using var reader = command.ExecuteReader();
         var agents = new List<GatewayAgentRecord>();
@@ -95,17 +93,15 @@ internal sealed class SqliteGatewayAgentStore(SqliteDatabase database) : IGatewa
 
     public Task<long> CountAsync(CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM gateway_agents";
+        using var read = database.OpenRead();
+        var command = read.Command("SELECT COUNT(*) FROM gateway_agents");
         return Task.FromResult((long)command.ExecuteScalar()!);
     }
 
     public Task<IReadOnlyList<(string AgentId, string WebhookSecret)>> ListWebhookSecretsAsync(CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT agent_id, webhook_secret FROM gateway_agents";
+        using var read = database.OpenRead();
+        var command = read.Command("SELECT agent_id, webhook_secret FROM gateway_agents");
         using var reader = command.ExecuteReader();
         var secrets = new List<(string, string)>();
         while (reader.Read())

@@ -40,9 +40,8 @@ internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGate
 
     public Task<GatewayMessageRecord?> GetAsync(string messageId, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM {From} WHERE m.message_id = $id";
+        using var read = database.OpenRead();
+        var command = read.Command($"SELECT {Columns} FROM {From} WHERE m.message_id = $id");
         command.With("$id", messageId);
         using var reader = command.ExecuteReader();
         return Task.FromResult(reader.Read() ? Read(reader) : null);
@@ -50,11 +49,9 @@ internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGate
 
     public Task<Page<GatewayMessageRecord>> ListConversationAsync(string conversationId, PageRequest page, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        using var count = connection.CreateCommand();
-        count.Transaction = transaction;
-        count.CommandText = "SELECT COALESCE(MAX(conv_seq), 0) FROM gateway_messages WHERE conversation_id = $c";
+        using var read = database.OpenRead();
+        using var snapshot = read.BeginSnapshot();
+        var count = read.Command("SELECT COALESCE(MAX(conv_seq), 0) FROM gateway_messages WHERE conversation_id = $c");
         count.With("$c", conversationId);
         var total = count.ExecuteScalar() is long n ? n : 0;
 
@@ -62,9 +59,7 @@ internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGate
         var items = new List<GatewayMessageRecord>(page.PageSize);
         if (first <= total)
         {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"SELECT {Columns} FROM {From} WHERE m.conversation_id = $c AND m.conv_seq BETWEEN $first AND $last ORDER BY m.conv_seq";
+            var command = read.Command($"SELECT {Columns} FROM {From} WHERE m.conversation_id = $c AND m.conv_seq BETWEEN $first AND $last ORDER BY m.conv_seq");
             command.With("$c", conversationId).With("$first", first).With("$last", last);
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -95,9 +90,8 @@ internal sealed class SqliteGatewayMessageStore(SqliteDatabase database) : IGate
 
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(due_at) FROM gateway_outbox";
+        using var read = database.OpenRead();
+        var command = read.Command("SELECT MIN(due_at) FROM gateway_outbox");
         return Task.FromResult(command.ExecuteScalar() is long due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : (DateTimeOffset?)null);
     }
 

@@ -21,9 +21,8 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
 
     public Task<StepRecord?> GetAsync(string taskId, string stepId, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM steps s WHERE s.step_id = $id AND s.task_id = $task";
+        using var read = database.OpenRead();
+        var command = read.Command($"SELECT {Columns} FROM steps s WHERE s.step_id = $id AND s.task_id = $task");
         command.With("$id", stepId).With("$task", taskId);
         using var reader = command.ExecuteReader();
         return Task.FromResult(reader.Read() ? Read(reader, 0) : null);
@@ -31,11 +30,9 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
 
     public Task<Page<StepRecord>> ListAsync(string taskId, PageRequest page, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        using var count = connection.CreateCommand();
-        count.Transaction = transaction;
-        count.CommandText = "SELECT step_count FROM tasks WHERE task_id = $task";
+        using var read = database.OpenRead();
+        using var snapshot = read.BeginSnapshot();
+        var count = read.Command("SELECT step_count FROM tasks WHERE task_id = $task");
         count.With("$task", taskId);
         var total = count.ExecuteScalar() is long n ? n : 0;
 
@@ -43,9 +40,7 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
         var items = new List<StepRecord>(page.PageSize);
         if (first <= total)
         {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"SELECT {Columns} FROM steps s WHERE s.task_id = $task AND s.seq BETWEEN $first AND $last ORDER BY s.seq";
+            var command = read.Command($"SELECT {Columns} FROM steps s WHERE s.task_id = $task AND s.seq BETWEEN $first AND $last ORDER BY s.seq");
             command.With("$task", taskId).With("$first", first).With("$last", last);
             using var reader = command.ExecuteReader();
             while (reader.Read())
@@ -117,15 +112,14 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
 
     public Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(int limit, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"""
+        using var read = database.OpenRead();
+        var command = read.Command($"""
             SELECT {Columns}, {SqliteTaskStore.Columns}
             FROM steps s JOIN tasks t ON t.task_id = s.task_id
             WHERE s.status <> 'completed'
             ORDER BY s.created_at, s.task_id, s.seq
             LIMIT $limit
-            """;
+            """);
         command.With("$limit", limit);
         using var reader = command.ExecuteReader();
         var items = new List<(StepRecord, TaskRecord)>();

@@ -28,9 +28,8 @@ internal sealed class SqliteTaskStore(SqliteDatabase database, TimeProvider time
 
     public Task<TaskRecord?> GetAsync(string taskId, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM tasks t WHERE t.task_id = $id";
+        using var read = database.OpenRead();
+        var command = read.Command($"SELECT {Columns} FROM tasks t WHERE t.task_id = $id");
         command.With("$id", taskId);
         using var reader = command.ExecuteReader();
         return Task.FromResult(reader.Read() ? Read(reader, 0) : null);
@@ -38,11 +37,9 @@ internal sealed class SqliteTaskStore(SqliteDatabase database, TimeProvider time
 
     public Task<Page<TaskRecord>> ListAsync(string agentId, PageRequest page, CancellationToken cancellationToken)
     {
-        using var connection = database.OpenRead();
-        using var transaction = connection.BeginTransaction(deferred: true);
-        using var count = connection.CreateCommand();
-        count.Transaction = transaction;
-        count.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM tasks WHERE agent_id = $agent";
+        using var read = database.OpenRead();
+        using var snapshot = read.BeginSnapshot();
+        var count = read.Command("SELECT COALESCE(MAX(seq), 0) FROM tasks WHERE agent_id = $agent");
         count.With("$agent", agentId);
         var total = count.ExecuteScalar() is long n ? n : 0;
 
@@ -50,9 +47,7 @@ internal sealed class SqliteTaskStore(SqliteDatabase database, TimeProvider time
         var items = new List<TaskRecord>(page.PageSize);
         if (first <= total)
         {
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"SELECT {Columns} FROM tasks t WHERE t.agent_id = $agent AND t.seq BETWEEN $first AND $last ORDER BY t.seq";
+            var command = read.Command($"SELECT {Columns} FROM tasks t WHERE t.agent_id = $agent AND t.seq BETWEEN $first AND $last ORDER BY t.seq");
             command.With("$agent", agentId).With("$first", first).With("$last", last);
             using var reader = command.ExecuteReader();
             while (reader.Read())

@@ -8,13 +8,15 @@ using Microsoft.Extensions.Options;
 namespace AgentService.Server.Tests;
 
 /// <summary>
-/// Events are indexed by type only where they are looked up by type (deltas for their compaction, completed messages
-/// for the snapshot): the lookups must use that partial index, or each would scan a run's whole log. SQLite keeps no
-/// statistics here, so the queries name the index, and SQLite refuses a query the index cannot serve.
+/// Plans of SQLite queries whose cost must not grow with the store. Events are indexed by type only where they are
+/// looked up by type (deltas for their compaction, completed messages for the snapshot): the lookups must use that
+/// partial index, or each would scan a run's whole log. SQLite keeps no statistics here, so the queries name the
+/// index, and SQLite refuses a query the index cannot serve. Artifacts of a list of tasks or steps are one index
+/// probe per id.
 /// </summary>
-public sealed class EventIndexTests : IAsyncLifetime
+public sealed class QueryPlanTests : IAsyncLifetime
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"eventindex-{Guid.NewGuid():N}");
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"queryplan-{Guid.NewGuid():N}");
     private SqliteDatabase _database = null!;
 
     public Task InitializeAsync()
@@ -54,11 +56,26 @@ public sealed class EventIndexTests : IAsyncLifetime
         Assert.Contains("events_run_compaction", Plan(
             $"SELECT position, body FROM {_database.ThroughIndex("events", SqlEventLog.TypeIndex)} WHERE run_id = 'r' AND {SqlEventLog.IndexedByType} AND type = 'message.completed' ORDER BY position"));
 
-    private string Plan(string sql)
+    [Theory]
+    [InlineData(SqliteArtifactStore.ByTaskSql, "artifacts_task_seq (task_id=?)")]
+    [InlineData(SqliteArtifactStore.ByStepSql, "artifacts_step (step_id=?)")]
+    public void ArtifactsOfSeveralTasksOrSteps_AreIndexProbesInOrder(string sql, string search)
     {
-        using var connection = _database.OpenRead();
-        using var command = connection.CreateCommand();
+        var plan = Plan(sql, ("$ids", "[\"a\",\"b\"]"));
+        Assert.Contains($"SEARCH a USING INDEX {search}", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", plan, StringComparison.Ordinal);
+    }
+
+    private string Plan(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var read = _database.OpenRead();
+        using var command = read.Connection.CreateCommand();
         command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
         using var reader = command.ExecuteReader();
         var plan = new List<string>();
         while (reader.Read())
