@@ -5,20 +5,21 @@ namespace AgentService.Server.Observability;
 /// <summary>
 /// The W3C <c>traceparent</c> of the HTTP request being served: a valid one sent by the client is kept as is, so the
 /// run it creates, the deliveries it writes and the events the runtime answers with all carry the client's trace id;
-/// without one (or with a malformed one) a new sampled context is minted for the request.
+/// without one (or with a malformed one) a new sampled context is minted for the request, when it first needs one (a
+/// request that writes nothing traced mints none).
 /// </summary>
 internal static partial class RequestTraceContext
 {
-    private static readonly AsyncLocal<string?> Current = new();
+    private static readonly AsyncLocal<Holder?> Current = new();
 
-    /// <summary>The request's traceparent, or a new one outside a request.</summary>
-    public static string CurrentOrNew() => Current.Value ?? Runtime.RuntimeSession.NewTraceparent();
+    /// <summary>The request's traceparent (the same for everything it writes), or a new one outside a request.</summary>
+    public static string CurrentOrNew() => Current.Value?.Get() ?? Runtime.RuntimeSession.NewTraceparent();
 
-    /// <summary>Middleware: reads the request's traceparent (or mints one) for everything the request writes.</summary>
+    /// <summary>Middleware: keeps the request's valid traceparent for everything the request writes.</summary>
     public static Task InvokeAsync(HttpContext context, Func<Task> next)
     {
         var header = context.Request.Headers["traceparent"].ToString();
-        Current.Value = IsValid(header) ? header.ToLowerInvariant() : Runtime.RuntimeSession.NewTraceparent();
+        Current.Value = new Holder(IsValid(header) ? header.ToLowerInvariant() : null);
         return next();
     }
 
@@ -26,6 +27,23 @@ internal static partial class RequestTraceContext
     public static bool IsValid(string? traceparent) =>
         traceparent is { Length: 55 } && Format().IsMatch(traceparent)
         && traceparent.AsSpan(3, 32).IndexOfAnyExcept('0') >= 0 && traceparent.AsSpan(36, 16).IndexOfAnyExcept('0') >= 0;
+
+    /// <summary>Shared by the request's async flow, so a traceparent minted late is the one all its writes see.</summary>
+    private sealed class Holder(string? traceparent)
+    {
+        private string? _traceparent = traceparent;
+
+        public string Get()
+        {
+            if (Volatile.Read(ref _traceparent) is { } known)
+            {
+                return known;
+            }
+
+            Interlocked.CompareExchange(ref _traceparent, Runtime.RuntimeSession.NewTraceparent(), null);
+            return _traceparent!;
+        }
+    }
 
     [GeneratedRegex("^00-[0-9a-fA-F]{32}-[0-9a-fA-F]{16}-[0-9a-fA-F]{2}$", RegexOptions.CultureInvariant)]
     private static partial Regex Format();
