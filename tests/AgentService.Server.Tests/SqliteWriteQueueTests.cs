@@ -15,7 +15,11 @@ public sealed class SqliteWriteQueueTests : IAsyncLifetime
         _connection = new SqliteConnection($"Data Source={_file};Pooling=False");
         _connection.Open();
         using var command = _connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL);";
+        command.CommandText = """
+            PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;
+            CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+            CREATE TABLE child (k TEXT NOT NULL REFERENCES t (k) DEFERRABLE INITIALLY DEFERRED);
+            """;
         command.ExecuteNonQuery();
         _queue = new SqliteWriteQueue(_connection, NullLogger.Instance);
         return Task.CompletedTask;
@@ -74,5 +78,18 @@ public sealed class SqliteWriteQueueTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => write);
         Assert.Equal(0, Count());
+    }
+
+    [Fact]
+    public async Task ABatchWhoseCommitFails_IsRolledBack_AndTheNextWriteCommits()
+    {
+        // A deferred foreign key is checked at COMMIT, which then fails and leaves the transaction open.
+        var orphan = _queue.WriteAsync(
+            c => c.Get("INSERT INTO child (k) VALUES ('nobody')").ExecuteNonQuery(), CancellationToken.None);
+
+        var failed = await Assert.ThrowsAsync<Errors.ServiceException>(() => orphan);
+        Assert.Equal(Errors.ErrorCode.Unavailable, failed.Code);
+        await InsertAsync("after", 1);
+        Assert.Equal(1, Count());
     }
 }

@@ -46,6 +46,9 @@ internal static partial class Log
     [LoggerMessage(2001, LogLevel.Error, "A storage write batch of {Count} operation(s) failed to commit")]
     public static partial void WriteBatchFailed(ILogger logger, int count, Exception exception);
 
+    [LoggerMessage(2003, LogLevel.Critical, "Rolling back a failed SQLite write batch failed; the next writes fail until the database is reopened")]
+    public static partial void WriteRollbackFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(3000, LogLevel.Error, "Step {StepId} of task {TaskId} failed in agent '{AgentId}'")]
     public static partial void StepFailed(ILogger logger, string stepId, string taskId, string agentId, Exception exception);
 

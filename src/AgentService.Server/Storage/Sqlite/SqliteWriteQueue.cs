@@ -63,13 +63,16 @@ internal sealed class SqliteWriteQueue : IAsyncDisposable
         }
     }
 
+    /// <remarks>
+    /// The transaction and savepoints are plain statements from the command cache: the driver's transaction object
+    /// compiles BEGIN, SAVEPOINT, RELEASE and COMMIT again each time, on the one thread every write waits for.
+    /// </remarks>
     private void ExecuteBatch(List<WriteOperation> batch)
     {
         var succeeded = 0;
         try
         {
-            using var transaction = _connection.BeginTransaction(deferred: false);
-            _commands.Transaction = transaction;
+            Execute("BEGIN IMMEDIATE");
             var single = batch.Count == 1;
             foreach (var operation in batch)
             {
@@ -89,32 +92,31 @@ internal sealed class SqliteWriteQueue : IAsyncDisposable
                     continue;
                 }
 
-                transaction.Save("op");
+                Execute("SAVEPOINT op");
                 try
                 {
                     operation.Run(_commands);
-                    transaction.Release("op");
+                    Execute("RELEASE op");
                     succeeded++;
                 }
                 catch (Exception ex)
                 {
-                    transaction.Rollback("op");
-                    transaction.Release("op");
+                    Execute("ROLLBACK TO op");
+                    Execute("RELEASE op");
                     operation.Fail(ex);
                 }
             }
 
+            Execute(succeeded == 0 ? "ROLLBACK" : "COMMIT");
             if (succeeded == 0)
             {
-                transaction.Rollback();
                 return;
             }
-
-            transaction.Commit();
         }
         catch (Exception ex)
         {
             Log.WriteBatchFailed(_logger, batch.Count, ex);
+            RollBackAfterFailure();
             foreach (var operation in batch)
             {
                 operation.Fail(new Errors.ServiceException(Errors.ErrorCode.Unavailable, "The write could not be committed."));
@@ -122,14 +124,30 @@ internal sealed class SqliteWriteQueue : IAsyncDisposable
 
             return;
         }
-        finally
-        {
-            _commands.Transaction = null;
-        }
 
         foreach (var operation in batch)
         {
             operation.Complete();
+        }
+    }
+
+    private void Execute(string sql) => _commands.Get(sql).ExecuteNonQuery();
+
+    /// <summary>Ends a transaction that a failed statement or commit left open, so the next batch starts clean.</summary>
+    private void RollBackAfterFailure()
+    {
+        if (_connection.Handle is not { } handle || SQLitePCL.raw.sqlite3_get_autocommit(handle) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Execute("ROLLBACK");
+        }
+        catch (SqliteException ex)
+        {
+            Log.WriteRollbackFailed(_logger, ex);
         }
     }
 
