@@ -62,7 +62,7 @@ internal static class RunModelApi
         RequireRunId(runId);
         if (!TypeId.IsValid(interactionId, "ixn"))
         {
-            throw ServiceException.Invalid("interactionId", "must be an 'ixn_' id");
+            throw ServiceException.NotFound($"Unable to find interaction '{interactionId}' of run '{runId}'.");
         }
 
         _ = await runs.GetRunAsync(runId, cancellationToken) ?? throw RunNotFound(runId);
@@ -175,11 +175,13 @@ internal static class RunModelApi
         return (after, limit);
     }
 
+    /// <summary>An id that cannot be a run's is not found, like an unknown one (ids in paths are looked up, as on
+    /// the other run routes).</summary>
     private static void RequireRunId(string runId)
     {
         if (!TypeId.IsValid(runId, IdPrefixes.Run))
         {
-            throw ServiceException.Invalid("runId", "must be a 'run_' id");
+            throw RunNotFound(runId);
         }
     }
 

@@ -48,7 +48,7 @@ public sealed class InteractionTests
         Assert.False(fullPage.GetProperty("more").GetBoolean());
         Assert.True((await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions?limit=1")).GetProperty("more").GetBoolean());
 
-        // Bad answers change nothing: schema violations name the pointer; wrong actions, ids and members are 422; unknown 404.
+        // Bad answers change nothing: schema violations name the pointer; wrong actions and members are 422; unknown or malformed ids 404.
         var invalid = await RespondAsync(fixture.Http, runtime.RunId, input, """{"action": "answer", "response": {"name": "Ada", "age": "three"}}""");
         await Api.AssertInvalidAsync(invalid, "response/age");
         await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, input, """{"action": "answer", "response": {}}"""), "response");
@@ -57,7 +57,8 @@ public sealed class InteractionTests
         await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "approve", "response": 1}"""), "response");
         await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "maybe"}"""), "action");
         await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "approve", "extra": 1}"""), "extra");
-        await Api.AssertInvalidAsync(await RespondAsync(fixture.Http, runtime.RunId, "ixn_bad", """{"action": "approve"}"""), "interactionId");
+        await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, "ixn_bad", """{"action": "approve"}"""), HttpStatusCode.NotFound);
+        await Api.ReadJsonAsync(await RespondAsync(fixture.Http, "run_bad", approval, """{"action": "approve"}"""), HttpStatusCode.NotFound);
         await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, TypeId.New("ixn"), """{"action": "approve"}"""), HttpStatusCode.NotFound);
         await Api.ReadJsonAsync(await RespondAsync(fixture.Http, TypeId.New("run"), approval, """{"action": "approve"}"""), HttpStatusCode.NotFound);
         Assert.False(runtime.Socket.TryNextDelivery(out _));
