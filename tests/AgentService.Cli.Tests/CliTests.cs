@@ -184,6 +184,34 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ServeHelp_ListsTheAuthenticationSwitches_AndSaysHowToGiveAnyOtherSetting()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        Assert.Equal(0, await CliApp.RunAsync(["serve", "--help"], output, error));
+
+        var help = output.ToString();
+        Assert.Contains("--auth", help, StringComparison.Ordinal);
+        Assert.Contains("--allow-no-auth-on-network", help, StringComparison.Ordinal);
+        Assert.Contains("--Section:Key=value", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WithAnUnknownAuthMode_IsAUsageError_AndStartsNothing()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var data = _dir.File("never-created");
+
+        var exit = await CliApp.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--data-dir", data, "--auth", "apikeys"], output, error);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--auth takes none or apikey, not 'apikeys'.", error.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(data));
+    }
+
+    [Fact]
     public async Task TablesShowTheServicesData_WithoutLettingItDriveTheTerminal()
     {
         // ESC sequences (colour, window title), BEL, CR (overwrites the line) and a right-to-left override, as anybody's input.

@@ -13,9 +13,18 @@ internal static class ServeCommand
         var agents = new Option<string>("--agents") { Description = "JSON file with agent definitions: {\"agents\": [...]}." };
         var maxUpload = CommonOptions.Number<long?, long>("--max-upload-bytes", "Largest artifact upload in bytes (default 104857600).");
         var stepWait = CommonOptions.Number<double?, double>("--step-wait", "Seconds POST step waits for completion (default 30).");
-        var command = new Command("serve", "Run the service (SQLite in --data-dir; unless --agents is given, the default echo agent: the EchoAgent runtime as a process, or in-process with --AgentService:DefaultAgent=builtin).")
+        var auth = new Option<string>("--auth") { Description = "none (default: every caller is an anonymous admin; loopback only) or apikey (every API needs a key)." };
+        auth.Validators.Add(result =>
         {
-            urls, dataDir, agents, maxUpload, stepWait,
+            if (result.GetValueOrDefault<string>() is { } mode && !Enum.TryParse<Server.Security.AuthMode>(mode, ignoreCase: true, out _))
+            {
+                result.AddError($"--auth takes none or apikey, not '{mode}'.");
+            }
+        });
+        var allowNoAuth = new Option<bool?>("--allow-no-auth-on-network") { Description = "Start with --auth none on a non-loopback address anyway." };
+        var command = new Command("serve", "Run the service (SQLite in --data-dir; unless --agents is given, the default echo agent: the EchoAgent runtime as a process, or in-process with --AgentService:DefaultAgent=builtin). Every other setting of docs/configuration.md is given as --Section:Key=value, e.g. --AgentService:Gateway:HeartbeatTimeout=00:01:00.")
+        {
+            urls, dataDir, agents, maxUpload, stepWait, auth, allowNoAuth,
         };
 
         // Anything else (e.g. --Logging:LogLevel:Default=Warning) is passed to the host's configuration.
@@ -37,6 +46,8 @@ internal static class ServeCommand
             Add("--agents", parseResult.GetValue(agents));
             Add("--max-upload-bytes", parseResult.GetValue(maxUpload));
             Add("--step-wait", parseResult.GetValue(stepWait));
+            Add("--auth", parseResult.GetValue(auth));
+            Add("--allow-no-auth-on-network", parseResult.GetValue(allowNoAuth));
             args.AddRange(parseResult.UnmatchedTokens);
 
             return await AgentServiceApp.RunAsync([.. args], parseResult.InvocationConfiguration.Error, "error: the service could not start: ", cancellationToken);
