@@ -55,9 +55,6 @@ public static class AgentServiceApp
         {
             try
             {
-                // Options are validated before the host starts, so an invalid one is this one line, not also the host's
-                // error log with a stack trace.
-                app.Services.GetService<IStartupValidator>()?.Validate();
                 await app.StartAsync(cancellationToken);
             }
             catch (Exception ex) when (StartFailure(ex) is { } code)
@@ -118,6 +115,10 @@ public static class AgentServiceApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+
+        // Options are validated before anything is opened or written (the data directory, the database), so an invalid
+        // one is one line and leaves no trace, not also the host's error log with a stack trace.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         Security.AuthInitializer.CheckBinding(app.Configuration, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AgentService.Security"));
         app.MapAgentService();
         app.Lifetime.ApplicationStarted.Register(() =>

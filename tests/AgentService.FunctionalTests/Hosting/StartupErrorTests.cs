@@ -46,8 +46,8 @@ public sealed class StartupErrorTests : IDisposable
         Assert.DoesNotContain("Unhandled exception", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
 
-        // Refused before the services started: no admin key was written.
-        Assert.False(File.Exists(Path.Combine(_dir.File("data"), "admin.key")), $"{what}: an admin key was written");
+        // Refused before anything was written: no data directory, no database, no admin key.
+        Assert.False(Directory.Exists(_dir.File("data")), $"{what}: the data directory was created");
     }
 
     [Fact]
