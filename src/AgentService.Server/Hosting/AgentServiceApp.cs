@@ -117,7 +117,9 @@ public static class AgentServiceApp
         var app = builder.Build();
 
         // Options are validated before anything is opened or written (the data directory, the database), so an invalid
-        // one is one line and leaves no trace, not also the host's error log with a stack trace.
+        // one, or one the service does not know (a misspelling would otherwise leave the default in force), is one line
+        // and leaves no trace, not also the host's error log with a stack trace.
+        SettingNames.Check(app.Configuration);
         app.Services.GetService<IStartupValidator>()?.Validate();
         Security.AuthInitializer.CheckBinding(app.Configuration, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AgentService.Security"));
         app.MapAgentService();

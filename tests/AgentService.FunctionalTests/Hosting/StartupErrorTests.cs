@@ -25,6 +25,9 @@ public sealed class StartupErrorTests : IDisposable
         { "network address without authentication", ["--urls", "http://0.0.0.0:0"], "Refusing to start without authentication" },
         { "rate limit that is not a whole number", ["--auth", "apikey", "--AgentService:RateLimits:PerKey:TokensPerSecond", "0.1"], "'0.1' at 'AgentService:RateLimits:PerKey:TokensPerSecond'" },
         { "negative rate limit burst", ["--auth", "apikey", "--AgentService:RateLimits:PerKey:Burst", "-1"], "TokensPerSecond and Burst must be 0 or more" },
+        { "misspelled setting", ["--AgentService:MaxUplodBytes", "5"], "'AgentService:MaxUplodBytes' is not a setting of AgentService (did you mean AgentService:MaxUploadBytes?)" },
+        { "misspelled nested setting", ["--AgentService:Gateway:WebhookTimout", "00:00:01"], "'AgentService:Gateway:WebhookTimout' is not a setting of AgentService (did you mean AgentService:Gateway:WebhookTimeout?)" },
+        { "setting below a rate-limit bucket that has none", ["--AgentService:RateLimits:PerKey:Rate", "5"], "'AgentService:RateLimits:PerKey:Rate' is not a setting" },
         { "negative key cache time", ["--auth", "apikey", "--AgentService:Auth:KeyCacheSeconds", "-5"], "KeyCacheSeconds must be from 0 to 3600" },
     };
 
