@@ -103,6 +103,9 @@ internal static partial class Log
     [LoggerMessage(5005, LogLevel.Warning, "Attempt {AttemptId} of run {RunId} lost its lease")]
     public static partial void LeaseLost(ILogger logger, string runId, string attemptId);
 
+    [LoggerMessage(5014, LogLevel.Error, "The end of attempt {AttemptId} of run {RunId} (its process exited) could not be recorded; its lease decides when the run gets a new runtime")]
+    public static partial void RuntimeExitNotRecorded(ILogger logger, string runId, string attemptId, Exception exception);
+
     [LoggerMessage(5250, LogLevel.Error, "Starting the next runtime of run {RunId} after its connection ended failed")]
     public static partial void EnsureRuntimeFailed(ILogger logger, string runId, Exception exception);
 

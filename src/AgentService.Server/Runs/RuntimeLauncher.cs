@@ -42,6 +42,9 @@ internal sealed class RuntimeLauncher(
     private readonly ConcurrentDictionary<string, Process> _processes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
+    /// <summary>Attempts whose process was started and whose end is not recorded yet: the service's stop waits for them.</summary>
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _unrecorded = new(StringComparer.Ordinal);
+
     /// <summary>Makes sure a runtime is (being) started for the run when it has work and nobody holds it.</summary>
     public async Task EnsureRuntimeAsync(string runId, CancellationToken cancellationToken)
     {
@@ -143,12 +146,14 @@ internal sealed class RuntimeLauncher(
         process.OutputDataReceived += (_, e) => log.Write("out", e.Data);
         process.ErrorDataReceived += (_, e) => log.Write("err", e.Data);
         process.Exited += (_, _) => _ = OnExitedAsync(run.RunId, attempt.AttemptId, process, log);
+        _unrecorded[attempt.AttemptId] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
             process.Start();
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
+            _unrecorded.TryRemove(attempt.AttemptId, out _);
             Log.RuntimeLaunchFailed(logger, run.RunId, ex.Message, ex);
             process.Dispose();
             log.Dispose();
@@ -163,6 +168,30 @@ internal sealed class RuntimeLauncher(
     }
 
     private async Task OnExitedAsync(string runId, string attemptId, Process process, RuntimeOutputLog log)
+    {
+        try
+        {
+            await RecordExitAsync(runId, attemptId, process, log);
+        }
+        catch (Exception ex)
+        {
+            Log.RuntimeExitNotRecorded(logger, runId, attemptId, ex);
+        }
+        finally
+        {
+            if (_unrecorded.TryRemove(attemptId, out var recorded))
+            {
+                recorded.TrySetResult();
+            }
+        }
+
+        if (!_stopping)
+        {
+            await EnsureAfterLeftAsync(runId);
+        }
+    }
+
+    private async Task RecordExitAsync(string runId, string attemptId, Process process, RuntimeOutputLog log)
     {
         var exitCode = process.ExitCode;
         _processes.TryRemove(new KeyValuePair<string, Process>(runId, process));
@@ -189,13 +218,12 @@ internal sealed class RuntimeLauncher(
             Log.RuntimeExited(logger, runId, attemptId, exitCode);
         }
 
-        var failed = await deliveries.HasPendingWorkAsync(runId, CancellationToken.None);
-        await runs.EndAttemptAsync(attemptId, AttemptStatus.Ended,
-            failed ? $"{FailedPrefix}process exited with code {exitCode} with work pending" : $"process exited with code {exitCode}", CancellationToken.None);
-        if (!_stopping)
-        {
-            await EnsureRuntimeAsync(runId, CancellationToken.None);
-        }
+        // A process the service stopped with itself did not fail: its run's work goes on after the restart without
+        // counting towards MaxAttempts.
+        var reason = _stopping ? $"stopped with the service (exit code {exitCode})"
+            : await deliveries.HasPendingWorkAsync(runId, CancellationToken.None) ? $"{FailedPrefix}process exited with code {exitCode} with work pending"
+            : $"process exited with code {exitCode}";
+        await runs.EndAttemptAsync(attemptId, AttemptStatus.Ended, reason, CancellationToken.None);
     }
 
     /// <summary>
@@ -307,6 +335,18 @@ internal sealed class RuntimeLauncher(
         foreach (var process in _processes.Values)
         {
             Kill(process);
+        }
+
+        // Each killed process's end is recorded before the store closes: an attempt left active would hold its run after
+        // a restart (it gets a fresh lease to reconnect in) until the lease ran out, and the run's next step would wait
+        // that long for a runtime.
+        try
+        {
+            await Task.WhenAll(_unrecorded.Values.Select(r => r.Task)).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout ran out: the leases decide after the restart.
         }
     }
 

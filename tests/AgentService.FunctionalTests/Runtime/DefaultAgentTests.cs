@@ -99,6 +99,44 @@ public sealed class DefaultAgentTests
     }
 
     [Fact]
+    public async Task ServiceRestart_RecordsTheProcessesItStopped_SoTheNextStepsRunOnNewOnesAtOnce()
+    {
+        await using var host = await ServiceHost.StartDefaultAsync();
+        var taskIds = new List<string>();
+        using (var http = host.CreateClient())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var taskId = await Api.CreateTaskAsync(http, $"task {i}");
+                Assert.Equal("completed", (await Api.PostJsonAsync(http, $"ap/v1/agent/tasks/{taskId}/steps", """{"input":"before"}""")).GetProperty("status").GetString());
+                taskIds.Add(taskId);
+            }
+        }
+
+        // A graceful stop kills the processes it launched and records their end before the store closes. An attempt
+        // left active would get a fresh lease at the next start, and the run's next step would wait for it to run out.
+        await host.RestartAsync();
+
+        using var after = host.CreateClient();
+        foreach (var taskId in taskIds)
+        {
+            var stopped = Assert.Single((await Api.GetJsonAsync(after, $"v1/runs/{taskId}")).GetProperty("attempts").EnumerateArray());
+            Assert.Equal("ended", stopped.GetProperty("status").GetString());
+            Assert.StartsWith("stopped with the service", stopped.GetProperty("exitReason").GetString(), StringComparison.Ordinal);
+
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"ap/v1/agent/tasks/{taskId}/steps") { Content = Api.Json("""{"input":"after"}""") };
+            request.Headers.Add("Prefer", "wait=10");
+            using var response = await after.SendAsync(request);
+            var step = await Api.ReadJsonAsync(response, HttpStatusCode.OK);
+            Assert.Equal("completed", step.GetProperty("status").GetString());
+            Assert.Equal("after", step.GetProperty("output").GetString());
+            Assert.Equal(2, (await Api.GetJsonAsync(after, $"v1/runs/{taskId}")).GetProperty("attempts").GetArrayLength());
+        }
+
+        Assert.Empty(host.Errors);
+    }
+
+    [Fact]
     public async Task EchoAgentMissing_WarnsAndServesTheBuiltInEcho()
     {
         using var dir = new TempDirectory();
