@@ -208,9 +208,28 @@ internal sealed class WebhookUrlPolicy(IOptions<GatewayOptions> options)
             return ClassifyEmbedded(b[12..16]);                                  // 64:ff9b::/96 (NAT64)
         }
 
+        if (b[..8].IndexOfAnyExcept((byte)0) < 0 && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0)
+        {
+            return ClassifyEmbedded(b[12..16]);                                  // ::ffff:0:a.b.c.d (IPv4-translated, SIIT)
+        }
+
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0x00 && b[5] == 0x01)
+        {
+            // 64:ff9b:1::/48 (local-use NAT64, RFC 8215): the network picks the prefix length, so where the IPv4 address
+            // sits (and which one is reached) cannot be told from the address alone.
+            return AddressClass.Reserved;
+        }
+
         if (b[0] == 0x20 && b[1] == 0x02)
         {
             return ClassifyEmbedded(b[2..6]);                                    // 2002::/16 (6to4)
+        }
+
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
+        {
+            // 2001::/32 (Teredo): traffic goes to the client's IPv4 address, stored inverted in the last 32 bits.
+            Span<byte> client = [(byte)~b[12], (byte)~b[13], (byte)~b[14], (byte)~b[15]];
+            return ClassifyEmbedded(client);
         }
 
         return b[0] switch
