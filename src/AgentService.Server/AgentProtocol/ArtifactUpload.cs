@@ -33,6 +33,7 @@ internal static class ArtifactUpload
             throw new ServiceException(ErrorCode.UnsupportedMediaType, "An artifact upload must be multipart/form-data with a 'file' part.");
         }
 
+        RequestEncoding.EnsureIdentity(request, "multipart body");
         var boundary = HeaderUtilities.RemoveQuotes(media.Boundary).Value;
         if (string.IsNullOrEmpty(boundary) || boundary.Length > 200)
         {

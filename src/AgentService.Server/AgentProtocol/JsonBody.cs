@@ -19,16 +19,15 @@ internal static class JsonBody
             }
 
             // JSON is UTF-8 (RFC 8259), sent as it is: a body in another charset or compressed would only be misread.
-            if (media.Charset is { Length: > 0 } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            // A parameter's value may be quoted (RFC 9110 §5.6.6): charset="utf-8" is charset=utf-8.
+            if (HeaderUtilities.RemoveQuotes(media.Charset) is { Length: > 0 } quoted && quoted.Value is { } charset
+                && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
             {
                 throw new ServiceException(ErrorCode.UnsupportedMediaType, $"The request body must be UTF-8 JSON, not charset '{charset}'.");
             }
         }
 
-        if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !encoding.All(e => "identity".Equals(e?.Trim(), StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new ServiceException(ErrorCode.UnsupportedMediaType, $"The request body must not be encoded (Content-Encoding '{encoding}'): send the JSON as it is.");
-        }
+        RequestEncoding.EnsureIdentity(request, "JSON");
 
         if (request.ContentLength > maxBytes)
         {
@@ -68,10 +67,14 @@ internal static class JsonBody
         {
             document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = maxDepth });
         }
+        catch (JsonException) when (NestedDeeperThan(bytes.Span, maxDepth))
+        {
+            throw Invalid($"The request body nests JSON deeper than {maxDepth} levels.", $"nested deeper than {maxDepth} levels");
+        }
         catch (JsonException ex)
         {
             var where = ex.BytePositionInLine is { } position ? $" at line {(ex.LineNumber ?? 0) + 1}, byte {position + 1}" : "";
-            throw Invalid($"The request body is not valid JSON{where}.", "not valid JSON (or nested deeper than " + maxDepth + " levels)");
+            throw Invalid($"The request body is not valid JSON{where}.", "not valid JSON");
         }
 
         if (JsonInput.HasUnpairedSurrogateEscape(bytes.Span, maxDepth))
@@ -81,6 +84,31 @@ internal static class JsonBody
         }
 
         return document;
+    }
+
+    /// <summary>Whether the JSON, read up to its first error, opens more than <paramref name="maxDepth"/> levels:
+    /// the parser reports that as one more syntax error, which would send the client looking for one that is not there.</summary>
+    private static bool NestedDeeperThan(ReadOnlySpan<byte> json, int maxDepth)
+    {
+        // The reader keeps its depth in a bit stack, not on the call stack: deep input costs bits, and the body's
+        // size limit bounds it.
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = int.MaxValue });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth + 1 > maxDepth)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // A syntax error before any level too deep.
+        }
+
+        return false;
     }
 
     private static ServiceException Invalid(string message, string fieldMessage) =>

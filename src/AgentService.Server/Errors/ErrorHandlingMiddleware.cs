@@ -70,6 +70,11 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ISto
             && context.Response.ContentType is null)
         {
             var code = ErrorMapping.FromStatusCode(context.Response.StatusCode);
+            if (code == ErrorCode.MethodNotAllowed)
+            {
+                Hosting.HeadRequests.AdvertiseHead(context);
+            }
+
             var message = code switch
             {
                 ErrorCode.NotFound => $"No route matches '{context.Request.Path}'.",

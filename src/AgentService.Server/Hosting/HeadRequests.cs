@@ -21,6 +21,19 @@ internal static class HeadRequests
 
     private static readonly object AnsweredAsGet = new();
 
+    /// <summary>On a <c>405</c>, lists <c>HEAD</c> in <c>Allow</c> beside the <c>GET</c> routing put there, since this
+    /// serves it (RFC 9110 §10.2.1: <c>Allow</c> lists the methods the resource supports).</summary>
+    public static void AdvertiseHead(HttpContext context)
+    {
+        var allow = context.Response.Headers.Allow.ToString();
+        var methods = allow.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (methods.Contains(HttpMethods.Get, StringComparer.OrdinalIgnoreCase) && !methods.Contains(HttpMethods.Head, StringComparer.OrdinalIgnoreCase)
+            && !IsEventStream(context.Request))
+        {
+            context.Response.Headers.Allow = $"{allow}, {HttpMethods.Head}";
+        }
+    }
+
     /// <summary>The method the client sent (<c>HEAD</c> where this routed it as <c>GET</c>), for the audit log.</summary>
     public static string MethodAsSent(HttpContext context) => context.Items.ContainsKey(AnsweredAsGet) ? HttpMethods.Head : context.Request.Method;
 

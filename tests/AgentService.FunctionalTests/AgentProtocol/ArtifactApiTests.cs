@@ -133,6 +133,22 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         await Api.ReadJsonAsync(response, HttpStatusCode.UnsupportedMediaType);
     }
 
+    [Fact]
+    public async Task Upload_Compressed_Is415AndStoresNothing()
+    {
+        // The body would be stored as the compressed bytes, which the client did not mean.
+        var taskId = await Api.CreateTaskAsync(_http);
+        var content = new StringContent("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhi\r\n--xyz--\r\n");
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        using var response = await _http.PostAsync($"ap/v1/agent/tasks/{taskId}/artifacts", content);
+
+        var error = await Api.ReadJsonAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("Content-Encoding 'gzip'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        await AssertNoArtifactsAsync(taskId);
+    }
+
     [Theory]
     [InlineData("half a fi")]
     [InlineData("the file\r\n--xyz")]
@@ -308,6 +324,19 @@ public sealed class ArtifactApiTests : IAsyncLifetime
             using var response = await HeadAsync(url);
             Assert.True(status == response.StatusCode, $"HEAD {url}: {response.StatusCode}");
             Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
+
+        // A method the resource does not take is answered with the methods it does take: HEAD among them where served.
+        using (var put = await _http.PutAsync($"ap/v1/agent/tasks/{taskId}", Api.Json("{}")))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, put.StatusCode);
+            Assert.Equal(["GET", "HEAD"], put.Content.Headers.Allow.Order());
+        }
+
+        using (var put = await _http.PutAsync($"ap/v1/agent/tasks/{taskId}/events", Api.Json("{}")))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, put.StatusCode);
+            Assert.Equal(["GET"], put.Content.Headers.Allow);
         }
     }
 

@@ -100,6 +100,7 @@ public sealed class TaskApiTests : IAsyncLifetime
     [Theory]
     [InlineData("application/json; charset=utf-16", null, "charset 'utf-16'")]
     [InlineData("application/json; charset=iso-8859-1", null, "charset 'iso-8859-1'")]
+    [InlineData("application/json; charset=\"utf-16\"", null, "charset 'utf-16'")]
     [InlineData("application/json", "gzip", "Content-Encoding 'gzip'")]
     public async Task CreateTask_InAnotherCharsetOrCompressed_Is415AndStoresNothing(string contentType, string? encoding, string expected)
     {
@@ -121,6 +122,7 @@ public sealed class TaskApiTests : IAsyncLifetime
     [Theory]
     [InlineData("application/json; charset=utf-8")]
     [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json; charset=\"UTF-8\"")]
     [InlineData("application/json")]
     public async Task CreateTask_Utf8Json_IsAccepted(string contentType)
     {

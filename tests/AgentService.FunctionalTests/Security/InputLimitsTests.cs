@@ -48,6 +48,15 @@ public sealed class InputLimitsTests : IAsyncLifetime
         using (var deep = await http.PostAsync($"{Api.Prefix}/tasks", Api.Json(deeper)))
         {
             await Api.AssertInvalidAsync(deep, "body");
+            var error = await Api.ReadJsonAsync(deep, HttpStatusCode.UnprocessableEntity);
+            Assert.Equal($"The request body nests JSON deeper than {MaxDepth} levels.", error.GetProperty("message").GetString());
+        }
+
+        // A syntax error before the depth is reached is reported as what it is.
+        using (var broken = await http.PostAsync($"{Api.Prefix}/tasks", Api.Json($"{{\"input\":,\"additional_input\":{Nested(MaxDepth)}}}")))
+        {
+            var error = await Api.ReadJsonAsync(broken, HttpStatusCode.UnprocessableEntity);
+            Assert.StartsWith("The request body is not valid JSON at line 1", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
 
         using (var large = await http.PostAsync($"{Api.Prefix}/tasks", Api.Json($"{{\"input\":\"{new string('x', MaxBodyBytes)}\"}}")))
@@ -58,7 +67,7 @@ public sealed class InputLimitsTests : IAsyncLifetime
 
         using var gateway = await http.PostAsync("gateway/heartbeat", Api.Json($"{{\"agent_id\":{Nested(MaxDepth)}}}"));
         var detail = await Api.ReadJsonAsync(gateway, HttpStatusCode.BadRequest);
-        Assert.Contains("not valid JSON", detail.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"The request body nests JSON deeper than {MaxDepth} levels.", detail.GetProperty("detail").GetString());
     }
 
     [Fact]
