@@ -20,7 +20,7 @@ internal static class Render
         var table = new Table().AddColumns("task_id", "input", "artifacts");
         foreach (var task in tasks)
         {
-            table.AddRow(Text(task.TaskId), Text(Shorten(task.Input)), Text(task.Artifacts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            table.AddRow(Cell(task.TaskId), Cell(Shorten(task.Input)), Cell(task.Artifacts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         context.Console.Write(table);
@@ -42,8 +42,8 @@ internal static class Render
         var table = new Table().AddColumns("step_id", "status", "name", "input", "output", "is_last", "artifacts");
         foreach (var step in steps)
         {
-            table.AddRow(Text(step.StepId), Text(step.Status), Text(step.Name ?? ""), Text(Shorten(step.Input)), Text(Shorten(step.Output)),
-                Text(step.IsLast ? "yes" : "no"), Text(string.Join(", ", step.Artifacts.Select(a => a.FileName))));
+            table.AddRow(Cell(step.StepId), Cell(step.Status), Cell(step.Name ?? ""), Cell(Shorten(step.Input)), Cell(Shorten(step.Output)),
+                Cell(step.IsLast ? "yes" : "no"), Cell(string.Join(", ", step.Artifacts.Select(a => a.FileName))));
         }
 
         context.Console.Write(table);
@@ -61,7 +61,7 @@ internal static class Render
         var table = new Table().AddColumns("artifact_id", "file_name", "relative_path", "agent_created");
         foreach (var artifact in artifacts)
         {
-            table.AddRow(Text(artifact.ArtifactId), Text(artifact.FileName), Text(artifact.RelativePath ?? ""), Text(artifact.AgentCreated ? "yes" : "no"));
+            table.AddRow(Cell(artifact.ArtifactId), Cell(artifact.FileName), Cell(artifact.RelativePath ?? ""), Cell(artifact.AgentCreated ? "yes" : "no"));
         }
 
         context.Console.Write(table);
@@ -73,8 +73,8 @@ internal static class Render
         var table = new Table().AddColumns("agent_id", "agent_name", "agent_type", "capabilities", "status", "last_heartbeat");
         foreach (var agent in list.Agents)
         {
-            table.AddRow(Text(agent.AgentId), Text(agent.AgentName), Text(agent.AgentType), Text(string.Join(", ", agent.Capabilities)),
-                Text(agent.Status), Text(Time(agent.LastHeartbeat)));
+            table.AddRow(Cell(agent.AgentId), Cell(agent.AgentName), Cell(agent.AgentType), Cell(string.Join(", ", agent.Capabilities)),
+                Cell(agent.Status), Cell(Time(agent.LastHeartbeat)));
         }
 
         context.Console.Write(table);
@@ -143,6 +143,10 @@ internal static class Render
     }
 
     private static Text Text(string value) => new(Safe(value));
+
+    /// <summary>A table cell: <see cref="Safe"/>, and on one line, since a table draws no line between its rows and a
+    /// line feed in a name would show as a row of its own.</summary>
+    private static Text Cell(string value) => new(Safe(value).Replace("\n", "\\u000A", StringComparison.Ordinal));
 
     /// <summary>
     /// <paramref name="value"/> with every character that could drive the terminal written as a visible escape

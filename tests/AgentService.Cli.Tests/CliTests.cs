@@ -122,6 +122,21 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
         Assert.StartsWith(expected, stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ID", "agents", "status", "")]
+    [InlineData("ID", "agents", "status", "..")]
+    [InlineData("ID", "messages", "get", " ")]
+    [InlineData("TASK_ID", "steps", "list", ".")]
+    [InlineData("ARTIFACT_ID", "artifacts", "download", "run_x", "..")]
+    public async Task AnIdThatCannotBeAPathSegment_IsAUsageError_AndReachesNoService(string name, params string[] commandLine)
+    {
+        // Sent, '..' would address another resource and '' none: the service would answer "no route matches".
+        var (exit, _, stderr) = await RunAsync(commandLine);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.StartsWith($"error: {name}: '{commandLine[^1]}' is not an id.", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AKeyThatCannotBeAHeader_IsAUsageError_NotACrash()
     {
@@ -134,7 +149,10 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
     [Theory]
     [InlineData("tasks list --page abc", "error: --page: 'abc' is not a whole number.")]
     [InlineData("tasks list --page-size 2.5", "error: --page-size: '2.5' is not a whole number.")]
-    [InlineData("tasks list --page 99999999999", "error: --page: '99999999999' is out of range (-2147483648 to 2147483647).")]
+    [InlineData("tasks list --page 99999999999", "error: --page: '99999999999' is out of range (1 to 2147483647).")]
+    [InlineData("tasks list --page 0", "error: --page: '0' is less than 1.")]
+    [InlineData("tasks list --page-size 0", "error: --page-size: '0' is less than 1.")]
+    [InlineData("steps run run_x hi --wait -1", "error: --wait: '-1' is less than 0.")]
     [InlineData("runs follow run_x --after 1e3", "error: --after: '1e3' is not a whole number.")]
     [InlineData("runs follow run_x --after abc", "error: --after: 'abc' is not a whole number.")]
     [InlineData("steps run run_x hi --wait soon", "error: --wait: 'soon' is not a finite number.")]
@@ -226,6 +244,10 @@ public sealed class CliTests : IAsyncLifetime, IDisposable
             Assert.DoesNotContain(printed, c => c is '\u001b' or '\u0007' or '\r' or '\u202E');
             Assert.Contains("\\u001B[31mRED", printed, StringComparison.Ordinal);
         }
+
+        // A table draws no line between rows: a line feed in a cell would print as a row of its own.
+        var (_, listed, _) = await RunAsync("tasks", "list");
+        Assert.Contains("line1\\u000Aline2", listed, StringComparison.Ordinal);
 
         // Scripts get the data itself, as JSON.
         Assert.Equal(Hostile, (await RunJsonAsync("tasks", "get", taskId)).GetProperty("input").GetString());

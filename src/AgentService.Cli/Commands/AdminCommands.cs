@@ -49,7 +49,7 @@ internal static class AdminCommands
             }
         }));
 
-        var revokeId = new Argument<string>("KEY_ID") { Description = "The key id (as keys list shows it)." };
+        var revokeId = CommonOptions.Id("KEY_ID", "The key id (as keys list shows it).");
         var revoke = new Command("revoke", "Revoke a key: it stops working at once.") { revokeId };
         revoke.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
@@ -96,7 +96,7 @@ internal static class AdminCommands
     {
         var secrets = new Command("secrets", "List, set and delete an agent's secrets (admin). Values are never shown.");
 
-        var listAgent = new Argument<string>("AGENT") { Description = "The agent id." };
+        var listAgent = CommonOptions.Id("AGENT", "The agent id.");
         var list = new Command("list", "The names of the agent's secrets.") { listAgent };
         list.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
@@ -113,8 +113,8 @@ internal static class AdminCommands
             }
         }));
 
-        var setAgent = new Argument<string>("AGENT") { Description = "The agent id." };
-        var setName = new Argument<string>("NAME") { Description = "The secret's name." };
+        var setAgent = CommonOptions.Id("AGENT", "The agent id.");
+        var setName = CommonOptions.Id("NAME", "The secret's name.");
         var value = new Option<string?>("--value") { Description = "The value (default: read from standard input, so it stays out of shell history)." };
         var set = new Command("set", "Set a secret (stored encrypted).") { setAgent, setName, value };
         set.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
@@ -124,8 +124,8 @@ internal static class AdminCommands
             context.WriteLine(context.Json ? result.GetRawText() : $"set {Text(result, "agentId")}/{Text(result, "name")}");
         }));
 
-        var deleteAgent = new Argument<string>("AGENT") { Description = "The agent id." };
-        var deleteName = new Argument<string>("NAME") { Description = "The secret's name." };
+        var deleteAgent = CommonOptions.Id("AGENT", "The agent id.");
+        var deleteName = CommonOptions.Id("NAME", "The secret's name.");
         var delete = new Command("delete", "Delete a secret.") { deleteAgent, deleteName };
         delete.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
@@ -143,7 +143,7 @@ internal static class AdminCommands
     {
         var config = new Command("config", "Show and replace an agent's config (admin); runtimes read it with config.get.");
 
-        var getAgent = new Argument<string>("AGENT") { Description = "The agent id." };
+        var getAgent = CommonOptions.Id("AGENT", "The agent id.");
         var get = new Command("get", "Show the agent's config and its version.") { getAgent };
         get.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
@@ -151,7 +151,7 @@ internal static class AdminCommands
             context.WriteLine(context.Json ? result.GetRawText() : $"{Text(result, "configVersion")} ({Text(result, "source")})\n{result.GetProperty("config").GetRawText()}");
         }));
 
-        var setAgent = new Argument<string>("AGENT") { Description = "The agent id." };
+        var setAgent = CommonOptions.Id("AGENT", "The agent id.");
         var json = new Argument<string>("JSON") { Description = "The new config: a JSON object." };
         var set = new Command("set", "Replace the agent's config.") { setAgent, json };
         set.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>

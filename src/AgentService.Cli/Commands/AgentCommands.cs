@@ -27,7 +27,7 @@ internal static class AgentCommands
             }
         }));
 
-        var statusId = new Argument<string>("ID") { Description = "The agent id." };
+        var statusId = CommonOptions.Id("ID", "The agent id.");
         var status = new Command("status", "Show an agent's status and last heartbeat.") { statusId };
         status.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
@@ -42,7 +42,7 @@ internal static class AgentCommands
             }
         }));
 
-        var registerId = new Argument<string>("ID") { Description = "The agent id (1-64 letters, digits, '.', '_', '-')." };
+        var registerId = CommonOptions.Id("ID", "The agent id (1-64 letters, digits, '.', '_', '-').");
         var webhookUrl = new Option<string>("--webhook-url") { Description = "Where the gateway POSTs the agent's messages.", Required = true };
         var name = new Option<string?>("--name") { Description = "Display name (default: the id)." };
         var agentType = new Option<string?>("--type") { Description = "The agent_type (default: agent)." };
@@ -79,7 +79,7 @@ internal static class AgentCommands
             }
         }));
 
-        var unregisterId = new Argument<string>("ID") { Description = "The agent id." };
+        var unregisterId = CommonOptions.Id("ID", "The agent id.");
         var unregister = new Command("unregister", "Unregister an agent (it is marked offline).") { unregisterId };
         unregister.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {

@@ -10,7 +10,7 @@ internal static class ArtifactCommands
     {
         var artifacts = new Command("artifacts", "Upload, download and list a task's artifacts.");
 
-        var taskId = new Argument<string>("TASK_ID") { Description = "The task id." };
+        var taskId = CommonOptions.Id("TASK_ID", "The task id.");
         var file = new Argument<FileInfo>("FILE") { Description = "The file to upload." };
         var relativePath = new Option<string?>("--relative-path") { Description = "Where the file goes in the task's workspace." };
         var agent = CommonOptions.Agent();
@@ -41,8 +41,8 @@ internal static class ArtifactCommands
             }
         }));
 
-        var downloadTask = new Argument<string>("TASK_ID") { Description = "The task id." };
-        var artifactId = new Argument<string>("ARTIFACT_ID") { Description = "The artifact id." };
+        var downloadTask = CommonOptions.Id("TASK_ID", "The task id.");
+        var artifactId = CommonOptions.Id("ARTIFACT_ID", "The artifact id.");
         var outputFile = new Option<FileInfo?>("--output", "-o") { Description = "Where to write the bytes, replacing a file there (default: the artifact's file name in the current directory, never replacing one; '-' for stdout)." };
         var downloadAgent = CommonOptions.Agent();
         var download = new Command("download", "Download an artifact's bytes.") { downloadTask, artifactId, outputFile, downloadAgent };
@@ -87,7 +87,7 @@ internal static class ArtifactCommands
             }
         }));
 
-        var listTask = new Argument<string>("TASK_ID") { Description = "The task id." };
+        var listTask = CommonOptions.Id("TASK_ID", "The task id.");
         var page = CommonOptions.Page();
         var pageSize = CommonOptions.PageSize();
         var listAgent = CommonOptions.Agent();

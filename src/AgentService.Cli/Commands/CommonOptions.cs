@@ -10,9 +10,25 @@ internal static class CommonOptions
 {
     public static Option<string?> Agent() => new("--agent") { Description = "The agent to address (default: the service's default agent)." };
 
-    public static Option<int?> Page() => Number<int?, int>("--page", "Page number (from 1).");
+    public static Option<int?> Page() => Number<int?, int>("--page", "Page number (from 1).", minimum: 1);
 
-    public static Option<int?> PageSize() => Number<int?, int>("--page-size", "Items per page (1-100).");
+    public static Option<int?> PageSize() => Number<int?, int>("--page-size", "Items per page (1-100).", minimum: 1);
+
+    /// <summary>An id the command puts in a URL path: empty, <c>.</c> or <c>..</c> would address another resource (or
+    /// none), so they are usage errors rather than a request the service answers with a misleading "no route".</summary>
+    public static Argument<string> Id(string name, string description)
+    {
+        var argument = new Argument<string>(name) { Description = description };
+        argument.Validators.Add(result =>
+        {
+            var value = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (string.IsNullOrWhiteSpace(value) || value is "." or "..")
+            {
+                result.AddError($"{name}: '{value}' is not an id.");
+            }
+        });
+        return argument;
+    }
 
     /// <summary>
     /// A numeric option read with the invariant culture whose usage error says what was expected ("'abc' is not a
@@ -51,7 +67,7 @@ internal static class CommonOptions
         }
         else if (BigInteger.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
         {
-            result.AddError($"{name}: '{token}' is out of range ({TNumber.MinValue.ToString(null, CultureInfo.InvariantCulture)} to {TNumber.MaxValue.ToString(null, CultureInfo.InvariantCulture)}).");
+            result.AddError($"{name}: '{token}' is out of range ({(minimum ?? TNumber.MinValue).ToString(null, CultureInfo.InvariantCulture)} to {TNumber.MaxValue.ToString(null, CultureInfo.InvariantCulture)}).");
         }
         else
         {

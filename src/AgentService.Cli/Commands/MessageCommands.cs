@@ -10,7 +10,7 @@ internal static class MessageCommands
     {
         var messages = new Command("messages", "Inspect gateway messages.");
 
-        var id = new Argument<string>("ID") { Description = "The message id." };
+        var id = CommonOptions.Id("ID", "The message id.");
         var get = new Command("get", "Show a message: status, attempts, last error, content.") { id };
         get.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {

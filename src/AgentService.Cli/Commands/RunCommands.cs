@@ -10,7 +10,7 @@ internal static class RunCommands
     {
         var runs = new Command("runs", "Inspect, follow and cancel runs (tasks of agents with a runtime).");
 
-        var getId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
+        var getId = CommonOptions.Id("RUN_ID", "The run (task) id.");
         var get = new Command("get", "Show a run: status, attempts, connection.") { getId };
         get.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
@@ -29,9 +29,9 @@ internal static class RunCommands
             }
         }));
 
-        var listAgent = new Argument<string>("AGENT_ID") { Description = "The agent whose runs to list." };
+        var listAgent = CommonOptions.Id("AGENT_ID", "The agent whose runs to list.");
         var statusOption = new Option<string?>("--status") { Description = "Only runs in this status (queued, starting, running, waiting, completed, failed, cancelled, timed_out)." };
-        var limitOption = CommonOptions.Number<int, int>("--limit", "How many (1-1000; newest first).");
+        var limitOption = CommonOptions.Number<int, int>("--limit", "How many (1-1000; newest first).", minimum: 1);
         limitOption.DefaultValueFactory = _ => 20;
         var afterOption = new Option<string?>("--after") { Description = "Continue after this run (the last one listed)." };
         var list = new Command("list", "List an agent's runs, newest first.") { listAgent, statusOption, limitOption, afterOption };
@@ -59,7 +59,7 @@ internal static class RunCommands
             }
         }));
 
-        var followId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
+        var followId = CommonOptions.Id("RUN_ID", "The run (task) id.");
         var after = CommonOptions.Number<long, long>("--after", "Start after this log position (default: from the beginning).", minimum: 0);
         var follow = new Command("follow", "Print the run's events as they happen, until the run is finished.") { followId, after };
         follow.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
@@ -67,7 +67,7 @@ internal static class RunCommands
             await FollowAsync(context, parseResult.GetValue(followId)!, parseResult.GetValue(after), cancellationToken);
         }));
 
-        var cancelId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
+        var cancelId = CommonOptions.Id("RUN_ID", "The run (task) id.");
         var immediate = new Option<bool>("--immediate") { Description = "Stop side effects now instead of finishing the current step." };
         var reasonOption = new Option<string?>("--reason") { Description = "Why (recorded with the cancel input)." };
         var noCascade = new Option<bool>("--no-cascade") { Description = "Leave the run's service-hosted sub-runs running (its local sub-runs end with it)." };
@@ -78,7 +78,7 @@ internal static class RunCommands
             context.WriteLine(context.Json ? accepted.GetRawText() : $"cancel requested ({accepted.GetProperty("mode").GetString()}), input #{accepted.GetProperty("sequence").GetInt64()}");
         }));
 
-        var interactionsId = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
+        var interactionsId = CommonOptions.Id("RUN_ID", "The run (task) id.");
         var interactions = new Command("interactions", "List a run's interactions (questions to a human), pending and resolved.") { interactionsId };
         interactions.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
@@ -96,8 +96,8 @@ internal static class RunCommands
             }
         }));
 
-        var respondRun = new Argument<string>("RUN_ID") { Description = "The run (task) id." };
-        var respondId = new Argument<string>("INTERACTION_ID") { Description = "The interaction id (ixn_...)." };
+        var respondRun = CommonOptions.Id("RUN_ID", "The run (task) id.");
+        var respondId = CommonOptions.Id("INTERACTION_ID", "The interaction id (ixn_...).");
         var approve = new Option<bool>("--approve") { Description = "Approve (approval and confirmation interactions)." };
         var deny = new Option<bool>("--deny") { Description = "Deny (any interaction)." };
         var answer = new Option<string?>("--answer") { Description = "Answer with this JSON value (input: checked against its schema; choice: a choice id as a JSON string)." };

@@ -10,10 +10,10 @@ internal static class StepCommands
     {
         var steps = new Command("steps", "Run and inspect the steps of a task.");
 
-        var taskId = new Argument<string>("TASK_ID") { Description = "The task id." };
+        var taskId = CommonOptions.Id("TASK_ID", "The task id.");
         var text = new Argument<string?>("TEXT") { Description = "The step's input.", Arity = ArgumentArity.ZeroOrOne };
         var additional = new Option<string?>("--additional-input") { Description = "A JSON object passed as additional_input." };
-        var wait = CommonOptions.Number<double?, double>("--wait", "Seconds to wait for the step to complete (Prefer: wait=N).");
+        var wait = CommonOptions.Number<double?, double>("--wait", "Seconds to wait for the step to complete (Prefer: wait=N).", minimum: 0);
         var agent = CommonOptions.Agent();
         var run = new Command("run", "Run a step of a task and show its result.") { taskId, text, additional, wait, agent };
         run.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
@@ -31,7 +31,7 @@ internal static class StepCommands
             }
         }));
 
-        var listTask = new Argument<string>("TASK_ID") { Description = "The task id." };
+        var listTask = CommonOptions.Id("TASK_ID", "The task id.");
         var page = CommonOptions.Page();
         var pageSize = CommonOptions.PageSize();
         var listAgent = CommonOptions.Agent();
@@ -50,8 +50,8 @@ internal static class StepCommands
             }
         }));
 
-        var getTask = new Argument<string>("TASK_ID") { Description = "The task id." };
-        var stepId = new Argument<string>("STEP_ID") { Description = "The step id." };
+        var getTask = CommonOptions.Id("TASK_ID", "The task id.");
+        var stepId = CommonOptions.Id("STEP_ID", "The step id.");
         var getAgent = CommonOptions.Agent();
         var get = new Command("get", "Show one step.") { getTask, stepId, getAgent };
         get.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>

@@ -53,7 +53,7 @@ internal static class TaskCommands
             }
         }));
 
-        var id = new Argument<string>("ID") { Description = "The task id." };
+        var id = CommonOptions.Id("ID", "The task id.");
         var getAgent = CommonOptions.Agent();
         var get = new Command("get", "Show a task and its artifacts.") { id, getAgent };
         get.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
