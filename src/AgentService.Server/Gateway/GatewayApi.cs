@@ -95,12 +95,8 @@ internal static class GatewayApi
     private static async Task<JsonHttpResult<ConversationMessagesResponse>> ListConversationAsync(HttpContext context, GatewayService service, string conversation_id)
     {
         var page = RequestParsing.ParsePaging(context.Request.Query);
-        var messages = await service.ListConversationAsync(conversation_id, page, context.RequestAborted);
-        foreach (var message in messages.Messages)
-        {
-            EnsureParty(context, message);
-        }
-
+        var messages = await service.ListConversationAsync(conversation_id, page,
+            m => context.User.CanUseAgent(m.FromAgentId) || context.User.CanUseAgent(m.ToAgentId), context.RequestAborted);
         return TypedResults.Json(messages, ProtocolJsonContext.Wire.ConversationMessagesResponse);
     }
 

@@ -194,10 +194,17 @@ internal sealed class GatewayService(
         return ToMessage(message);
     }
 
-    public async Task<ConversationMessagesResponse> ListConversationAsync(string conversationId, PageRequest page, CancellationToken cancellationToken)
+    /// <summary>A page of the conversation's messages. <paramref name="mayRead"/> (an agent key's: its agent sent or
+    /// received the message) must allow every message on the page and the conversation's first one; otherwise the
+    /// answer is the one an unknown conversation gets, since conversation ids are chosen by clients and easily guessed,
+    /// and a different answer would tell that one exists (and, through its pagination, how long it is).</summary>
+    public async Task<ConversationMessagesResponse> ListConversationAsync(string conversationId, PageRequest page, Func<GatewayMessageRecord, bool> mayRead,
+        CancellationToken cancellationToken)
     {
         var result = await messages.ListConversationAsync(conversationId, page, cancellationToken);
-        if (result.TotalItems == 0)
+        var first = result.Items.Count > 0 && page.PageNumber == 1 ? result
+            : result.TotalItems > 0 ? await messages.ListConversationAsync(conversationId, new PageRequest(1, 1), cancellationToken) : result;
+        if (result.TotalItems == 0 || !first.Items.Take(1).All(mayRead) || !result.Items.All(mayRead))
         {
             throw ServiceException.NotFound($"Conversation '{conversationId}' has no messages.");
         }

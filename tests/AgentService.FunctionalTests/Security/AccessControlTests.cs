@@ -396,6 +396,38 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task AnAgentKey_ReadsOnlyConversationsItIsPartyTo_AndCannotTellAnotherOneExists()
+    {
+        // Conversation ids are chosen by clients and easily guessed: another agents' conversation answers exactly as an
+        // unknown one, on any page, so neither its existence nor its length shows.
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
+        await using var receiver = await WebhookReceiver.StartNewAsync();
+        using var admin = AdminClient(host);
+        foreach (var agent in new[] { "alice", "bob", "mallory" })
+        {
+            await Gateway.GatewayCalls.RegisterAsync(admin, agent, receiver.Url);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            await Gateway.GatewayCalls.SendAsync(admin, Gateway.GatewayCalls.Text("alice", "bob", $"offer {i}", "deal-42"));
+        }
+
+        using var bob = Client(host, await AuthMatrixTests.CreateKeyAsync(admin, "agent", "bob"));
+        using var mallory = Client(host, await AuthMatrixTests.CreateKeyAsync(admin, "agent", "mallory"));
+
+        Assert.Equal(3, (await Api.GetJsonAsync(bob, "gateway/conversations/deal-42/messages")).GetProperty("messages").GetArrayLength());
+        using var unknownResponse = await mallory.GetAsync("gateway/conversations/no-such-deal/messages");
+        var unknown = await Gateway.GatewayCalls.AssertErrorAsync(unknownResponse, HttpStatusCode.NotFound, "has no messages");
+        foreach (var page in new[] { "", "?current_page=2&page_size=2", "?current_page=50" })
+        {
+            using var response = await mallory.GetAsync($"gateway/conversations/deal-42/messages{page}");
+            var hidden = await Gateway.GatewayCalls.AssertErrorAsync(response, HttpStatusCode.NotFound, "has no messages");
+            Assert.Equal(unknown.GetProperty("detail").GetString()!.Replace("no-such-deal", "deal-42", StringComparison.Ordinal), hidden.GetProperty("detail").GetString());
+        }
+    }
+
+    [Fact]
     public async Task AuditLog_KeepsNoCredentialPastedIntoAPath_AndNoLineBreakFromOne()
     {
         await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
