@@ -28,10 +28,14 @@ internal sealed class AccessDeniedWriter : IAuthorizationMiddlewareResultHandler
         // agent key on the Agent Protocol is refused for its role, not for the agent). Then the scope's own reason.
         var roles = policy.Requirements.OfType<Microsoft.AspNetCore.Authorization.Infrastructure.RolesAuthorizationRequirement>().SelectMany(r => r.AllowedRoles).ToList();
         var role = context.User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value;
+
+        // The reason goes into the audit log, which keeps it for good: a credential pasted into the path (a whole key
+        // where its id goes) is redacted there as everywhere else.
+        var path = AuditMiddleware.Redact(context.Request.Path.ToString());
         var reason = roles.Count > 0 && !roles.Any(context.User.IsInRole)
-            ? $"This key's role ({RoleName(role)}) cannot use {context.Request.Method} {context.Request.Path}; it takes {string.Join(" or ", roles.Select(RoleName))}."
-            : authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault()
-                ?? $"This key's role ({RoleName(role)}) does not allow {context.Request.Method} {context.Request.Path}.";
+            ? $"This key's role ({RoleName(role)}) cannot use {context.Request.Method} {path}; it takes {string.Join(" or ", roles.Select(RoleName))}."
+            : AuditMiddleware.Redact(authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault()
+                ?? $"This key's role ({RoleName(role)}) does not allow {context.Request.Method} {path}.");
         AuditTarget.SetDetail(context, reason);
         await ErrorResponseWriter.WriteAsync(context, ErrorCode.Forbidden, reason);
     }

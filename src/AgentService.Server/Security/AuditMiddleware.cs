@@ -60,7 +60,7 @@ internal sealed partial class AuditMiddleware(RequestDelegate next, IAuditLog au
             status,
             TraceId(context),
             context.Connection.RemoteIpAddress?.ToString(),
-            AuditTarget.GetDetail(context)));
+            AuditTarget.GetDetail(context) is { } detail ? Redact(detail) : null));
     }
 
     /// <summary>

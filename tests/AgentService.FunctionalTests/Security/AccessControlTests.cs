@@ -442,7 +442,13 @@ public sealed class AccessControlTests
         using var forged = await host.CreateClient().PostAsync($"z/{key}%0A2026-12-07T00:00:00Z%20success%20200", null);
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
 
-        var entries = await AuditAsync(admin, "page_size=100", a => a.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("status").GetInt32() is 404 or 401) >= 2, "both requests to be audited");
+        // Refused for its role, with the path in the reason the audit log keeps for good.
+        using var client = Client(host, await AuthMatrixTests.CreateKeyAsync(admin, "client", "echo"));
+        using var refused = await client.DeleteAsync($"v1/keys/{key}");
+        var reason = (await Api.ReadJsonAsync(refused, HttpStatusCode.Forbidden)).GetProperty("message").GetString();
+        Assert.Equal($"This key's role (client) cannot use DELETE /v1/keys/{keyIdPart}[redacted]; it takes admin.", reason);
+
+        var entries = await AuditAsync(admin, "page_size=100", a => a.GetProperty("items").EnumerateArray().Count(e => e.GetProperty("status").GetInt32() is 404 or 401 or 403) >= 3, "the three requests to be audited");
         var text = entries.ToString();
         Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
         var items = entries.GetProperty("items").EnumerateArray().ToList();
