@@ -158,11 +158,6 @@ internal static class RunsApi
     {
         var logger = loggers.CreateLogger(typeof(RunsApi).FullName!);
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
-        if (RunStatus.IsTerminal(run.Status))
-        {
-            throw new ServiceException(ErrorCode.Conflict, $"Run {runId} is already {run.Status}.");
-        }
-
         using var body = await JsonBody.ReadAsync(context.Request, options.Value.MaxJsonBodyBytes, options.Value.MaxJsonDepth, cancellationToken);
         var mode = "graceful";
         string? reason = null;
@@ -197,6 +192,13 @@ internal static class RunsApi
             {
                 reason = r.ValueKind == JsonValueKind.String && r.GetString()!.Length <= 4096 ? r.GetString() : throw ServiceException.Invalid("reason", "must be a string of at most 4096 characters");
             }
+        }
+
+        // The request is checked before the run's state, as every other endpoint does: a malformed one is 415 or 422
+        // whether the run has ended or not.
+        if (RunStatus.IsTerminal(run.Status))
+        {
+            throw new ServiceException(ErrorCode.Conflict, $"Run {runId} is already {run.Status}.");
         }
 
         var payload = JsonText.Object(w =>

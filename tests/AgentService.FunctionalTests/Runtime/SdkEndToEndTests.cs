@@ -104,6 +104,11 @@ public sealed class SdkEndToEndTests
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         var again = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Conflict);
         Assert.Contains("cancelled", again.GetProperty("message").GetString());
+        using (var malformed = await fixture.Http.PostAsync($"v1/runs/{taskId}/cancel", Api.Json("""{"mode":"graceful" """)))
+        {
+            await Api.AssertInvalidAsync(malformed, "body"); // the request is checked before the run's state
+        }
+
         await Api.PostJsonAsync(fixture.Http, "v1/runs/run_01jq3v8d6ef5tr9w2k7m4n8p0x/cancel", "{}", System.Net.HttpStatusCode.NotFound);
 
         // A step for the ended run would never run: it is refused at once, and nothing of it is stored.
@@ -149,9 +154,13 @@ public sealed class SdkEndToEndTests
         var immediate = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", """{"mode":"immediate"}""", System.Net.HttpStatusCode.Accepted);
         Assert.NotEqual(first.GetProperty("deliveryId").GetString(), immediate.GetProperty("deliveryId").GetString());
         Assert.Equal(4, immediate.GetProperty("sequence").GetInt64());
+
+        // Once escalated, the immediate cancel answers for whatever is asked next: no cancel is stored a third time.
+        var immediateAgain = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", """{"mode":"immediate"}""", System.Net.HttpStatusCode.Accepted);
+        Assert.Equal(immediate.GetProperty("deliveryId").GetString(), immediateAgain.GetProperty("deliveryId").GetString());
         var graceful = await Api.PostJsonAsync(fixture.Http, $"v1/runs/{taskId}/cancel", "{}", System.Net.HttpStatusCode.Accepted);
-        Assert.Equal(first.GetProperty("deliveryId").GetString(), graceful.GetProperty("deliveryId").GetString());
-        Assert.Equal("graceful", graceful.GetProperty("mode").GetString());
+        Assert.Equal(immediate.GetProperty("deliveryId").GetString(), graceful.GetProperty("deliveryId").GetString());
+        Assert.Equal("immediate", graceful.GetProperty("mode").GetString());
 
         // The worker, once attached, gets task.start, the step and the two cancels, nothing more.
         await using var runtime = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);

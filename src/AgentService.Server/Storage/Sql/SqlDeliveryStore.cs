@@ -46,9 +46,10 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
             : null;
 
     /// <summary>The run's first unacknowledged delivery of the kind, if any (inside a write operation).</summary>
-    internal static DeliveryRecord? FirstPending(SqlCommands commands, string runId, string kind)
+    /// <summary>The run's latest pending delivery of <paramref name="kind"/>, if any.</summary>
+    internal static DeliveryRecord? LastPending(SqlCommands commands, string runId, string kind)
     {
-        using var reader = commands.Get($"SELECT {Columns} FROM deliveries WHERE run_id = @run AND kind = @kind AND status = 'pending' ORDER BY sequence LIMIT 1")
+        using var reader = commands.Get($"SELECT {Columns} FROM deliveries WHERE run_id = @run AND kind = @kind AND status = 'pending' ORDER BY sequence DESC LIMIT 1")
             .With("@run", runId).With("@kind", kind).ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }

@@ -82,12 +82,13 @@ internal sealed partial class SqlRunStore
 
             // A cancel already on its way answers for a second one (asked again, or a retry after a lost reply) — only an
             // immediate cancel after a graceful one is a new request. The runtime stops at the first cancel, so extra
-            // ones could never be acknowledged and would count as work left pending.
+            // ones could never be acknowledged and would count as work left pending. The latest pending cancel answers:
+            // after a graceful one and an immediate one, that is the immediate one, whatever is asked next.
             var immediate = CancelPayload.IsImmediate(payload);
             var cancelled = new List<(RunRecord, DeliveryRecord)>(runs.Count);
             foreach (var run in runs)
             {
-                var pending = SqlDeliveryStore.FirstPending(commands, run.RunId, "cancel");
+                var pending = SqlDeliveryStore.LastPending(commands, run.RunId, "cancel");
                 cancelled.Add((run, pending is not null && (CancelPayload.IsImmediate(pending.Payload) || !immediate)
                     ? pending
                     : SqlDeliveryStore.Append(commands, run.RunId, TypeId.New("dlv"), "cancel", payload, traceparent, now)!));
