@@ -61,6 +61,40 @@ public sealed class RuntimeLifecycleTests
     }
 
     [Fact]
+    public async Task RunFinished_CompletesTheStepsItLeftUnfinished_WithTheRunsEnd_AndWakesTheirRequests()
+    {
+        // A step posted while a graceful cancel is on its way to the runtime (or one the runtime never got to) would
+        // otherwise stay created for good, and its POST would wait for nothing.
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, firstStepId) = await fixture.CreateTaskWithStepAsync("work", Workers);
+        var claim = (await fixture.ClaimAsync("canceller"))!;
+        await using var runtime = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        var connectionId = await AttachAsync(runtime, claim);
+        var started = RuntimeFixture.Event("run.started", claim, 1, new JsonObject { ["attemptNumber"] = 1 });
+        Assert.True((await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim, started))).TryGetProperty("result", out _));
+
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"{Workers}/tasks/{taskId}/steps") { Content = Api.Json("""{"input":"one more"}""") };
+        post.Headers.Add("Prefer", "wait=60");
+        var waiting = fixture.Http.SendAsync(post);
+        await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps"),
+            s => s.GetProperty("pagination").GetProperty("total_items").GetInt32() == 2, what: "the second step to be stored");
+
+        var finished = RuntimeFixture.Event("run.finished", claim, 2, new JsonObject { ["status"] = "cancelled" });
+        Assert.True((await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, claim, finished))).TryGetProperty("result", out _));
+
+        using var response = await waiting;
+        var second = await Api.ReadJsonAsync(response, System.Net.HttpStatusCode.OK);
+        Assert.Equal("completed", second.GetProperty("status").GetString());
+        var error = second.GetProperty("additional_output").GetProperty("error");
+        Assert.Equal("cancelled", error.GetProperty("type").GetString());
+        Assert.Equal("run_finished", error.GetProperty("code").GetString());
+        var first = await Api.GetJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps/{firstStepId}");
+        Assert.Equal("completed", first.GetProperty("status").GetString());
+        Assert.Equal("cancelled", first.GetProperty("additional_output").GetProperty("error").GetProperty("type").GetString());
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
     public async Task FinishedRun_TakesNoMoreEvents_SoItsFinalStatusCannotChange()
     {
         await using var fixture = await RuntimeFixture.StartAsync();

@@ -133,6 +133,10 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
                 var final = data.GetProperty("status").GetString()!;
                 SqlRunStore.SetStatus(commands, runId, final, null, now, data);
                 CloseOpenInteractions(commands, runId, e.Time);
+
+                // A step the runtime left unfinished (one posted while a graceful cancel was on its way, one it never
+                // got to) would otherwise stay created or running for good, and its POST wait for nothing.
+                completed.AddRange(SqlRunStore.FinishOpenSteps(commands, runId, final, "run_finished", $"The run ended ({final}) before this step finished.", now));
                 return final;
             case "step.started":
                 StartStep(commands, runId, data, now);

@@ -256,40 +256,45 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
                 }
             }
 
-            void WriteError(Utf8JsonWriter w)
-            {
-                w.WriteString("code", errorCode);
-                w.WriteString("message", errorMessage);
-            }
-
-            // A step's error also says how it ended (PROTOCOL.md §13), as a runtime's failed or cancelled step does.
-            var error = Json.JsonText.Object(w =>
-            {
-                w.WriteStartObject("error");
-                w.WriteString("type", status);
-                WriteError(w);
-                w.WriteEndObject();
-            });
-            var completed = commands.Get($"""
-                UPDATE steps SET status = @completed, additional_output = @error, is_last = TRUE, updated_at = @at
-                WHERE task_id = @run AND status <> @completed
-                RETURNING {Sqlite.SqliteStepStore.ReturningColumns}
-                """).With("@completed", Protocol.AgentProtocol.StepStatus.Completed).With("@error", error).With("@at", now.ToUnixMs()).With("@run", runId)
-                .ReadAll(r => new CompletedStep(Sqlite.SqliteStepStore.Read(r, 0), []));
-            commands.Get("UPDATE deliveries SET status = 'dropped' WHERE run_id = @run AND status = 'pending'").With("@run", runId).ExecuteNonQuery();
-
+            var completed = FinishOpenSteps(commands, runId, status, errorCode, errorMessage, now);
             var log = RunLogWriter.Open(commands, runId, now)!;
             log.AppendServiceEvent("run.finished", w =>
             {
                 w.WriteString("status", status);
                 w.WriteStartObject("error");
-                WriteError(w);
+                w.WriteString("code", errorCode);
+                w.WriteString("message", errorMessage);
                 w.WriteEndObject();
             });
             SetStatus(commands, runId, status, null, now);
             log.Commit();
             return completed;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// A run is ending: its steps that did not finish are completed with an error saying how the run ended (PROTOCOL.md
+    /// §13: a failed or cancelled step shows as completed, the failure in <c>additional_output.error</c>), and its
+    /// inputs not yet delivered are dropped, since nothing will run them. Returns the steps, for their waiters.
+    /// </summary>
+    internal static List<CompletedStep> FinishOpenSteps(SqlCommands commands, string runId, string status, string errorCode, string errorMessage, DateTimeOffset now)
+    {
+        var error = Json.JsonText.Object(w =>
+        {
+            w.WriteStartObject("error");
+            w.WriteString("type", status);
+            w.WriteString("code", errorCode);
+            w.WriteString("message", errorMessage);
+            w.WriteEndObject();
+        });
+        var completed = commands.Get($"""
+            UPDATE steps SET status = @completed, additional_output = @error, is_last = TRUE, updated_at = @at
+            WHERE task_id = @run AND status <> @completed
+            RETURNING {Sqlite.SqliteStepStore.ReturningColumns}
+            """).With("@completed", Protocol.AgentProtocol.StepStatus.Completed).With("@error", error).With("@at", now.ToUnixMs()).With("@run", runId)
+            .ReadAll(r => new CompletedStep(Sqlite.SqliteStepStore.Read(r, 0), []));
+        commands.Get("UPDATE deliveries SET status = 'dropped' WHERE run_id = @run AND status = 'pending'").With("@run", runId).ExecuteNonQuery();
+        return completed;
     }
 
     /// <summary>Sets a run's status inside a write operation (a terminal status also records when it finished).</summary>
