@@ -95,7 +95,7 @@ internal static partial class Log
     public static partial void RuntimeLaunched(ILogger logger, int processId, string runId, string attemptId, string command);
 
     [LoggerMessage(5003, LogLevel.Warning, "Runtime process of run {RunId}, attempt {AttemptId} exited with code {ExitCode}")]
-    public static partial void RuntimeExited(ILogger logger, string runId, string attemptId, int exitCode);
+    public static partial void RuntimeExited(ILogger logger, string runId, string attemptId, string exitCode);
 
     [LoggerMessage(5004, LogLevel.Error, "Could not start the runtime of run {RunId}: {Reason}")]
     public static partial void RuntimeLaunchFailed(ILogger logger, string runId, string reason, Exception? exception);

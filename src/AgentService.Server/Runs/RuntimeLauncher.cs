@@ -193,7 +193,19 @@ internal sealed class RuntimeLauncher(
 
     private async Task RecordExitAsync(string runId, string attemptId, Process process, RuntimeOutputLog log)
     {
-        var exitCode = process.ExitCode;
+        // The exit code can be unknown: the runtime loses it for a process killed while it was still being started
+        // (seen under chaos kills). The end is recorded all the same.
+        int? exitCode;
+        try
+        {
+            exitCode = process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            exitCode = null;
+        }
+
+        var code = exitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown";
         _processes.TryRemove(new KeyValuePair<string, Process>(runId, process));
 
         // The process is gone, but its last lines (a crash's stack trace) may still be in the pipes when the exit is
@@ -209,20 +221,24 @@ internal sealed class RuntimeLauncher(
             {
                 Log.RuntimeOutputNotDrained(logger, runId, attemptId, OutputDrainTimeout);
             }
+            catch (InvalidOperationException)
+            {
+                // Its handle is gone with its exit code (above): nothing to wait for.
+            }
         }
 
         process.Dispose();
         log.Dispose();
         if (exitCode != 0)
         {
-            Log.RuntimeExited(logger, runId, attemptId, exitCode);
+            Log.RuntimeExited(logger, runId, attemptId, code);
         }
 
         // A process the service stopped with itself did not fail: its run's work goes on after the restart without
         // counting towards MaxAttempts.
-        var reason = _stopping ? $"stopped with the service (exit code {exitCode})"
-            : await deliveries.HasPendingWorkAsync(runId, CancellationToken.None) ? $"{FailedPrefix}process exited with code {exitCode} with work pending"
-            : $"process exited with code {exitCode}";
+        var reason = _stopping ? $"stopped with the service (exit code {code})"
+            : await deliveries.HasPendingWorkAsync(runId, CancellationToken.None) ? $"{FailedPrefix}process exited with code {code} with work pending"
+            : $"process exited with code {code}";
         await runs.EndAttemptAsync(attemptId, AttemptStatus.Ended, reason, CancellationToken.None);
     }
 
