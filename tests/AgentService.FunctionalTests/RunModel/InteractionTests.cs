@@ -40,6 +40,7 @@ public sealed class InteractionTests
         var waiting = run.GetProperty("waitingFor")[0];
         Assert.Equal("interaction", waiting.GetProperty("kind").GetString());
         Assert.Equal([approval, input], waiting.GetProperty("refs").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        var since = waiting.GetProperty("since").GetString();
 
         var list = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions");
         Assert.Equal([approval, input], list.GetProperty("interactions").EnumerateArray().Select(i => i.GetProperty("interactionId").GetString()));
@@ -76,6 +77,7 @@ public sealed class InteractionTests
         run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}");
         Assert.Equal("waiting", run.GetProperty("status").GetString());
         Assert.Equal([input], run.GetProperty("waitingFor")[0].GetProperty("refs").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.Equal(since, run.GetProperty("waitingFor")[0].GetProperty("since").GetString()); // still the same wait
         await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "deny"}"""), HttpStatusCode.Conflict);
 
         // A valid answer resolves the last one: the run is running again.

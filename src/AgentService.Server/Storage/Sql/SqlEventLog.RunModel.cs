@@ -261,6 +261,7 @@ internal sealed partial class SqlEventLog
 
         var others = new List<JsonElement>();
         var hadInteraction = false;
+        string? waitingSince = null;
         if (status == RunStatus.Waiting && waitingFor is not null)
         {
             using var document = JsonDocument.Parse(waitingFor);
@@ -269,6 +270,7 @@ internal sealed partial class SqlEventLog
                 if (reason.TryGetProperty("kind", out var kind) && kind.GetString() == "interaction")
                 {
                     hadInteraction = true;
+                    waitingSince = reason.TryGetProperty("since", out var previous) && previous.ValueKind == JsonValueKind.String ? previous.GetString() : null;
                 }
                 else
                 {
@@ -282,7 +284,8 @@ internal sealed partial class SqlEventLog
             return null;
         }
 
-        var since = RuntimeTimestamp(log.Now);
+        // Still waiting on interactions (some answered, some new): the wait began when the first of them did.
+        var since = waitingSince ?? RuntimeTimestamp(log.Now);
         var newStatus = pending.Count > 0 || others.Count > 0 ? RunStatus.Waiting : RunStatus.Running;
         string? newWaiting = newStatus == RunStatus.Running ? null : JsonText.Bytes(w =>
         {
