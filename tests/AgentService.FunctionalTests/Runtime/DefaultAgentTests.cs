@@ -120,7 +120,8 @@ public sealed class DefaultAgentTests
         using var after = host.CreateClient();
         foreach (var taskId in taskIds)
         {
-            var stopped = Assert.Single((await Api.GetJsonAsync(after, $"v1/runs/{taskId}")).GetProperty("attempts").EnumerateArray());
+            // (A run whose last input was not yet acknowledged when its process was killed has a new attempt already.)
+            var stopped = (await Api.GetJsonAsync(after, $"v1/runs/{taskId}")).GetProperty("attempts")[0];
             Assert.Equal("ended", stopped.GetProperty("status").GetString());
             Assert.StartsWith("stopped with the service", stopped.GetProperty("exitReason").GetString(), StringComparison.Ordinal);
 
