@@ -232,11 +232,14 @@ internal sealed partial class RuntimeSession
             return; // Not a request of ours (or already answered): ignore, as JSON-RPC peers do.
         }
 
+        // Only {"accepted": true} acknowledges. Any other result (accepted:false, other members) counts as a retryable
+        // 'unavailable' (PROTOCOL.md §2), as does a reply that is neither result nor error: the input stays pending and is
+        // delivered again. Only an error the runtime marks not retryable consumes the delivery (PROTOCOL.md §7).
         var accepted = reply.TryGetProperty("result", out var result) && result.ValueKind == JsonValueKind.Object
-            && result.TryGetProperty("accepted", out var a) && a.ValueKind == JsonValueKind.True;
-        var retryable = !accepted && reply.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
-            && error.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
-            && data.TryGetProperty("retryable", out var r) && r.ValueKind == JsonValueKind.True;
+            && result.TryGetProperty("accepted", out var a) && a.ValueKind == JsonValueKind.True && result.EnumerateObject().Count() == 1;
+        var retryable = !accepted && (!reply.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object
+            || (error.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                && data.TryGetProperty("retryable", out var r) && r.ValueKind == JsonValueKind.True));
         if (deliveryId == ResumeKey)
         {
             if (accepted)

@@ -266,6 +266,35 @@ public sealed class RuntimeLifecycleTests
         Assert.Empty(fixture.Host.Errors);
     }
 
+    [Theory]
+    [InlineData("""{"accepted":false}""")]
+    [InlineData("""{"accepted":true,"extra":1}""")]
+    [InlineData("""true""")]
+    public async Task AReplyOtherThanAccepted_IsNoAcknowledgement_AndTheInputComesAgain(string result)
+    {
+        // PROTOCOL.md §2: an unexpected accepted:false (or any result off the schema) is a retryable 'unavailable'.
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("refused once", Workers);
+        var claim = (await fixture.ClaimAsync("fussy"))!;
+        var runtime = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        var connectionId = await AttachAsync(runtime, claim);
+        var (startRequest, _) = await runtime.NextDeliveryAsync();
+        await runtime.AcknowledgeAsync(startRequest);
+        var (stepRequest, step) = await runtime.NextDeliveryAsync();
+        await runtime.SendTextAsync($$"""{"jsonrpc":"2.0","id":"{{stepRequest}}","result":{{result}}}""");
+        await runtime.RequestAsync("runtime.connection.heartbeat.command", new JsonObject { ["runtimeConnectionId"] = connectionId, ["runId"] = taskId });
+        Assert.Equal("pending", (string?)await fixture.Host.ExecuteSqlAsync("SELECT status FROM deliveries WHERE sequence = 2 AND run_id = @run", new Dictionary<string, object?> { ["run"] = taskId }));
+        runtime.Abort();
+        await runtime.DisposeAsync();
+
+        await using var again = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        var reconnected = await AttachAsync(again, claim, epoch: 1, reconnect: true);
+        await again.RequestAsync("runtime.connection.recover.command", new JsonObject { ["runtimeConnectionId"] = reconnected, ["mainRunId"] = taskId });
+        var (_, redelivered) = await again.NextDeliveryAsync();
+        Assert.Equal(step.GetProperty("deliveryId").GetString(), redelivered.GetProperty("deliveryId").GetString());
+        Assert.Equal(2, redelivered.GetProperty("deliveryCount").GetInt32());
+    }
+
     [Fact]
     public async Task ServerRestartMidRun_TheRuntimeReattachesAndGetsUnacknowledgedInputsAgain()
     {
