@@ -143,7 +143,8 @@ internal sealed partial class RuntimeSession
         {
             // An execution without in-memory state starts with run.resume: a later attempt, or the same attempt
             // attached again without reconnect (it had published or held a connection before).
-            StartPump(needsResume: attempt.Number > 1 || attempt.OutputSeq > 0 || outcome.SupersededConnectionId is not null);
+            _takenOver = outcome.TakenOver;
+            StartPump(needsResume: attempt.Number > 1 || attempt.OutputSeq > 0 || outcome.SupersededConnectionId is not null || outcome.TakenOver);
         }
     }
 

@@ -352,7 +352,7 @@ internal sealed partial class RuntimeSession
                 w.WriteString("sessionId", run.SessionId);
                 w.WriteString("kind", "run.resume");
                 w.WriteStartObject("payload");
-                w.WriteString("reason", attempt.Number > 1 && attempt.OutputSeq == 0 ? "new_attempt" : "restart");
+                w.WriteString("reason", _takenOver ? "takeover" : attempt.Number > 1 && attempt.OutputSeq == 0 ? "new_attempt" : "restart");
                 w.WriteNumber("attemptNumber", attempt.Number);
                 if (checkpoint is not null)
                 {

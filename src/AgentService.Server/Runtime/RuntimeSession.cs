@@ -49,6 +49,9 @@ internal sealed partial class RuntimeSession : IDisposable
 
     private RunRecord? _run;
     private AttemptRecord? _attempt;
+
+    /// <summary>This connection took the attempt over from another runtime instance whose lease had lapsed.</summary>
+    private bool _takenOver;
     private AgentDefinition? _agent;
     private string? _connectionId;
     private HashSet<string> _effective = [];

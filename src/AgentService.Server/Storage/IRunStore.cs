@@ -70,7 +70,9 @@ internal sealed record AttachRequest(
     TimeSpan Lease);
 
 /// <summary>The result of an attach: the attempt (on success), the connection it replaced, or the refusal.</summary>
-internal sealed record AttachOutcome(AttemptRecord? Attempt, string? SupersededConnectionId, int ErrorCode, string? ErrorMessage, RunRecord? Run);
+/// <remarks><paramref name="TakenOver"/>: another runtime instance held the attempt and its lease had lapsed (PROTOCOL.md §5:
+/// a takeover, which starts with run.resume saying so).</remarks>
+internal sealed record AttachOutcome(AttemptRecord? Attempt, string? SupersededConnectionId, int ErrorCode, string? ErrorMessage, RunRecord? Run, bool TakenOver = false);
 
 /// <summary>The result of a heartbeat.</summary>
 internal enum HeartbeatOutcome

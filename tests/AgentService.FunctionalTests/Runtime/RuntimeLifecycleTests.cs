@@ -168,6 +168,30 @@ public sealed class RuntimeLifecycleTests
     }
 
     [Fact]
+    public async Task AnotherInstance_AfterTheLeaseLapsed_TakesOver_WithARunResumeSayingSo()
+    {
+        // PROTOCOL.md §5: another instance after expiry with a higher epoch is a takeover (run.resume, 'takeover').
+        await using var fixture = await RuntimeFixture.StartAsync("", "--AgentService:Runtime:HeartbeatIntervalMs=1000", "--AgentService:Runtime:LeaseGraceSeconds=60");
+        await fixture.CreateTaskWithStepAsync("taken over", Workers);
+        var claim = (await fixture.ClaimAsync("first"))!;
+        await using var first = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        await AttachAsync(first, claim);
+
+        // No heartbeats: the 3 s lease lapses, and the long grace keeps the attempt from being marked lost meanwhile.
+        await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{claim.RunId}"),
+            r => DateTimeOffset.Parse(r.GetProperty("attempts")[0].GetProperty("leaseExpiresAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture) < DateTimeOffset.UtcNow,
+            what: "the lease to lapse");
+        await using var other = await RawRuntime.ConnectAsync(claim.ServiceUrl, claim.Token);
+        var attach = await other.AttachAsync(claim.RunId, claim.AttemptId, instanceId: "rti_other", epoch: 1);
+        Assert.True(attach.TryGetProperty("result", out _), attach.ToString());
+
+        var (_, resume) = await other.NextDeliveryAsync();
+        Assert.Equal("run.resume", resume.GetProperty("kind").GetString());
+        Assert.Equal("takeover", resume.GetProperty("payload").GetProperty("reason").GetString());
+        Assert.Empty(other.SchemaErrors);
+    }
+
+    [Fact]
     public async Task LeaseExpiry_StartsANewAttemptThatResumesAndFinishesTheStep()
     {
         await using var fixture = await RuntimeFixture.StartAsync("", "--AgentService:Runtime:HeartbeatIntervalMs=1000", "--AgentService:Runtime:LeaseGraceSeconds=0");

@@ -150,7 +150,8 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
                 Capabilities = request.Capabilities,
                 LeaseExpiresAt = leaseExpiresAt,
             };
-            return new AttachOutcome(attached, current.ConnectionId, 0, null, run);
+            // Past the checks above, an attempt another instance held is taken over (its lease lapsed, no reconnect).
+            return new AttachOutcome(attached, current.ConnectionId, 0, null, run, TakenOver: current.InstanceId is { } previous && previous != request.InstanceId);
         }, cancellationToken);
 
     public Task<HeartbeatOutcome> HeartbeatAsync(string attemptId, string connectionId, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
