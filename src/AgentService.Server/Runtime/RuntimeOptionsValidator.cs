@@ -13,6 +13,12 @@ internal sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
             failures.Add("AgentService:Runtime:MaxFrameBytes must be positive.");
         }
 
+        // The attach reply carries it, and the protocol's schema asks for at least a second.
+        if (options.HeartbeatIntervalMs < 1000)
+        {
+            failures.Add("AgentService:Runtime:HeartbeatIntervalMs must be at least 1000 (the protocol's minimum).");
+        }
+
         if (options.MaxFrameDepth is < 1 or > 1024)
         {
             failures.Add("AgentService:Runtime:MaxFrameDepth must be between 1 and 1024.");

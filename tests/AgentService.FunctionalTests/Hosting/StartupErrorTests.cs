@@ -22,6 +22,7 @@ public sealed class StartupErrorTests : IDisposable
         { "agents file that does not exist", ["--agents", "{missing}"], "Cannot read the agents file '{missing}'" },
         { "option that is not a number", ["--step-wait", "soon"], "'soon' at 'AgentService:StepWaitSeconds'" },
         { "option out of its range", ["--AgentService:Runtime:MaxFrameDepth", "0"], "MaxFrameDepth" },
+        { "heartbeat below the protocol's minimum", ["--AgentService:Runtime:HeartbeatIntervalMs", "300"], "HeartbeatIntervalMs must be at least 1000" },
         { "network address without authentication", ["--urls", "http://0.0.0.0:0"], "Refusing to start without authentication" },
         { "rate limit that is not a whole number", ["--auth", "apikey", "--AgentService:RateLimits:PerKey:TokensPerSecond", "0.1"], "'0.1' at 'AgentService:RateLimits:PerKey:TokensPerSecond'" },
         { "negative rate limit burst", ["--auth", "apikey", "--AgentService:RateLimits:PerKey:Burst", "-1"], "TokensPerSecond and Burst must be 0 or more" },
