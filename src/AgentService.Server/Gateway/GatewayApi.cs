@@ -96,18 +96,22 @@ internal static class GatewayApi
     {
         var page = RequestParsing.ParsePaging(context.Request.Query);
         var messages = await service.ListConversationAsync(conversation_id, page,
-            m => context.User.CanUseAgent(m.FromAgentId) || context.User.CanUseAgent(m.ToAgentId), context.RequestAborted);
+            m => IsParty(context, m.FromAgentId, m.ToAgentId), context.RequestAborted);
         return TypedResults.Json(messages, ProtocolJsonContext.Wire.ConversationMessagesResponse);
     }
 
     /// <summary>An agent key reads only messages from or to its agent.</summary>
     private static void EnsureParty(HttpContext context, GatewayMessage message)
     {
-        if (!context.User.IsAdmin() && !context.User.CanUseAgent(message.FromAgentId) && !context.User.CanUseAgent(message.ToAgentId))
+        if (!IsParty(context, message.FromAgentId, message.ToAgentId))
         {
             throw new Errors.ServiceException(Errors.ErrorCode.Forbidden, "An agent key reads only the messages from or to its own agent.");
         }
     }
+
+    /// <summary>Whether the caller may read a message between these agents (admins may read any).</summary>
+    private static bool IsParty(HttpContext context, string fromAgentId, string toAgentId) =>
+        context.User.CanUseAgent(fromAgentId) || context.User.CanUseAgent(toAgentId);
 
     private static Task<System.Text.Json.JsonDocument?> ReadBodyAsync(HttpContext context, AgentServiceOptions limits) =>
         JsonBody.ReadAsync(context.Request, limits.MaxJsonBodyBytes, limits.MaxJsonDepth, context.RequestAborted);

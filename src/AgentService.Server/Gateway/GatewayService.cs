@@ -202,9 +202,10 @@ internal sealed class GatewayService(
         CancellationToken cancellationToken)
     {
         var result = await messages.ListConversationAsync(conversationId, page, cancellationToken);
-        var first = result.Items.Count > 0 && page.PageNumber == 1 ? result
-            : result.TotalItems > 0 ? await messages.ListConversationAsync(conversationId, new PageRequest(1, 1), cancellationToken) : result;
-        if (result.TotalItems == 0 || !first.Items.Take(1).All(mayRead) || !result.Items.All(mayRead))
+        var opener = result.TotalItems == 0 ? null
+            : page.PageNumber == 1 ? result.Items[0]
+            : await messages.ListConversationAsync(conversationId, new PageRequest(1, 1), cancellationToken) is { Items: [var first, ..] } ? first : null;
+        if (opener is null || !mayRead(opener) || !result.Items.All(mayRead))
         {
             throw ServiceException.NotFound($"Conversation '{conversationId}' has no messages.");
         }

@@ -34,14 +34,15 @@ internal static class SettingNames
     public static void Check(IConfiguration configuration)
     {
         var root = configuration.GetSection(AgentServiceOptions.SectionName);
-        var known = Properties(typeof(AgentServiceOptions)).Select(p => p.Name).Concat(Sections.Keys).ToList();
+        var properties = Properties(typeof(AgentServiceOptions));
+        var known = properties.Select(p => p.Name).Concat(Sections.Keys).ToList();
         foreach (var child in root.GetChildren())
         {
             if (Sections.TryGetValue(child.Key, out var type))
             {
                 CheckObject(child, type);
             }
-            else if (Properties(typeof(AgentServiceOptions)).FirstOrDefault(p => Matches(p, child.Key)) is { } property)
+            else if (properties.FirstOrDefault(p => Matches(p, child.Key)) is { } property)
             {
                 CheckValue(child, property.PropertyType);
             }

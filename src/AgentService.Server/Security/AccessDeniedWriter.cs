@@ -31,11 +31,10 @@ internal sealed class AccessDeniedWriter : IAuthorizationMiddlewareResultHandler
 
         // The reason goes into the audit log, which keeps it for good: a credential pasted into the path (a whole key
         // where its id goes) is redacted there as everywhere else.
-        var path = AuditMiddleware.Redact(context.Request.Path.ToString());
-        var reason = roles.Count > 0 && !roles.Any(context.User.IsInRole)
-            ? $"This key's role ({RoleName(role)}) cannot use {context.Request.Method} {path}; it takes {string.Join(" or ", roles.Select(RoleName))}."
-            : AuditMiddleware.Redact(authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault()
-                ?? $"This key's role ({RoleName(role)}) does not allow {context.Request.Method} {path}.");
+        var reason = AuditMiddleware.Redact(roles.Count > 0 && !roles.Any(context.User.IsInRole)
+            ? $"This key's role ({RoleName(role)}) cannot use {context.Request.Method} {context.Request.Path}; it takes {string.Join(" or ", roles.Select(RoleName))}."
+            : authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault()
+                ?? $"This key's role ({RoleName(role)}) does not allow {context.Request.Method} {context.Request.Path}.");
         AuditTarget.SetDetail(context, reason);
         await ErrorResponseWriter.WriteAsync(context, ErrorCode.Forbidden, reason);
     }
