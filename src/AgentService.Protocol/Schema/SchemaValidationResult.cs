@@ -32,8 +32,9 @@ public sealed class SchemaValidationResult
     /// <summary>
     /// The best match as a JSON object for the <c>details</c> of a JSON-RPC <c>invalid_params</c> error:
     /// <c>{"pointer": "/params/runId", "keyword": "pattern", "schemaLocation": "...#/$defs/runId/pattern",
-    /// "message": "...", "errorCount": 1}</c>, errorCount being the number of failures found (an anyOf/oneOf
-    /// counts once). Throws when the result is valid.
+    /// "message": "...", "errorCount": 1, "errors": [{"pointer": "/params/runId", "message": "..."}]}</c>, errorCount
+    /// being the number of failures found (an anyOf/oneOf counts once) and <c>errors</c> every failure found, the best
+    /// match first (the <c>[{pointer, message}]</c> list of wire/frame.json). Throws when the result is valid.
     /// </summary>
     public JsonElement ToErrorDetails()
     {
@@ -47,6 +48,16 @@ public sealed class SchemaValidationResult
             writer.WriteString("schemaLocation", best.AbsoluteKeywordLocation);
             writer.WriteString("message", best.Message);
             writer.WriteNumber("errorCount", _failureCount);
+            writer.WriteStartArray("errors");
+            foreach (var error in Errors)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("pointer", error.InstanceLocation);
+                writer.WriteString("message", error.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
 

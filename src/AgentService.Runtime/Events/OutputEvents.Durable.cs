@@ -10,7 +10,7 @@ namespace AgentService.Runtime.Events;
 public static partial class OutputEvents
 {
     /// <summary>Inline checkpoint state is limited to this many UTF-8 bytes; larger state goes in <c>stateRef</c>.</summary>
-    public const int MaxInlineStateBytes = 256 * 1024;
+    public const int MaxInlineStateBytes = RuntimeLimits.MaxInlineCheckpointStateBytes;
 
     /// <summary><c>artifact.created</c>: the content is stored first over HTTP; the ref has version, digest and size.</summary>
     public static OutputEventDraft ArtifactCreated(ArtifactCreatedData data)

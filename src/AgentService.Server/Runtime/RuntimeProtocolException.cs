@@ -38,5 +38,22 @@ internal sealed class RuntimeProtocolException : Exception
 
     /// <summary>An <c>invalid_params</c> error naming the JSON pointer of the problem.</summary>
     public static RuntimeProtocolException InvalidParams(string pointer, string message) =>
-        new(RuntimeErrorCodes.InvalidParams, $"{pointer}: {message}", RuntimeSession.Pointer(pointer));
+        new(RuntimeErrorCodes.InvalidParams, $"{pointer}: {message}", RuntimeSession.Pointer(pointer, message));
+
+    /// <summary>A <c>capability_not_negotiated</c> error whose <c>details.requiredCapabilities</c> lists the core
+    /// capabilities as <c>{surface, name}</c> (wire/frame.json, code 1010).</summary>
+    public static RuntimeProtocolException CapabilityNotNegotiated(string message, IEnumerable<string> coreCapabilities, int? closeCode = null) =>
+        new(RuntimeErrorCodes.CapabilityNotNegotiated, message, w =>
+        {
+            w.WriteStartArray("requiredCapabilities");
+            foreach (var name in coreCapabilities)
+            {
+                w.WriteStartObject();
+                w.WriteString("surface", CapabilitySurfaces.Core);
+                w.WriteString("name", name);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        }, closeCode);
 }

@@ -81,13 +81,7 @@ internal sealed partial class RuntimeSession
         var missing = RequiredCapabilities.Where(c => !effectiveCore.Contains(c)).ToList();
         if (missing.Count > 0)
         {
-            throw new RuntimeProtocolException(RuntimeErrorCodes.CapabilityNotNegotiated, $"input.receive and output.publish must be effective; missing: {string.Join(", ", missing)}.",
-                w =>
-                {
-                    w.WriteStartArray("requiredCapabilities");
-                    missing.ForEach(w.WriteStringValue);
-                    w.WriteEndArray();
-                }, closeCode: 4000);
+            throw RuntimeProtocolException.CapabilityNotNegotiated($"input.receive and output.publish must be effective; missing: {string.Join(", ", missing)}.", missing, closeCode: 4000);
         }
 
         var now = _services.Time.GetUtcNow();
@@ -109,6 +103,9 @@ internal sealed partial class RuntimeSession
         _agent = agent;
         _attempt = attempt;
         _connectionId = connectionId;
+        _instanceId = instanceId;
+        _attachEpoch = epoch;
+        _awaitingRecover = reconnect;
         _effective = effectiveCore;
         if (outcome.SupersededConnectionId is { } old && old != connectionId)
         {
@@ -153,6 +150,12 @@ internal sealed partial class RuntimeSession
         Params.OnlyKnown(parameters, "runtimeConnectionId", "runId", "runtimeInstanceId", "metadata");
         RequireConnection(parameters);
         RequireRun(Params.RequiredId(parameters, "runId", IdPrefixes.Run));
+        if (Params.OptionalString(parameters, "runtimeInstanceId") is { } heartbeatInstance && heartbeatInstance != _instanceId)
+        {
+            throw new RuntimeProtocolException(RuntimeErrorCodes.InstanceMismatch,
+                $"runtimeInstanceId '{(heartbeatInstance.Length > 80 ? heartbeatInstance[..80] + "..." : heartbeatInstance)}' is not the instance attached on this connection.");
+        }
+
         var now = _services.Time.GetUtcNow();
         var outcome = await _services.Runs.HeartbeatAsync(_attempt!.AttemptId, _connectionId!, now, Options.Lease, cancellationToken);
         if (outcome == HeartbeatOutcome.Superseded)
@@ -188,9 +191,15 @@ internal sealed partial class RuntimeSession
             throw new RuntimeProtocolException(RuntimeErrorCodes.InvalidRequest, "recover is the first request after a reconnect attach, once.");
         }
 
+        if (parameters.TryGetProperty("connectionEpoch", out var epoch) && (!epoch.TryGetInt64(out var value) || value != _attachEpoch))
+        {
+            throw RuntimeProtocolException.InvalidParams("/params/connectionEpoch", $"must be the connectionEpoch of this connection's attach ({_attachEpoch})");
+        }
+
         var subRunIds = parameters.TryGetProperty("subRunIds", out var subRuns) ? ReadStrings(subRuns, "/params/subRunIds") : [];
         var bound = await RecoverSubRunsAsync(subRunIds, cancellationToken);
         _recovered = true;
+        _awaitingRecover = false;
         await SendResultAsync(id, w => w.WriteBoolean("accepted", true), cancellationToken);
         StartPump(needsResume: false);
         foreach (var (subRun, subAttempt) in bound)
@@ -329,12 +338,7 @@ internal sealed partial class RuntimeSession
         var missing = capabilities.Where(c => !_effective.Contains(c)).ToList();
         if (missing.Count > 0)
         {
-            throw new RuntimeProtocolException(RuntimeErrorCodes.CapabilityNotNegotiated, $"Needs {string.Join(", ", missing)}, which was not negotiated.", w =>
-            {
-                w.WriteStartArray("requiredCapabilities");
-                missing.ForEach(w.WriteStringValue);
-                w.WriteEndArray();
-            });
+            throw RuntimeProtocolException.CapabilityNotNegotiated($"Needs {string.Join(", ", missing)}, which was not negotiated.", missing);
         }
     }
 

@@ -1,4 +1,5 @@
 using AgentService.Protocol.Runtime;
+using System.Text;
 using System.Text.Json;
 using AgentService.Protocol.Ids;
 using AgentService.Server.Observability;
@@ -188,6 +189,13 @@ internal sealed partial class RuntimeSession
                 if (data.TryGetProperty("state", out _) == data.TryGetProperty("stateRef", out _))
                 {
                     throw RuntimeProtocolException.InvalidParams(pointer, "a checkpoint has exactly one of state and stateRef");
+                }
+
+                if (data.TryGetProperty("state", out var state) && Encoding.UTF8.GetByteCount(state.GetRawText()) > RuntimeLimits.MaxInlineCheckpointStateBytes)
+                {
+                    throw new RuntimeProtocolException(RuntimeErrorCodes.PayloadTooLarge,
+                        $"{pointer}/state: inline checkpoint state is at most {RuntimeLimits.MaxInlineCheckpointStateBytes} bytes; store larger state as an artifact and name it in stateRef.",
+                        w => w.WriteNumber("maxBytes", RuntimeLimits.MaxInlineCheckpointStateBytes));
                 }
 
                 break;

@@ -56,6 +56,11 @@ internal sealed partial class RuntimeSession : IDisposable
     private string? _connectionId;
     private HashSet<string> _effective = [];
     private bool _recovered;
+
+    /// <summary>Attached with <c>reconnect:true</c> and not yet recovered: only <c>recover</c> is accepted (PROTOCOL.md §6).</summary>
+    private bool _awaitingRecover;
+    private string? _instanceId;
+    private long _attachEpoch;
     private bool _superseded;
     private long _outgoingIds;
     private int _closeCode = (int)WebSocketCloseStatus.NormalClosure;
@@ -252,7 +257,7 @@ internal sealed partial class RuntimeSession : IDisposable
             var hasId = root.TryGetProperty("id", out var id);
             if (!root.TryGetProperty("jsonrpc", out var version) || version.ValueKind != JsonValueKind.String || version.GetString() != "2.0")
             {
-                await SendErrorAsync(hasId && ValidId(id) ? id : null, RuntimeErrorCodes.InvalidRequest, "jsonrpc must be \"2.0\".", Pointer("/jsonrpc"), cancellationToken);
+                await SendErrorAsync(hasId && ValidId(id) ? id : null, RuntimeErrorCodes.InvalidRequest, "jsonrpc must be \"2.0\".", Pointer("/jsonrpc", "must be \"2.0\""), cancellationToken);
                 return;
             }
 
@@ -280,19 +285,19 @@ internal sealed partial class RuntimeSession : IDisposable
 
             if (!hasId || !ValidId(id))
             {
-                await SendErrorAsync(null, RuntimeErrorCodes.InvalidRequest, "Requests need an id: a string of 1-128 characters or an integer (no notifications).", Pointer("/id"), cancellationToken);
+                await SendErrorAsync(null, RuntimeErrorCodes.InvalidRequest, "Requests need an id: a string of 1-128 characters or an integer (no notifications).", Pointer("/id", "must be a string of 1-128 characters or an integer"), cancellationToken);
                 return;
             }
 
             if (method.ValueKind != JsonValueKind.String)
             {
-                await SendErrorAsync(id, RuntimeErrorCodes.InvalidRequest, "method must be a string.", Pointer("/method"), cancellationToken);
+                await SendErrorAsync(id, RuntimeErrorCodes.InvalidRequest, "method must be a string.", Pointer("/method", "must be a string"), cancellationToken);
                 return;
             }
 
             if (!root.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
             {
-                await SendErrorAsync(id, RuntimeErrorCodes.InvalidParams, "params must be an object.", Pointer("/params"), cancellationToken);
+                await SendErrorAsync(id, RuntimeErrorCodes.InvalidParams, "params must be an object.", Pointer("/params", "must be an object"), cancellationToken);
                 return;
             }
 
@@ -371,6 +376,10 @@ internal sealed partial class RuntimeSession : IDisposable
                 throw new RuntimeProtocolException(RuntimeErrorCodes.NotAttached, "Attach first: the first frame must be runtime.connection.attach.command.");
             }
         }
+        else if (_awaitingRecover && method != RecoverMethod)
+        {
+            throw new RuntimeProtocolException(RuntimeErrorCodes.InvalidRequest, "After a reconnect attach the first request is runtime.connection.recover.command.");
+        }
 
         return method switch
         {
@@ -395,7 +404,18 @@ internal sealed partial class RuntimeSession : IDisposable
         _ => false,
     };
 
-    internal static Action<Utf8JsonWriter> Pointer(string pointer) => w => w.WriteString("pointer", pointer);
+    /// <summary>The <c>details</c> of a request refused for one member: <c>pointer</c>, and <c>errors</c> as
+    /// <c>[{pointer, message}]</c> (wire/frame.json, code -32602).</summary>
+    internal static Action<Utf8JsonWriter> Pointer(string pointer, string message) => w =>
+    {
+        w.WriteString("pointer", pointer);
+        w.WriteStartArray("errors");
+        w.WriteStartObject();
+        w.WriteString("pointer", pointer);
+        w.WriteString("message", message);
+        w.WriteEndObject();
+        w.WriteEndArray();
+    };
 
     /// <summary>Sends one JSON-RPC frame (sends are serialized: a WebSocket takes one at a time).</summary>
     private async Task SendFrameAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)

@@ -222,4 +222,27 @@ public sealed class CheckpointTests
         Assert.Equal(2, snapshot.GetProperty("checkpoint").GetProperty("inputCursor").GetInt64());
         Assert.Single(await runtime.EventsAsync(), e => e.GetProperty("type").GetString() == "checkpoint.saved");
     }
+
+    [Fact]
+    public async Task InlineStateOver256KiB_IsRefusedAsPayloadTooLarge_AndNotStored()
+    {
+        // PROTOCOL.md §8: state travels inline up to 256 KiB as serialized; larger state goes in stateRef. A frame may
+        // be 1 MiB, so a bigger inline state used to be stored and handed to every later run.resume.
+        await using var fixture = await RuntimeFixture.StartAsync();
+        await using var runtime = await ModelRuntime.StartAsync(fixture);
+        var atLimit = Checkpoint(TypeId.New("ckpt"), 2, 1);
+        atLimit["state"] = new string('a', (256 * 1024) - 2); // with its quotes exactly 256 KiB
+        var over = Checkpoint(TypeId.New("ckpt"), 2, 1);
+        over["state"] = new JsonObject { ["blob"] = new string('b', 256 * 1024) };
+
+        var refused = await runtime.PublishRefusedAsync("checkpoint.saved", over);
+        Assert.Equal(1030, refused.GetProperty("code").GetInt32());
+        Assert.Equal("payload_too_large", refused.GetProperty("data").GetProperty("reason").GetString());
+        Assert.Equal(256 * 1024, refused.GetProperty("data").GetProperty("details").GetProperty("maxBytes").GetInt32());
+        Assert.DoesNotContain(await runtime.EventsAsync(), e => e.GetProperty("type").GetString() == "checkpoint.saved");
+
+        await runtime.PublishAsync(("checkpoint.saved", atLimit));
+        var snapshot = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/snapshot");
+        Assert.Equal(atLimit["checkpointId"]!.GetValue<string>(), snapshot.GetProperty("checkpoint").GetProperty("checkpointId").GetString());
+    }
 }

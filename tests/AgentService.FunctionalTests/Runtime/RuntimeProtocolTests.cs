@@ -172,14 +172,19 @@ public sealed class RuntimeProtocolTests : IAsyncLifetime
         var secrets = await runtime.RequestAsync("runtime.connection.secrets.get.command", P(new JsonObject { ["names"] = new JsonArray("API_KEY", "NOPE") }));
         Assert.Equal("""{"API_KEY":"sk-test-123"}""", secrets.GetProperty("result").GetProperty("secrets").GetRawText());
 
-        var heartbeat = await runtime.RequestAsync("runtime.connection.heartbeat.command", P(new JsonObject()));
+        var heartbeat = await runtime.RequestAsync("runtime.connection.heartbeat.command", P(new JsonObject { ["runtimeInstanceId"] = "rti_test" }));
         Assert.True(heartbeat.GetProperty("result").GetProperty("accepted").GetBoolean());
+        var otherInstance = await runtime.RequestAsync("runtime.connection.heartbeat.command", P(new JsonObject { ["runtimeInstanceId"] = "rti_someone_else" }));
+        Assert.Equal("1006 instance_mismatch", Code(otherInstance));
 
         var tooLong = await runtime.RequestAsync("runtime.connection.kv.set.command", P(new JsonObject { ["kv"] = new JsonObject { [new string('k', 300)] = "v" } }));
         Assert.Equal("-32602 invalid_params", Code(tooLong));
         var notString = await runtime.RequestAsync("runtime.connection.kv.set.command", P(new JsonObject { ["kv"] = new JsonObject { ["n"] = 5 } }));
         Assert.Equal("-32602 invalid_params", Code(notString));
-        Assert.Equal("/params/kv/n", notString.GetProperty("error").GetProperty("data").GetProperty("details").GetProperty("pointer").GetString());
+        var details = notString.GetProperty("error").GetProperty("data").GetProperty("details");
+        Assert.Equal("/params/kv/n", details.GetProperty("pointer").GetString());
+        Assert.Equal("/params/kv/n", details.GetProperty("errors")[0].GetProperty("pointer").GetString()); // wire/frame.json: errors [{pointer, message}]
+        Assert.Equal(details.GetProperty("message").GetString(), details.GetProperty("errors")[0].GetProperty("message").GetString());
         var after = await runtime.RequestAsync("runtime.connection.kv.get.command", P(new JsonObject { ["keys"] = new JsonArray("n") }));
         Assert.Equal("{}", after.GetProperty("result").GetProperty("kv").GetRawText());
         Assert.Empty(runtime.SchemaErrors);
@@ -203,12 +208,20 @@ public sealed class RuntimeProtocolTests : IAsyncLifetime
 
         Assert.Equal("1001 unsupported_protocol_version", await Refused(r => r.AttachAsync(launched.RunId, launched.AttemptId, version: "v2")));
         Assert.Equal("1040 forbidden", await Refused(r => r.AttachAsync(other, null)));
-        Assert.Equal("1010 capability_not_negotiated", await Refused(r => r.AttachAsync(launched.RunId, launched.AttemptId, capabilities: ["input.receive"])));
+        Assert.Equal("1010 capability_not_negotiated", await Refused(async r =>
+        {
+            var reply = await r.AttachAsync(launched.RunId, launched.AttemptId, capabilities: ["input.receive"]);
+            Assert.Equal("""{"requiredCapabilities":[{"surface":"core","name":"output.publish"}]}""", // wire/frame.json, code 1010
+                reply.GetProperty("error").GetProperty("data").GetProperty("details").GetRawText());
+            return reply;
+        }));
         Assert.Equal("1004 attempt_superseded", await Refused(r => r.AttachAsync(launched.RunId, "att_01jq3v8d6ef5tr9w2k7m4n8p0x")));
         Assert.Equal("-32602 invalid_params", await Refused(async r =>
         {
             var reply = await r.AttachAsync("run_NOT-VALID", null);
-            Assert.Equal("/params/runId", reply.GetProperty("error").GetProperty("data").GetProperty("details").GetProperty("pointer").GetString());
+            var details = reply.GetProperty("error").GetProperty("data").GetProperty("details");
+            Assert.Equal("/params/runId", details.GetProperty("pointer").GetString());
+            Assert.Equal("/params/runId", details.GetProperty("errors")[0].GetProperty("pointer").GetString());
             r.Abort();
             return reply;
         }));
@@ -244,6 +257,7 @@ public sealed class RuntimeProtocolTests : IAsyncLifetime
         Assert.Equal((WebSocketCloseStatus)4001, await first.Closed.Task.WaitAsync(TimeSpan.FromSeconds(10)));
 
         var secondConnection = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+        Assert.Equal("ok", Code(await second.RequestAsync("runtime.connection.recover.command", new JsonObject { ["runtimeConnectionId"] = secondConnection, ["mainRunId"] = launched.RunId })));
         var stale = await second.RequestAsync("runtime.connection.heartbeat.command", new JsonObject { ["runtimeConnectionId"] = firstConnection, ["runId"] = launched.RunId });
         Assert.Equal("1003 connection_superseded", Code(stale));
         var ok = await second.RequestAsync("runtime.connection.heartbeat.command", new JsonObject { ["runtimeConnectionId"] = secondConnection, ["runId"] = launched.RunId });
@@ -278,6 +292,14 @@ public sealed class RuntimeProtocolTests : IAsyncLifetime
         var attach = await second.AttachAsync(launched.RunId, launched.AttemptId, epoch: 1, reconnect: true);
         var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
         Assert.False(second.TryNextDelivery(out _));
+
+        // PROTOCOL.md §6: recover is the first request after a reconnect attach, with the attach's epoch.
+        var early = await second.RequestAsync("runtime.connection.kv.get.command", new JsonObject { ["runtimeConnectionId"] = connectionId, ["runId"] = launched.RunId, ["keys"] = new JsonArray("a") });
+        Assert.Equal("-32600 invalid_request", Code(early));
+        var wrongEpoch = await second.RequestAsync("runtime.connection.recover.command", new JsonObject { ["runtimeConnectionId"] = connectionId, ["mainRunId"] = launched.RunId, ["connectionEpoch"] = 2 });
+        Assert.Equal("-32602 invalid_params", Code(wrongEpoch));
+        Assert.Equal("/params/connectionEpoch", wrongEpoch.GetProperty("error").GetProperty("data").GetProperty("details").GetProperty("pointer").GetString());
+        Assert.False(second.TryNextDelivery(out _), "nothing is delivered before an accepted recover");
         var recover = await second.RequestAsync("runtime.connection.recover.command", new JsonObject { ["runtimeConnectionId"] = connectionId, ["mainRunId"] = launched.RunId, ["connectionEpoch"] = 1 });
         Assert.Equal("ok", Code(recover));
 

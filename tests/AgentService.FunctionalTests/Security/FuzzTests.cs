@@ -201,6 +201,8 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
         var attach = await runtime.AttachAsync(launched.RunId, launched.AttemptId, instanceId: "rti_fuzz", epoch: epoch, reconnect: true);
         Assert.True(attach.TryGetProperty("result", out var attached), attach.ToString());
         var connection = attached.GetProperty("runtimeConnectionId").GetString()!;
+        var recovered = await runtime.RequestAsync("runtime.connection.recover.command", new JsonObject { ["runtimeConnectionId"] = connection, ["mainRunId"] = launched.RunId, ["connectionEpoch"] = epoch });
+        Assert.True(recovered.TryGetProperty("result", out _), recovered.ToString());
         var published = await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connection, launched,
             RuntimeFixture.Event("run.started", launched, 1, new JsonObject { ["attemptNumber"] = 1 }),
             RuntimeFixture.Event("step.started", launched, 2, new JsonObject { ["stepId"] = stepId, ["kind"] = "custom", ["index"] = 0 }),

@@ -39,6 +39,10 @@ public sealed class ErrorReportingTests
         Assert.Equal("required property 'keys' is missing", details.GetProperty("message").GetString());
         Assert.Equal(RuntimeProtocolSchemas.BaseUri + "commands/runtime-connection.json#/$defs/GetKVCommand/required", details.GetProperty("schemaLocation").GetString());
         Assert.Equal(1, details.GetProperty("errorCount").GetInt32());
+        var only = Assert.Single(details.GetProperty("errors").EnumerateArray()); // wire/frame.json: [{pointer, message}]
+        Assert.Equal(["pointer", "message"], only.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("/params", only.GetProperty("pointer").GetString());
+        Assert.Equal("required property 'keys' is missing", only.GetProperty("message").GetString());
         Assert.Throws<InvalidOperationException>(() => SchemaValidationResult.Valid.ToErrorDetails());
     }
 
