@@ -216,7 +216,7 @@ internal static class SecurityApi
 
     /// <summary>Sets a secret from <c>{"value": "..."}</c>; the answer names it and never carries the value.</summary>
     private static async Task<IResult> SetSecretAsync(string agentId, string name, HttpContext context, AgentCatalog agents, IAgentSecretStore secrets,
-        SecretProtector protector, TimeProvider time, IOptions<AgentServiceOptions> options, CancellationToken cancellationToken)
+        SecretProtector protector, IOptions<AgentServiceOptions> options, CancellationToken cancellationToken)
     {
         RequireAgent(agents, agentId);
         RequireSecretName(name);
@@ -228,12 +228,12 @@ internal static class SecurityApi
             throw ServiceException.Invalid("value", $"must be at most {MaxSecretBytes} bytes");
         }
 
-        await secrets.SetAsync(agentId, name, protector.Protect(value), cancellationToken);
+        var updatedAt = await secrets.SetAsync(agentId, name, protector.Protect(value), cancellationToken);
         return JsonObjectResult.Of(w =>
         {
             w.WriteString("agentId", agentId);
             w.WriteString("name", name);
-            w.WriteString("updatedAt", Runtime.RuntimeSession.Timestamp(time.GetUtcNow()));
+            w.WriteString("updatedAt", Runtime.RuntimeSession.Timestamp(updatedAt));
         });
     }
 

@@ -6,8 +6,8 @@ internal interface IAgentSecretStore
     /// <summary>Makes the agent's secrets exactly <paramref name="protectedValues"/>.</summary>
     Task ReplaceAsync(string agentId, IReadOnlyDictionary<string, string> protectedValues, CancellationToken cancellationToken);
 
-    /// <summary>Sets one secret (insert or replace).</summary>
-    Task SetAsync(string agentId, string name, string protectedValue, CancellationToken cancellationToken);
+    /// <summary>Sets one secret (insert or replace); returns its <c>updatedAt</c> as stored (whole milliseconds).</summary>
+    Task<DateTimeOffset> SetAsync(string agentId, string name, string protectedValue, CancellationToken cancellationToken);
 
     /// <summary>Deletes one secret; false when the agent had no secret of that name.</summary>
     Task<bool> DeleteAsync(string agentId, string name, CancellationToken cancellationToken);

@@ -556,6 +556,8 @@ public sealed class AccessControlTests
         Assert.Equal(["API_KEY", "DB_PASSWORD", "OTHER"], names.GetProperty("secrets").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToArray());
         Assert.DoesNotContain("hunter2", names.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain("sk-test-123", names.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(set.GetProperty("updatedAt").GetString(), // the answer's time is the stored one, to the millisecond
+            names.GetProperty("secrets").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "DB_PASSWORD").GetProperty("updatedAt").GetString());
 
         var fileConfig = await Api.GetJsonAsync(fixture.Http, "v1/agents/manual/config");
         Assert.Equal("agents-file", fileConfig.GetProperty("source").GetString());

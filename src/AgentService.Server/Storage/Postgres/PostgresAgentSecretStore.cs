@@ -27,10 +27,10 @@ internal sealed class PostgresAgentSecretStore(PostgresDatabase database, TimePr
         }, cancellationToken);
     }
 
-    public Task SetAsync(string agentId, string name, string protectedValue, CancellationToken cancellationToken)
+    public async Task<DateTimeOffset> SetAsync(string agentId, string name, string protectedValue, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return database.WriteAsync(async (connection, transaction) =>
+        await database.WriteAsync(async (connection, transaction) =>
         {
             await using var upsert = connection.Command("""
                 INSERT INTO agent_secrets (agent_id, name, value, updated_at) VALUES ($1, $2, $3, $4)
@@ -38,6 +38,7 @@ internal sealed class PostgresAgentSecretStore(PostgresDatabase database, TimePr
                 """, transaction).With(agentId).With(name).With(protectedValue).With(now);
             return await upsert.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
+        return DateTimeOffset.FromUnixTimeMilliseconds(now);
     }
 
     public async Task<bool> DeleteAsync(string agentId, string name, CancellationToken cancellationToken) =>

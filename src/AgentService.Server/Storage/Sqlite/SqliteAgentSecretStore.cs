@@ -20,13 +20,14 @@ internal sealed class SqliteAgentSecretStore(SqliteDatabase database, TimeProvid
         }, cancellationToken);
     }
 
-    public Task SetAsync(string agentId, string name, string protectedValue, CancellationToken cancellationToken)
+    public async Task<DateTimeOffset> SetAsync(string agentId, string name, string protectedValue, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        return database.Writer.WriteAsync(
+        var now = time.GetUtcNow().ToUnixMs();
+        await database.Writer.WriteAsync(
             commands => commands.Get("INSERT INTO agent_secrets (agent_id, name, value, updated_at) VALUES ($agent, $name, $value, $at) ON CONFLICT (agent_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
-                .With("$agent", agentId).With("$name", name).With("$value", protectedValue).With("$at", now.ToUnixMs()).ExecuteNonQuery(),
+                .With("$agent", agentId).With("$name", name).With("$value", protectedValue).With("$at", now).ExecuteNonQuery(),
             cancellationToken);
+        return DateTimeOffset.FromUnixTimeMilliseconds(now);
     }
 
     public async Task<bool> DeleteAsync(string agentId, string name, CancellationToken cancellationToken) =>
