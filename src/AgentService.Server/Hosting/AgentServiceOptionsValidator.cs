@@ -38,6 +38,20 @@ internal sealed class AgentServiceOptionsValidator : IValidateOptions<AgentServi
             failures.Add("AgentService:BuiltInConcurrency must be at least 1.");
         }
 
+        if (options.Storage.Postgres is { Length: > 0 } postgres && !string.IsNullOrWhiteSpace(postgres))
+        {
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(postgres);
+            }
+            catch (ArgumentException ex)
+            {
+                // The driver's message names the key it could not set (and its value, which is never the password:
+                // any string is a valid password).
+                failures.Add($"AgentService:Storage:Postgres is not a valid PostgreSQL connection string: {ex.Message.ReplaceLineEndings(" ")}");
+            }
+        }
+
         if (!Enum.IsDefined(options.DefaultAgent))
         {
             failures.Add("AgentService:DefaultAgent must be 'process' or 'builtin'.");

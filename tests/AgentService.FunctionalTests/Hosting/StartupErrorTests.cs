@@ -30,6 +30,8 @@ public sealed class StartupErrorTests : IDisposable
         { "misspelled nested setting", ["--AgentService:Gateway:WebhookTimout", "00:00:01"], "'AgentService:Gateway:WebhookTimout' is not a setting of AgentService (did you mean AgentService:Gateway:WebhookTimeout?)" },
         { "setting below a rate-limit bucket that has none", ["--AgentService:RateLimits:PerKey:Rate", "5"], "'AgentService:RateLimits:PerKey:Rate' is not a setting" },
         { "negative key cache time", ["--auth", "apikey", "--AgentService:Auth:KeyCacheSeconds", "-5"], "KeyCacheSeconds must be from 0 to 3600" },
+        { "PostgreSQL connection string with an unknown key", ["--AgentService:Storage:Postgres", "Hostt=127.0.0.1;Password=hunter2"], "AgentService:Storage:Postgres is not a valid PostgreSQL connection string" },
+        { "PostgreSQL port that is not a number", ["--AgentService:Storage:Postgres", "Host=127.0.0.1;Port=abc"], "AgentService:Storage:Postgres is not a valid PostgreSQL connection string" },
     };
 
     [Theory]
