@@ -23,9 +23,12 @@ internal sealed class WebhookClient : IDisposable
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
 
-    public WebhookClient(WebhookUrlPolicy policy, IOptions<GatewayOptions> options, TimeProvider time, Security.SecretProtector protector)
+    private readonly Observability.ServiceTelemetry _telemetry;
+
+    public WebhookClient(WebhookUrlPolicy policy, IOptions<GatewayOptions> options, TimeProvider time, Security.SecretProtector protector, Observability.ServiceTelemetry telemetry)
     {
         _protector = protector;
+        _telemetry = telemetry;
         _options = options.Value;
         _time = time;
         var handler = new SocketsHttpHandler
@@ -53,8 +56,26 @@ internal sealed class WebhookClient : IDisposable
 
     /// <summary>POSTs <paramref name="body"/> to <paramref name="url"/>, signed with <paramref name="secret"/>, with the
     /// message id as idempotency key, and the W3C <paramref name="traceparent"/> of the send that accepted the message
-    /// (a new one when absent). Cancelled only by <paramref name="cancellationToken"/> (the service stopping).</summary>
+    /// (a new one when absent; the push's own span, its child, when the host exports traces). Cancelled only by
+    /// <paramref name="cancellationToken"/> (the service stopping).</summary>
     public async Task<PushResult> PushAsync(string url, string secret, string messageId, byte[] body, CancellationToken cancellationToken, string? traceparent = null)
+    {
+        using var span = _telemetry.StartSpan("webhook push", System.Diagnostics.ActivityKind.Client, traceparent);
+        span?.SetTag("agentservice.message_id", messageId);
+        var started = _time.GetTimestamp();
+        var result = await SendAsync(url, secret, messageId, body, Observability.ServiceTelemetry.Traceparent(span, traceparent), cancellationToken);
+        var outcome = result.Delivered ? "delivered" : "failed";
+        Observability.ServiceTelemetry.WebhookPushes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        Observability.ServiceTelemetry.WebhookPushDuration.Record(_time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+        if (!result.Delivered)
+        {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, result.Error);
+        }
+
+        return result;
+    }
+
+    private async Task<PushResult> SendAsync(string url, string secret, string messageId, byte[] body, string? traceparent, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(_options.WebhookTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

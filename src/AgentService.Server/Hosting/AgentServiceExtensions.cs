@@ -4,6 +4,7 @@ using AgentService.Server.Agents;
 using AgentService.Server.Errors;
 using AgentService.Server.Events;
 using AgentService.Server.Gateway;
+using AgentService.Server.Observability;
 using AgentService.Server.Runs;
 using AgentService.Server.Runs.BuiltIn;
 using AgentService.Server.Runtime;
@@ -35,6 +36,7 @@ public static class AgentServiceExtensions
         services.TryAddSingleton<Security.SecretProtector>();
         services.AddHostedService<Security.SecretsInitializer>();
         services.TryAddSingleton<NodeIdentity>();
+        services.AddServiceTelemetry(configuration);
 
         // Authentication (API keys, run tokens), roles and per-agent grants, the audit log, rate limits.
         // Validated (and so bound) before anything starts: a bad value stops the start before the store is migrated
@@ -139,9 +141,16 @@ public static class AgentServiceExtensions
         // The audit sits outside the error edge so it records the status the client got; the error edge wraps
         // routing, so unknown routes and wrong methods get JSON bodies too. Authentication comes before the rate
         // limiter (buckets are per key) and authorization (every endpoint has a policy; unmapped ones are admin-only).
+        var tracing = app.Services.GetRequiredService<Observability.ServiceTelemetry>().Tracing;
+        if (tracing)
+        {
+            // Outermost, so the request's span gets the status the client got.
+            app.Use(Observability.RequestTraceContext.DescribeSpanAsync);
+        }
+
         app.UseMiddleware<Security.AuditMiddleware>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
-        app.Use(Observability.RequestTraceContext.InvokeAsync);
+        app.Use((context, next) => Observability.RequestTraceContext.InvokeAsync(context, next, tracing));
         app.Use(HeadRequests.InvokeAsync);
         app.UseRouting();
         // In mode none a request without credentials skips authentication (NoAuthPolicyEvaluator); with one, the

@@ -27,6 +27,7 @@ internal static class SettingNames
         ["Auth"] = typeof(AuthOptions),
         ["RateLimits"] = typeof(RateLimitOptions),
         ["Security"] = typeof(SecurityOptions),
+        ["Telemetry"] = typeof(Observability.TelemetryOptions),
     };
 
     /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting under <c>AgentService</c> that

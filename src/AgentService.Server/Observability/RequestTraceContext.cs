@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace AgentService.Server.Observability;
@@ -15,13 +16,57 @@ internal static partial class RequestTraceContext
     /// <summary>The request's traceparent (the same for everything it writes), or a new one outside a request.</summary>
     public static string CurrentOrNew() => Current.Value?.Get() ?? Runtime.RuntimeSession.NewTraceparent();
 
-    /// <summary>Middleware: keeps the request's valid traceparent for everything the request writes.</summary>
-    public static Task InvokeAsync(HttpContext context, Func<Task> next)
+    /// <summary>Middleware: keeps the request's valid traceparent for everything the request writes. When the host
+    /// exports traces (<paramref name="tracing"/>) that is the request's own span, a child of the client's, so the run,
+    /// its deliveries and the runtime's spans hang below the request in the trace.</summary>
+    public static Task InvokeAsync(HttpContext context, Func<Task> next, bool tracing)
     {
+        if (tracing && RequestSpan() is { } span)
+        {
+            Current.Value = new Holder(span.Id);
+            return next();
+        }
+
         var header = context.Request.Headers["traceparent"].ToString();
         Current.Value = new Holder(IsValid(header) ? header.ToLowerInvariant() : null);
         return next();
     }
+
+    /// <summary>Middleware (outermost, when the host exports traces): names ASP.NET Core's span of the request after its
+    /// route (<c>POST /ap/v1/agent/tasks/{task_id}/steps</c>) and records the status the client got. The raw path is
+    /// not recorded: a path may carry a credential (<c>DELETE /v1/keys/{key}</c>).</summary>
+    public static async Task DescribeSpanAsync(HttpContext context, Func<Task> next)
+    {
+        var span = RequestSpan();
+        try
+        {
+            await next();
+        }
+        catch
+        {
+            span?.SetStatus(ActivityStatusCode.Error);
+            throw;
+        }
+        finally
+        {
+            if (span is not null)
+            {
+                var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+                span.DisplayName = route is null ? context.Request.Method : $"{context.Request.Method} {route}";
+                span.SetTag("http.request.method", context.Request.Method);
+                span.SetTag("http.route", route);
+                span.SetTag("http.response.status_code", context.Response.StatusCode);
+                if (context.Response.StatusCode >= 500)
+                {
+                    span.SetStatus(ActivityStatusCode.Error);
+                }
+            }
+        }
+    }
+
+    /// <summary>ASP.NET Core's span of the current request, when a tracer listens to it.</summary>
+    private static Activity? RequestSpan() =>
+        Activity.Current is { Source.Name: "Microsoft.AspNetCore", IdFormat: ActivityIdFormat.W3C } span ? span : null;
 
     /// <summary>Version 00 traceparent with a non-zero trace id and parent id (W3C Trace Context §3.2).</summary>
     public static bool IsValid(string? traceparent) =>

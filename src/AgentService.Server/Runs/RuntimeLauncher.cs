@@ -164,6 +164,7 @@ internal sealed class RuntimeLauncher(
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes[run.RunId] = process;
+        Observability.ServiceTelemetry.RuntimeLaunches.Add(1, new KeyValuePair<string, object?>("agentservice.agent", agent.Id));
         Log.RuntimeLaunched(logger, process.Id, run.RunId, attempt.AttemptId, definition.Command);
     }
 

@@ -23,6 +23,7 @@ internal sealed class StepNotifier(IClusterBroadcast? cluster = null)
     /// <summary>Wakes whoever waits on the step, here or on another node.</summary>
     public void Publish(CompletedStep completed)
     {
+        Observability.ServiceTelemetry.StepsCompleted.Add(1, new KeyValuePair<string, object?>("status", completed.Step.Status));
         if (!Complete(completed))
         {
             cluster?.Send(new ClusterSignal(ClusterSignalKind.Step, completed.Step.TaskId, completed.Step.StepId));

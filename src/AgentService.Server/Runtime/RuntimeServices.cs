@@ -24,8 +24,11 @@ internal sealed class RuntimeServices(
     IOptions<RuntimeOptions> options,
     IAuditLog audit,
     IOptions<Security.RateLimitOptions> rateLimits,
-    Storage.IStorageHealth storage)
+    Storage.IStorageHealth storage,
+    Observability.ServiceTelemetry telemetry)
 {
+    public Observability.ServiceTelemetry Telemetry => telemetry;
+
     public Storage.IStorageHealth Storage => storage;
 
     /// <summary>Commands of every session answered unavailable during an outage, for their warnings.</summary>

@@ -113,6 +113,7 @@ internal sealed partial class RuntimeSession
         }
 
         _services.Signals.Bind(runId, connectionId, this);
+        Observability.ServiceTelemetry.RuntimeConnections.Add(1);
         Log.RuntimeAttached(_logger, runId, attempt.AttemptId, connectionId, epoch, reconnect);
         var (_, configVersion, _) = await _services.Configuration.GetAsync(agent, cancellationToken);
         await SendResultAsync(id, w =>

@@ -11,7 +11,7 @@ internal sealed partial class RuntimeSession
 {
     private const string ResumeKey = "run.resume";
 
-    private async Task OutputAsync(JsonElement id, JsonElement parameters, CancellationToken cancellationToken)
+    private async Task OutputAsync(JsonElement id, JsonElement parameters, JsonElement frame, CancellationToken cancellationToken)
     {
         Params.OnlyKnown(parameters, "runtimeConnectionId", "runId", "events");
         RequireConnection(parameters);
@@ -19,6 +19,12 @@ internal sealed partial class RuntimeSession
         RequireRun(runId);
         var attempt = AttemptOf(runId);
         var events = Params.RequiredArray(parameters, "events");
+
+        // The span of storing the batch: a child of the runtime's span for the hop (the frame's traceparent), else
+        // of the first event's.
+        using var span = _services.Telemetry.StartSpan("ingest events", System.Diagnostics.ActivityKind.Server, HopTraceparent(frame, events));
+        span?.SetTag("agentservice.run_id", runId);
+        span?.SetTag("agentservice.event_count", events.GetArrayLength());
         if (events.GetArrayLength() > Options.MaxEventsPerBatch)
         {
             throw RuntimeProtocolException.InvalidParams("/params/events", $"at most {Options.MaxEventsPerBatch} events per batch");
@@ -63,6 +69,7 @@ internal sealed partial class RuntimeSession
         }
 
         await SendResultAsync(id, w => w.WriteBoolean("accepted", true), cancellationToken);
+        Observability.ServiceTelemetry.EventsIngested.Add(incoming.Count);
         _services.Signals.EventsAppended(runId);
         await AfterSubRunEventsAsync(runId, incoming, result.RunStatus, cancellationToken);
         foreach (var completed in result.CompletedSteps)
@@ -70,6 +77,17 @@ internal sealed partial class RuntimeSession
             var artifacts = await _services.Artifacts.ListByStepsAsync([completed.Step.StepId], cancellationToken);
             _services.Steps.Publish(completed with { Artifacts = artifacts });
         }
+    }
+
+    private static string? HopTraceparent(JsonElement frame, JsonElement events)
+    {
+        if (frame.TryGetProperty("traceparent", out var hop) && hop.ValueKind == JsonValueKind.String)
+        {
+            return hop.GetString();
+        }
+
+        return events.GetArrayLength() > 0 && events[0].ValueKind == JsonValueKind.Object
+            && events[0].TryGetProperty("traceparent", out var first) && first.ValueKind == JsonValueKind.String ? first.GetString() : null;
     }
 
     private IncomingEvent ReadEvent(JsonElement e, string pointer, string runId, string attemptId, string source)
@@ -388,6 +406,7 @@ internal sealed partial class RuntimeSession
                 var count = delivery.DeliveryCount + 1;
                 _ = _services.Deliveries.MarkSentAsync(delivery.DeliveryId, CancellationToken.None);
                 await SendRequestAsync(delivery.DeliveryId, w => WriteDelivery(w, delivery, run, attempt, count), cancellationToken);
+                Observability.ServiceTelemetry.DeliveriesSent.Add(1, new KeyValuePair<string, object?>("agentservice.delivery_kind", delivery.Kind));
                 lastSent = delivery.Sequence;
             }
 

@@ -155,6 +155,7 @@ internal sealed partial class RuntimeSession : IDisposable
         {
             if (_run is not null && _connectionId is not null)
             {
+                Observability.ServiceTelemetry.RuntimeConnections.Add(-1);
                 _services.Signals.Unbind(_run.RunId, _connectionId, this);
                 if (!_closing.IsCancellationRequested)
                 {
@@ -389,7 +390,7 @@ internal sealed partial class RuntimeSession : IDisposable
             ConfigMethod => ConfigAsync(id, parameters, cancellationToken),
             KvGetMethod => KvGetAsync(id, parameters, cancellationToken),
             KvSetMethod => KvSetAsync(id, parameters, cancellationToken),
-            OutputMethod => OutputAsync(id, parameters, cancellationToken),
+            OutputMethod => OutputAsync(id, parameters, frame, cancellationToken),
             _ => throw new RuntimeProtocolException(RuntimeErrorCodes.MethodNotFound, $"Unknown method '{method}'."),
         };
     }

@@ -32,6 +32,8 @@ public sealed class StartupErrorTests : IDisposable
         { "negative key cache time", ["--auth", "apikey", "--AgentService:Auth:KeyCacheSeconds", "-5"], "KeyCacheSeconds must be from 0 to 3600" },
         { "PostgreSQL connection string with an unknown key", ["--AgentService:Storage:Postgres", "Hostt=127.0.0.1;Password=hunter2"], "AgentService:Storage:Postgres is not a valid PostgreSQL connection string" },
         { "PostgreSQL port that is not a number", ["--AgentService:Storage:Postgres", "Host=127.0.0.1;Port=abc"], "AgentService:Storage:Postgres is not a valid PostgreSQL connection string" },
+        { "telemetry endpoint that is not a URL", ["--AgentService:Telemetry:OtlpEndpoint", "collector:4318"], "AgentService:Telemetry:OtlpEndpoint must be an absolute http or https URL" },
+        { "telemetry protocol unknown", ["--AgentService:Telemetry:OtlpEndpoint", "http://127.0.0.1:4318", "--AgentService:Telemetry:OtlpProtocol", "thrift"], "AgentService:Telemetry:OtlpProtocol must be 'http/protobuf' or 'grpc'" },
     };
 
     [Theory]

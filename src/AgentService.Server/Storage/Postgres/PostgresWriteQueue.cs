@@ -70,6 +70,7 @@ internal sealed class PostgresWriteQueue : IAsyncDisposable
     {
         try
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(_isolation).ConfigureAwait(false);
             foreach (var operation in batch)
@@ -78,6 +79,7 @@ internal sealed class PostgresWriteQueue : IAsyncDisposable
             }
 
             await transaction.CommitAsync().ConfigureAwait(false);
+            Observability.ServiceTelemetry.RecordCommit(started, batch.Count, "postgresql");
         }
         catch (Exception ex)
         {
@@ -99,10 +101,12 @@ internal sealed class PostgresWriteQueue : IAsyncDisposable
         {
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
                 await using var transaction = await connection.BeginTransactionAsync(_isolation).ConfigureAwait(false);
                 await operation.RunAsync(connection, transaction).ConfigureAwait(false);
                 await transaction.CommitAsync().ConfigureAwait(false);
+                Observability.ServiceTelemetry.RecordCommit(started, 1, "postgresql");
                 operation.Complete();
                 return;
             }

@@ -70,6 +70,7 @@ internal sealed class SqliteWriteQueue : IAsyncDisposable
     private void ExecuteBatch(List<WriteOperation> batch)
     {
         var succeeded = 0;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             Execute("BEGIN IMMEDIATE");
@@ -112,6 +113,8 @@ internal sealed class SqliteWriteQueue : IAsyncDisposable
             {
                 return;
             }
+
+            Observability.ServiceTelemetry.RecordCommit(started, succeeded, "sqlite");
         }
         catch (Exception ex)
         {
