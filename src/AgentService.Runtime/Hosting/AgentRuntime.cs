@@ -278,6 +278,7 @@ public static partial class AgentRuntime
 
             _context.CurrentStepId = stepId;
             _context.TakeStepCheckpoints(); // none survive from a step whose work was fenced
+            _context.InStep = true;
             _context.HoldStepStarted(OutputEvents.StepStarted(stepId, _stepIndex++, options.StepKind));
             StepFinishedData finished;
             try
@@ -316,7 +317,9 @@ public static partial class AgentRuntime
             }
 
             // Checkpoints saved in the step are stored in the same batch, after step.finished: atomically, so a new
-            // execution resumes either before the step (it runs again) or after it (finished, with its output).
+            // execution resumes either before the step (it runs again) or after it (finished, with its output). A
+            // run.finished the agent published in the step comes last.
+            _context.InStep = false;
             await _context.PublishAsync([OutputEvents.StepFinished(finished), .. _context.TakeStepCheckpoints()], CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -38,6 +38,13 @@ internal sealed partial class RunContext(IRuntimeConnection connection, string? 
     /// <summary>Checkpoints saved during the current step, published with its step.finished.</summary>
     private readonly List<OutputEventDraft> _stepCheckpoints = [];
 
+    /// <summary>A <c>run.finished</c> the agent published during the current step (and anything after it), published
+    /// after the step's step.finished: the run's last event must come after its last step's.</summary>
+    private readonly List<OutputEventDraft> _stepRunEnd = [];
+
+    /// <summary>True while the host runs a step's handler (until it publishes the step's step.finished).</summary>
+    internal bool InStep { get; set; }
+
     /// <summary>Highest sequence of a run input whose handling ended (or the resume cursor).</summary>
     public long HandledSequence { get; set; }
 
@@ -84,13 +91,15 @@ internal sealed partial class RunContext(IRuntimeConnection connection, string? 
         return checkpoint;
     }
 
-    /// <summary>The checkpoints saved during the current step (to publish with its step.finished), emptied.</summary>
+    /// <summary>The checkpoints saved during the current step, then the run's end the agent published in it (to publish
+    /// after its step.finished, in that batch), emptied.</summary>
     public OutputEventDraft[] TakeStepCheckpoints()
     {
         lock (_stepCheckpoints)
         {
-            var held = _stepCheckpoints.ToArray();
+            OutputEventDraft[] held = [.. _stepCheckpoints, .. _stepRunEnd];
             _stepCheckpoints.Clear();
+            _stepRunEnd.Clear();
             return held;
         }
     }
@@ -229,6 +238,18 @@ internal sealed partial class RunContext(IRuntimeConnection connection, string? 
     public Task PublishAsync(IReadOnlyList<OutputEventDraft> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
+        if (InStep && FindRunFinished(events) is var end and >= 0)
+        {
+            // Ending the run from inside a step: the run.finished waits for the step's step.finished (the service takes
+            // no event after run.finished), and the run ends after this delivery.
+            lock (_stepCheckpoints)
+            {
+                _stepRunEnd.AddRange(events.Skip(end));
+            }
+
+            RunFinished = true;
+            events = [.. events.Take(end)];
+        }
 
         // Taking the held start and stamping the batch happen under one gate, so nothing published concurrently
         // can get a seq before it.
@@ -242,6 +263,19 @@ internal sealed partial class RunContext(IRuntimeConnection connection, string? 
 
             return Stamp(events, cancellationToken);
         }
+    }
+
+    private static int FindRunFinished(IReadOnlyList<OutputEventDraft> events)
+    {
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].Type == OutputEventTypes.RunFinished)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private Task Stamp(IReadOnlyList<OutputEventDraft> events, CancellationToken cancellationToken)
