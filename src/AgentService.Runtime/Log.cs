@@ -76,4 +76,10 @@ internal static partial class Log
 
     [LoggerMessage(602, LogLevel.Error, "Run {RunId} ended with an error in worker {WorkerId}.")]
     public static partial void WorkerRunFailed(ILogger logger, string runId, string workerId, Exception exception);
+
+    [LoggerMessage(603, LogLevel.Information, "Released run {RunId} (attempt {AttemptId}): its next input goes to the next claim.")]
+    public static partial void Released(ILogger logger, string runId, string attemptId);
+
+    [LoggerMessage(604, LogLevel.Warning, "Could not release run {RunId} ({Reason}); the service takes it back when its lease lapses.")]
+    public static partial void ReleaseFailed(ILogger logger, string runId, string reason, Exception? exception);
 }

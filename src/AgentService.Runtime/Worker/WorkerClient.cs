@@ -176,5 +176,41 @@ public sealed class WorkerClient
         {
             Log.WorkerRunFailed(_logger, claim.RunId, _options.WorkerId, ex);
         }
+
+        // Idle, stopping, or failed: the run's next input goes to the next claim at once, not after the lease lapses.
+        await ReleaseAsync(claim).ConfigureAwait(false);
+    }
+
+    /// <summary>Gives a claimed attempt back (<c>POST /v1/runs/{runId}/release</c>), so the run's next input is claimed at
+    /// once; a no-op for an attempt that is over. Best effort within 10 s: when it fails, the service takes the run back
+    /// after the lease and its grace period.</summary>
+    public async Task ReleaseAsync(RunClaim claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10), _options.TimeProvider);
+        try
+        {
+            using var response = await _endpoints.SendAsync(_http, url =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{url.AbsoluteUri.TrimEnd('/')}/v1/runs/{Uri.EscapeDataString(claim.RunId)}/release"))
+                {
+                    Content = JsonContent.Create(new Dictionary<string, string> { ["attemptId"] = claim.AttemptId }, RuntimeSdkJsonContext.Default.DictionaryStringString),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", claim.RunToken);
+                return request;
+            }, timeout.Token).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                Log.Released(_logger, claim.RunId, claim.AttemptId);
+            }
+            else
+            {
+                Log.ReleaseFailed(_logger, claim.RunId, $"{(int)response.StatusCode} {response.ReasonPhrase}", null);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+        {
+            Log.ReleaseFailed(_logger, claim.RunId, ex.Message, ex);
+        }
     }
 }

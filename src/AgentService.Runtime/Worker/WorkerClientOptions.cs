@@ -41,11 +41,17 @@ public sealed class WorkerClientOptions
     /// <summary>Bearer token for the claim endpoint, if the service requires one.</summary>
     public string? Token { get; set; }
 
-    /// <summary>Runs this worker executes at once. Default 1.</summary>
-    public int MaxConcurrentRuns { get; set; } = 1;
+    /// <summary>Environment variable of <see cref="MaxConcurrentRuns"/>.</summary>
+    public const string ConcurrencyVariable = "AGENTSERVICE_WORKER_CONCURRENCY";
 
-    /// <summary>A claimed run's runtime returns after this long without input (see <see cref="Hosting.AgentRuntimeOptions.IdleTimeout"/>).</summary>
-    public TimeSpan? IdleTimeout { get; set; }
+    /// <summary>Runs this worker holds at once. Default 8: an Agent Protocol task is a run that stays open for its next
+    /// step, so a worker holds each task it serves until the run goes idle (<see cref="IdleTimeout"/>).</summary>
+    public int MaxConcurrentRuns { get; set; } = 8;
+
+    /// <summary>A claimed run that gets no input for this long is given back to the service (released), which frees
+    /// its place for another run; its next input goes to the next claim, of this worker or another. Default 60 s;
+    /// null: never (the worker holds each run until it finishes).</summary>
+    public TimeSpan? IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Clock for backoff and the connections.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -57,7 +63,8 @@ public sealed class WorkerClientOptions
     public Action<RuntimeConnectionOptions>? ConfigureConnection { get; set; }
 
     /// <summary>Reads <c>AGENTSERVICE_URL</c> (one URL or several separated by commas) and the optional
-    /// <c>AGENTSERVICE_WORKER_TOKEN</c> and <c>AGENTSERVICE_WORKER_ID</c>.</summary>
+    /// <c>AGENTSERVICE_WORKER_TOKEN</c>, <c>AGENTSERVICE_WORKER_ID</c>, <c>AGENTSERVICE_WORKER_CONCURRENCY</c> and
+    /// <c>AGENTSERVICE_IDLE_TIMEOUT_SECONDS</c>.</summary>
     /// <exception cref="RuntimeConfigurationException">The URL is missing or one of them is not http(s) (the message names it).</exception>
     public static WorkerClientOptions FromEnvironment(IDictionary? environment = null)
     {
@@ -72,6 +79,20 @@ public sealed class WorkerClientOptions
         if (environment[WorkerIdVariable] is string { Length: > 0 } id)
         {
             options.WorkerId = id;
+        }
+
+        if (environment[ConcurrencyVariable] is string { Length: > 0 } concurrency)
+        {
+            options.MaxConcurrentRuns = int.TryParse(concurrency, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var runs) && runs >= 1
+                ? runs
+                : throw new RuntimeConfigurationException($"{ConcurrencyVariable} must be a whole number of at least 1, not '{concurrency}'.");
+        }
+
+        if (environment[Hosting.AgentRuntimeOptions.IdleTimeoutVariable] is string { Length: > 0 } idle)
+        {
+            options.IdleTimeout = double.TryParse(idle, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
+                ? seconds == 0 ? null : TimeSpan.FromSeconds(seconds)
+                : throw new RuntimeConfigurationException($"{Hosting.AgentRuntimeOptions.IdleTimeoutVariable} must be a number of seconds (0: never), not '{idle}'.");
         }
 
         return options;

@@ -21,7 +21,44 @@ internal static class ClaimsApi
     public static IEndpointRouteBuilder MapClaims(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/v1/agents/{agentId}/claims", ClaimAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.Worker);
+        endpoints.MapPost("/v1/runs/{runId}/release", ReleaseAsync).WithTags("Runs").RequireAuthorization(Security.AccessPolicies.RunToken);
         return endpoints;
+    }
+
+    /// <summary>
+    /// <c>POST /v1/runs/{runId}/release</c> with <c>{"attemptId"}</c> (the run token, or an admin): a worker gives its
+    /// claimed attempt back — it stopped, or the run went idle — so the run's next input goes to the next claim at once
+    /// instead of after the lease and its grace. The attempt ends (<c>released by the worker</c>, not a failure), its
+    /// connection is closed (1000) and its local sub-runs end with it. 204; also when the attempt was over already.
+    /// </summary>
+    private static async Task<IResult> ReleaseAsync(string runId, HttpContext context, AgentCatalog agents, IRunStore runs, RuntimeSignals signals,
+        IOptions<Hosting.AgentServiceOptions> serviceOptions)
+    {
+        var cancellationToken = context.RequestAborted;
+        using var body = await JsonBody.ReadAsync(context.Request, serviceOptions.Value.MaxJsonBodyBytes, serviceOptions.Value.MaxJsonDepth, cancellationToken);
+        var attemptId = body is { RootElement: { ValueKind: JsonValueKind.Object } root } && root.TryGetProperty("attemptId", out var a)
+            && a.ValueKind == JsonValueKind.String && a.GetString() is { } id && TypeId.IsValid(id, "att")
+            ? id
+            : throw ServiceException.Invalid("attemptId", "is required: the 'att_' id of the claimed attempt");
+        var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
+        var attempt = await runs.GetAttemptAsync(attemptId, cancellationToken);
+        if (attempt is null || attempt.RunId != run.RunId)
+        {
+            throw ServiceException.NotFound($"Run {runId} has no attempt '{attemptId}'.");
+        }
+
+        if (!agents.TryGet(run.AgentId, out var agent) || agent.Runtime is not { Mode: "worker" })
+        {
+            throw new ServiceException(ErrorCode.Conflict, $"Run {runId} is not a worker's: a runtime the service launched ends its attempt by exiting.");
+        }
+
+        if (await runs.EndAttemptAsync(attemptId, AttemptStatus.Ended, "released by the worker", cancellationToken))
+        {
+            signals.Close(attempt.ConnectionId, 1000, "attempt released");
+            signals.WorkAvailable(run.AgentId);
+        }
+
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> ClaimAsync(string agentId, HttpContext context, AgentCatalog agents, IRunStore runs, RuntimeSignals signals,
