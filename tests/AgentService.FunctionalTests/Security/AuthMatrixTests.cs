@@ -111,6 +111,8 @@ public sealed class AuthMatrixTests
             new("POST", "/v1/runs/{runId}/interactions/{interactionId}", "v1/runs/{run}/interactions/" + TypeId.New("ixn"), Json("""{"action":"approve"}"""), "client", "client-other", 404),
             new("GET", "/v1/runs/{runId}/artifacts/{artifactId}", "v1/runs/{run}/artifacts/" + TypeId.New("art"), null, "run", "client", 404),
             new("POST", "/v1/runs/{runId}/artifacts", "v1/runs/{run}/artifacts", FileBody, "run", "client", 200),
+            // An attempt that is not the run's: 404 once past authorization (the claim's attempt stays).
+            new("POST", "/v1/runs/{runId}/release", "v1/runs/{run}/release", Json($$"""{"attemptId":"{{TypeId.New("att")}}"}"""), "run", "client", 404),
             new("POST", "/v1/agents/{agentId}/claims", "v1/agents/workers/claims?waitSeconds=0", Json("""{"workerId":"w2"}"""), "agent-workers", "client", 204),
 
             new("POST", "/gateway/register", "gateway/register", () => Api.Json(GatewayCalls.Card("gw1", receiver.Url)), "agent-gw", "agent-other", 200),
