@@ -53,11 +53,11 @@ internal static class RunModelApi
     /// <summary>
     /// Answers an interaction: <c>{"action": "approve" | "deny" | "answer", "response": ..., "reason": "..."}</c>.
     /// approve is for approval and confirmation, answer for input (validated against its responseSchema) and choice
-    /// (a choice id); deny for any kind. 200 with the resolved interaction; 404 unknown; 409 already resolved or the
-    /// run finished; 422 invalid, naming the pointer.
+    /// (a choice id); deny for any kind. 200 with the resolved interaction; 404 unknown; 409 already resolved, expired
+    /// or the run finished; 422 invalid, naming the pointer.
     /// </summary>
     private static async Task<IResult> RespondAsync(string runId, string interactionId, HttpContext context, IRunStore runs, IRunModelStore model,
-        InteractionService interactions, IOptions<AgentServiceOptions> options, CancellationToken cancellationToken)
+        InteractionService interactions, IOptions<AgentServiceOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         RequireRunId(runId);
         if (!TypeId.IsValid(interactionId, "ixn"))
@@ -102,6 +102,12 @@ internal static class RunModelApi
         if (interaction.Status != InteractionRecord.Pending)
         {
             throw new ServiceException(ErrorCode.Conflict, $"Interaction {interactionId} is already resolved ({interaction.Outcome}).");
+        }
+
+        // Past its expiresAt an interaction takes no answer, even before the sweep has closed it as its onExpiry says.
+        if (interaction.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+        {
+            throw new ServiceException(ErrorCode.Conflict, $"Interaction {interactionId} expired at {Runtime.RuntimeSession.Timestamp(expiresAt)}.");
         }
 
         using var request = JsonDocument.Parse(interaction.Request);

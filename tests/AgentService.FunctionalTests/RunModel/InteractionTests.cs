@@ -105,6 +105,54 @@ public sealed class InteractionTests
     }
 
     [Fact]
+    public async Task TheRuntimesOwnStatus_KeepsThePendingInteractionsWait_AndTheRunsEndClosesThemInTheLog()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        await using var runtime = await ModelRuntime.StartAsync(fixture);
+        var pending = TypeId.New("ixn");
+        await runtime.PublishAsync(("interaction.requested", Approval(pending)));
+        var since = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}")).GetProperty("waitingFor")[0].GetProperty("since").GetString();
+
+        // The runtime's reasons join the service's; saying it runs does not end the wait on the approval.
+        await runtime.PublishAsync(("run.status.changed", new JsonObject
+        {
+            ["status"] = "waiting",
+            ["waitingFor"] = new JsonArray(new JsonObject { ["kind"] = "external", ["detail"] = "hook" }),
+        }));
+        var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}");
+        Assert.Equal("waiting", run.GetProperty("status").GetString());
+        Assert.Equal(["external", "interaction"], run.GetProperty("waitingFor").EnumerateArray().Select(r => r.GetProperty("kind").GetString()));
+        Assert.Equal(since, run.GetProperty("waitingFor")[1].GetProperty("since").GetString());
+        await runtime.PublishAsync(("run.status.changed", new JsonObject { ["status"] = "running" }));
+        run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}");
+        Assert.Equal("waiting", run.GetProperty("status").GetString());
+        var reason = Assert.Single(run.GetProperty("waitingFor").EnumerateArray());
+        Assert.Equal([pending], reason.GetProperty("refs").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.Equal(since, reason.GetProperty("since").GetString());
+
+        // A resolution of something never asked is refused (nothing stored).
+        var stray = await runtime.PublishRefusedAsync("interaction.resolved", new JsonObject
+        {
+            ["interactionId"] = TypeId.New("ixn"),
+            ["outcome"] = "denied",
+            ["resolvedBy"] = new JsonObject { ["type"] = "agent" },
+        });
+        Assert.Equal(-32602, stray.GetProperty("code").GetInt32());
+
+        // The run ends with the approval pending: it closes as cancelled, and the log says so before run.finished.
+        await runtime.PublishAsync(("run.finished", new JsonObject { ["status"] = "completed" }));
+        var interaction = Assert.Single((await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions")).GetProperty("interactions").EnumerateArray());
+        Assert.Equal("cancelled", interaction.GetProperty("outcome").GetString());
+        var events = await runtime.EventsAsync();
+        var closed = Assert.Single(events, e => e.GetProperty("type").GetString() == "interaction.resolved");
+        Assert.Equal(pending, closed.GetProperty("data").GetProperty("interactionId").GetString());
+        Assert.Equal("cancelled", closed.GetProperty("data").GetProperty("outcome").GetString());
+        Assert.Equal($"/runs/{runtime.RunId}/service", closed.GetProperty("source").GetString());
+        Assert.Equal("run.finished", events[^1].GetProperty("type").GetString());
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
     public async Task ExpiredInteraction_ResolvesItselfWithItsDefaultOutcome()
     {
         var clock = new ManualTimeProvider();
@@ -121,8 +169,10 @@ public sealed class InteractionTests
         Assert.All((await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/interactions")).GetProperty("interactions").EnumerateArray(),
             i => Assert.Equal("pending", i.GetProperty("status").GetString()));
 
-        // Past the expiry, still inside the runtime's lease (30 s + 15 s grace), which does not heartbeat here.
+        // Past the expiry, still inside the runtime's lease (30 s + 15 s grace), which does not heartbeat here. An answer
+        // from now on is refused, even before the sweep has closed the interaction.
         clock.Advance(TimeSpan.FromSeconds(25));
+        await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, expiring, """{"action": "approve"}"""), HttpStatusCode.Conflict);
         var (_, delivery) = await runtime.Socket.NextDeliveryAsync();
         Assert.Equal(expiring, delivery.GetProperty("payload").GetProperty("interactionId").GetString());
         Assert.Equal("denied", delivery.GetProperty("payload").GetProperty("outcome").GetString());

@@ -144,6 +144,12 @@ public sealed class RuntimeProtocolTests : IAsyncLifetime
             RuntimeFixture.Event("log.emitted", launched, 1, new JsonObject { ["level"] = "info", ["message"] = "x" })));
         Assert.Equal("-32602 invalid_params", Code(reuse));
 
+        // A gap after the batch's first new event: no resend fixes that batch, so it is -32602, not a 1020 that names a seq.
+        var inner = await runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, launched,
+            RuntimeFixture.Event("log.emitted", launched, 2, new JsonObject { ["level"] = "info", ["message"] = "x" }),
+            RuntimeFixture.Event("log.emitted", launched, 4, new JsonObject { ["level"] = "info", ["message"] = "y" })));
+        Assert.Equal("-32602 invalid_params", Code(inner));
+
         var events = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{launched.RunId}/events");
         Assert.Single(events.GetProperty("events").EnumerateArray());
         Assert.NotNull(stepId);

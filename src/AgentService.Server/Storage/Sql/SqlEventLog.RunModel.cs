@@ -158,6 +158,12 @@ internal sealed partial class SqlEventLog
                 continue;
             }
 
+            if (e.Type == "interaction.resolved" && OptionalString(e.Data, "interactionId") is { } resolvedId && !interactions.Contains(resolvedId)
+                && commands.Get("SELECT 1 FROM interactions WHERE run_id = @run AND interaction_id = @id").With("@run", runId).With("@id", resolvedId).ExecuteScalar() is null)
+            {
+                return $"event {e.EventId}: interaction {resolvedId} was never requested in this run";
+            }
+
             if (e.Type != "checkpoint.saved")
             {
                 continue;
@@ -174,13 +180,37 @@ internal sealed partial class SqlEventLog
         return null;
     }
 
-    /// <summary>A finished run answers no more questions: its pending interactions end as cancelled.</summary>
-    private static void CloseOpenInteractions(SqlCommands commands, string runId, string time) =>
-        commands.Get("""
+    /// <summary>A finished run answers no more questions: its pending interactions end as cancelled, each recorded as a
+    /// service <c>interaction.resolved</c>, so a reader of the log or the stream closes them too.</summary>
+    private static void CloseOpenInteractions(RunLogWriter log, string traceparent)
+    {
+        var pending = log.Commands.Get("SELECT interaction_id FROM interactions WHERE run_id = @run AND status = 'pending' ORDER BY position")
+            .With("@run", log.RunId).ReadAll(r => r.GetString(0));
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        var time = RuntimeTimestamp(log.Now);
+        foreach (var interactionId in pending)
+        {
+            log.AppendServiceEvent("interaction.resolved", w =>
+            {
+                w.WriteString("interactionId", interactionId);
+                w.WriteString("outcome", "cancelled");
+                w.WriteString("reason", "run finished");
+                w.WriteStartObject("resolvedBy");
+                w.WriteString("type", "system");
+                w.WriteEndObject();
+            }, traceparent: traceparent);
+        }
+
+        log.Commands.Get("""
             UPDATE interactions SET status = 'resolved', outcome = 'cancelled', reason = 'run finished', resolved_by = '{"type":"system"}', resolved_at = @time
             WHERE run_id = @run AND status = 'pending'
             """)
-            .With("@time", time).With("@run", runId).ExecuteNonQuery();
+            .With("@time", time).With("@run", log.RunId).ExecuteNonQuery();
+    }
 
     private static void FinishToolCall(RunLogWriter log, IncomingEvent e, string status, string? result, bool isError, string? error, string? reason)
     {
@@ -228,7 +258,7 @@ internal sealed partial class SqlEventLog
     /// kept) while any is pending, back to running when none is. A change of status is recorded as a service
     /// <c>run.status.changed</c>. Returns the status it set, if any.
     /// </summary>
-    internal static string? RefreshInteractionWaiting(RunLogWriter log)
+    internal static string? RefreshInteractionWaiting(RunLogWriter log, string? interactionSince = null)
     {
         var commands = log.Commands;
         var pending = new List<string>();
@@ -285,7 +315,7 @@ internal sealed partial class SqlEventLog
         }
 
         // Still waiting on interactions (some answered, some new): the wait began when the first of them did.
-        var since = waitingSince ?? RuntimeTimestamp(log.Now);
+        var since = interactionSince ?? waitingSince ?? RuntimeTimestamp(log.Now);
         var newStatus = pending.Count > 0 || others.Count > 0 ? RunStatus.Waiting : RunStatus.Running;
         string? newWaiting = newStatus == RunStatus.Running ? null : JsonText.Bytes(w =>
         {
@@ -330,6 +360,22 @@ internal sealed partial class SqlEventLog
         }
 
         return newStatus;
+    }
+
+    /// <summary>When the run's wait on interactions began (the <c>since</c> of its stored interaction reason), if it waits on any.</summary>
+    private static string? InteractionWaitSince(SqlCommands commands, string runId)
+    {
+        if (commands.Get("SELECT waiting_for FROM runs WHERE run_id = @id AND status = @waiting").With("@id", runId).With("@waiting", RunStatus.Waiting).ExecuteScalar() is not string waitingFor)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(waitingFor);
+        return document.RootElement.ValueKind != JsonValueKind.Array ? null : document.RootElement.EnumerateArray()
+            .Where(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("kind", out var kind) && kind.ValueEquals("interaction")
+                && r.TryGetProperty("since", out var since) && since.ValueKind == JsonValueKind.String)
+            .Select(r => r.GetProperty("since").GetString())
+            .FirstOrDefault();
     }
 
     private static string RuntimeTimestamp(DateTimeOffset time) => Runtime.RuntimeSession.Timestamp(time);

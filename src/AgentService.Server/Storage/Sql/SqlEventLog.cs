@@ -45,7 +45,11 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
 
                 if (e.Seq != outputSeq + fresh.Count + 1)
                 {
-                    return new AppendResult(outputSeq + fresh.Count + 1, null, [], null);
+                    // The batch's first new event must continue the stored seq (1020, retryable: the runtime resends
+                    // from expectedSeq); a gap after it is a batch no resend fixes (-32602, PROTOCOL.md §7).
+                    return fresh.Count == 0
+                        ? new AppendResult(outputSeq + 1, null, [], null)
+                        : new AppendResult(null, null, [], null, $"event {e.EventId} has seq {e.Seq} where {outputSeq + fresh.Count + 1} must follow: a batch's seq goes on without a gap");
                 }
 
                 fresh.Add(e);
@@ -72,12 +76,29 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
             var log = new RunLogWriter(commands, runId, position, now);
             foreach (var e in fresh)
             {
+                if (e.Type == "run.finished")
+                {
+                    // A finished run answers no more questions: what is pending closes as cancelled, each with its
+                    // interaction.resolved in the log before the run's last event.
+                    CloseOpenInteractions(log, TraceparentOf(e));
+                }
+
                 log.Position++;
                 commands.Get("INSERT INTO events (run_id, position, event_id, attempt_id, seq, type, time, body) VALUES (@run, @pos, @id, @attempt, @seq, @type, @time, @body)")
                     .With("@run", runId).With("@pos", log.Position).With("@id", e.EventId).With("@attempt", attemptId).With("@seq", e.Seq)
                     .With("@type", e.Type).With("@time", e.Time).With("@body", e.Body)
                     .ExecuteNonQuery();
+                var interactionSince = e.Type == "run.status.changed" ? InteractionWaitSince(commands, runId) : null;
                 var status = Project(commands, runId, e, now, completed) ?? ProjectRunModel(log, e);
+                if (e.Type == "run.status.changed")
+                {
+                    // The runtime's status replaces its own waiting reasons; the service's stay: its awaited sub-runs
+                    // and pending blocking interactions keep the run waiting, with the time their wait began.
+                    SqlRunStore.RefreshSubrunWait(commands, runId, now);
+                    RefreshInteractionWaiting(log, interactionSince);
+                    status = commands.Get("SELECT status FROM runs WHERE run_id = @id").With("@id", runId).ExecuteScalar() as string ?? status;
+                }
+
                 log.RunStatus = status ?? log.RunStatus;
                 if (e.Type == "subrun.spawned")
                 {
@@ -132,7 +153,6 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
             case "run.finished":
                 var final = data.GetProperty("status").GetString()!;
                 SqlRunStore.SetStatus(commands, runId, final, null, now, data);
-                CloseOpenInteractions(commands, runId, e.Time);
 
                 // A step the runtime left unfinished (one posted while a graceful cancel was on its way, one it never
                 // got to) would otherwise stay created or running for good, and its POST wait for nothing.

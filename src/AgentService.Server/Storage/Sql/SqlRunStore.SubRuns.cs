@@ -224,7 +224,7 @@ internal sealed partial class SqlRunStore
         }
     }
 
-    /// <summary>Called as a run becomes terminal, before its status is written: a local child's attempt ends, and an
+    /// <summary>Called as a run becomes terminal, before its status is written: its attempt ends, and an
     /// awaited child wakes its parent (a <c>wake</c> delivery with the child's result). Nothing when it already was.</summary>
     internal static void OnRunFinishing(SqlCommands commands, string runId, string status, JsonElement? finished, DateTimeOffset now)
     {
@@ -240,12 +240,11 @@ internal sealed partial class SqlRunStore
             (parentRunId, hosting, awaited, traceparent) = (reader.GetNullableString(1), reader.GetNullableString(2), reader.GetBoolean(3), reader.GetNullableString(4));
         }
 
-        if (hosting == "local")
-        {
-            commands.Get("UPDATE attempts SET status = @ended, exit_reason = COALESCE(exit_reason, 'run finished'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
-                .With("@ended", AttemptStatus.Ended).With("@at", now.ToUnixMs()).With("@run", runId).With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active)
-                .ExecuteNonQuery();
-        }
+        // A finished run's attempt is over with it (a local child's too): it holds no lease to lapse later, and a worker
+        // whose run token stopped working with the run has nothing left to release.
+        commands.Get("UPDATE attempts SET status = @ended, exit_reason = COALESCE(exit_reason, 'run finished'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
+            .With("@ended", AttemptStatus.Ended).With("@at", now.ToUnixMs()).With("@run", runId).With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active)
+            .ExecuteNonQuery();
 
         if (parentRunId is null || !awaited
             || commands.Get("SELECT status FROM runs WHERE run_id = @id").With("@id", parentRunId).ExecuteScalar() is not string parentStatus
@@ -311,6 +310,9 @@ internal sealed partial class SqlRunStore
 
         return orphans;
     }
+
+    /// <summary>Re-applies the run's wait on its unfinished awaited children (after the runtime set its status itself).</summary>
+    internal static void RefreshSubrunWait(SqlCommands commands, string runId, DateTimeOffset now) => UpdateSubrunWait(commands, runId, null, now);
 
     /// <summary>Puts the parent in <c>waiting(subrun)</c> naming its unfinished awaited children, or back to
     /// <c>running</c> once none is left (only when it was waiting on sub-runs).</summary>
