@@ -163,7 +163,8 @@ public static partial class AgentRuntime
         {
             if (options.IdleTimeout is { } timeout)
             {
-                idle.CancelAfter(timeout);
+                // A timer goes no further than int.MaxValue ms (24.8 days); longer means never in practice.
+                idle.CancelAfter(timeout < AgentRuntimeOptions.MaxIdleTimeout ? timeout : AgentRuntimeOptions.MaxIdleTimeout);
             }
         }
 

@@ -12,6 +12,9 @@ public sealed class AgentRuntimeOptions
     /// <summary>The step kind written into step.started (default <c>custom</c>).</summary>
     public string StepKind { get; set; } = "custom";
 
+    /// <summary>The longest idle timeout a timer can run (int.MaxValue milliseconds, 24.8 days); a longer one is taken as this.</summary>
+    public static readonly TimeSpan MaxIdleTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
+
     /// <summary>The variable in which the launcher passes the idle timeout (seconds).</summary>
     public const string IdleTimeoutVariable = "AGENTSERVICE_IDLE_TIMEOUT_SECONDS";
 
@@ -23,7 +26,7 @@ public sealed class AgentRuntimeOptions
         if (environment[IdleTimeoutVariable] is string text
             && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
         {
-            options.IdleTimeout = TimeSpan.FromSeconds(seconds);
+            options.IdleTimeout = seconds < MaxIdleTimeout.TotalSeconds ? TimeSpan.FromSeconds(seconds) : MaxIdleTimeout;
         }
 
         return options;

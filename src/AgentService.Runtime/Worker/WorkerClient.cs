@@ -172,8 +172,9 @@ public sealed class WorkerClient
         {
             // Stopping.
         }
-        catch (Exception ex) when (ex is RuntimeConnectionException or RuntimeProtocolException or HttpRequestException or IOException)
+        catch (Exception ex)
         {
+            // Whatever ended the run's work here, the worker goes on with its other runs, says why, and gives this one back.
             Log.WorkerRunFailed(_logger, claim.RunId, _options.WorkerId, ex);
         }
 

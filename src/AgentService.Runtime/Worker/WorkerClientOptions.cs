@@ -90,9 +90,11 @@ public sealed class WorkerClientOptions
 
         if (environment[Hosting.AgentRuntimeOptions.IdleTimeoutVariable] is string { Length: > 0 } idle)
         {
-            options.IdleTimeout = double.TryParse(idle, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
+            var most = Hosting.AgentRuntimeOptions.MaxIdleTimeout.TotalSeconds;
+            options.IdleTimeout = double.TryParse(idle, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && seconds <= most
                 ? seconds == 0 ? null : TimeSpan.FromSeconds(seconds)
-                : throw new RuntimeConfigurationException($"{Hosting.AgentRuntimeOptions.IdleTimeoutVariable} must be a number of seconds (0: never), not '{idle}'.");
+                : throw new RuntimeConfigurationException(
+                    $"{Hosting.AgentRuntimeOptions.IdleTimeoutVariable} must be a number of seconds from 0 to {most.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} (0: never), not '{idle}'.");
         }
 
         return options;

@@ -36,10 +36,22 @@ internal static class ClaimsApi
     {
         var cancellationToken = context.RequestAborted;
         using var body = await JsonBody.ReadAsync(context.Request, serviceOptions.Value.MaxJsonBodyBytes, serviceOptions.Value.MaxJsonDepth, cancellationToken);
-        var attemptId = body is { RootElement: { ValueKind: JsonValueKind.Object } root } && root.TryGetProperty("attemptId", out var a)
-            && a.ValueKind == JsonValueKind.String && a.GetString() is { } id && TypeId.IsValid(id, "att")
-            ? id
-            : throw ServiceException.Invalid("attemptId", "is required: the 'att_' id of the claimed attempt");
+        if (body is not { RootElement: { ValueKind: JsonValueKind.Object } root })
+        {
+            throw ServiceException.Invalid("body", "must be {\"attemptId\": \"att_...\"}");
+        }
+
+        foreach (var member in root.EnumerateObject())
+        {
+            if (member.Name != "attemptId")
+            {
+                throw ServiceException.Invalid(member.Name, "is not a member of a release (only attemptId)");
+            }
+        }
+
+        var attemptId = !root.TryGetProperty("attemptId", out var a) || a.ValueKind != JsonValueKind.String
+            ? throw ServiceException.Invalid("attemptId", "is required: the 'att_' id of the claimed attempt")
+            : a.GetString() is { } id && TypeId.IsValid(id, "att") ? id : throw ServiceException.Invalid("attemptId", "must be an 'att_' id");
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
         var attempt = await runs.GetAttemptAsync(attemptId, cancellationToken);
         if (attempt is null || attempt.RunId != run.RunId)

@@ -99,6 +99,8 @@ public sealed class WorkerReleaseTests
 
         Assert.Equal(HttpStatusCode.Forbidden, (await Release(claim.RunId, launched.Token, $$"""{"attemptId":"{{claim.AttemptId}}"}""")).StatusCode); // another run's token
         Assert.Equal(HttpStatusCode.UnprocessableEntity, (await Release(claim.RunId, claim.Token, """{}""")).StatusCode);
+        await Api.AssertInvalidAsync(await Release(claim.RunId, claim.Token, """{"attemptId":"att_zzz"}"""), "attemptId");
+        await Api.AssertInvalidAsync(await Release(claim.RunId, claim.Token, $$"""{"attemptId":"{{claim.AttemptId}}","force":true}"""), "force");
         Assert.Equal(HttpStatusCode.NotFound, (await Release(claim.RunId, claim.Token, """{"attemptId":"att_01jq3v8d6ef5tr9w2k7m4n8p0x"}""")).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await Release(launched.RunId, launched.Token, $$"""{"attemptId":"{{launched.AttemptId}}"}""")).StatusCode);
 
@@ -127,6 +129,10 @@ public sealed class WorkerReleaseTests
             .Select(e => e.GetProperty("type").GetString()).ToList();
         Assert.Equal("run.finished", types[^1]);
         Assert.Equal("step.finished", types[^2]);
+        // The finished run's attempt is over with it (the worker's run token stopped working with the run).
+        var attempt = Assert.Single((await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}")).GetProperty("attempts").EnumerateArray());
+        Assert.Equal("ended", attempt.GetProperty("status").GetString());
+        Assert.Equal("run finished", attempt.GetProperty("exitReason").GetString());
 
         await stop.CancelAsync();
         await running;
