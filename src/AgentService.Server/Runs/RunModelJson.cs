@@ -98,6 +98,17 @@ internal static class RunModelJson
 
         w.WriteEndArray();
         WithPositions(w, "messages", snapshot.Messages);
+        w.WriteStartArray("streamingMessages");
+        foreach (var (messageId, text, position) in snapshot.StreamingMessages)
+        {
+            w.WriteStartObject();
+            w.WriteString("messageId", messageId);
+            w.WriteString("text", text);
+            w.WriteNumber("position", position);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
         w.WriteStartArray("toolCalls");
         foreach (var call in snapshot.ToolCalls)
         {

@@ -10,6 +10,7 @@ internal sealed record RunSnapshot(
     long Watermark,
     IReadOnlyList<StepRecord> Steps,
     IReadOnlyList<(long Position, string Data)> Messages,
+    IReadOnlyList<(string MessageId, string Text, long Position)> StreamingMessages,
     IReadOnlyList<ToolCallRecord> ToolCalls,
     IReadOnlyList<InteractionRecord> Interactions,
     IReadOnlyList<(long Position, string Data)> TodoLists,

@@ -37,6 +37,34 @@ public sealed class SnapshotTests
     };
 
     [Fact]
+    public async Task Snapshot_ShowsAMessageStillStreaming_UntilItsCompletionReplacesIt()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        await using var runtime = await ModelRuntime.StartAsync(fixture);
+        var messageId = TypeId.New("msg");
+        JsonObject Delta(string text, int block = 0) => new() { ["messageId"] = messageId, ["delta"] = text, ["contentIndex"] = block };
+        await runtime.PublishAsync(
+            ("message.started", new JsonObject { ["messageId"] = messageId, ["role"] = "assistant" }),
+            ("message.delta", Delta("Hello ")), ("message.delta", Delta("P.S.", 1)), ("message.delta", Delta("world. ")));
+
+        // A reader that takes the snapshot and tails the stream after it has the text so far: nothing before the
+        // watermark is lost to it.
+        var snapshot = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/snapshot");
+        var streaming = Assert.Single(snapshot.GetProperty("streamingMessages").EnumerateArray());
+        Assert.Equal(messageId, streaming.GetProperty("messageId").GetString());
+        Assert.Equal("Hello world. P.S.", streaming.GetProperty("text").GetString());
+        Assert.Equal(snapshot.GetProperty("watermark").GetInt64(), streaming.GetProperty("position").GetInt64());
+        Assert.Empty(snapshot.GetProperty("messages").EnumerateArray());
+
+        var completed = Message("Hello world. P.S.");
+        completed["messageId"] = messageId;
+        await runtime.PublishAsync(("message.completed", completed));
+        snapshot = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/snapshot");
+        Assert.Empty(snapshot.GetProperty("streamingMessages").EnumerateArray());
+        Assert.Equal(messageId, Assert.Single(snapshot.GetProperty("messages").EnumerateArray()).GetProperty("messageId").GetString());
+    }
+
+    [Fact]
     public async Task Snapshot_IsConsistentWithItsWatermark_WhileEventsArrive_AndTheStreamAfterItHasNoGap()
     {
         await using var fixture = await RuntimeFixture.StartAsync();

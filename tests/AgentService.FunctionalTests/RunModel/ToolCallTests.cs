@@ -91,6 +91,31 @@ public sealed class ToolCallTests
     }
 
     [Fact]
+    public async Task OpenToolCalls_FailAsCancelled_WhenTheRunEnds_AndTheLogSaysSo()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        await using var runtime = await ModelRuntime.StartAsync(fixture);
+        var (requested, running, done) = (TypeId.New("toolcall"), TypeId.New("toolcall"), TypeId.New("toolcall"));
+        await runtime.PublishAsync(
+            ("tool.call.requested", new JsonObject { ["toolCallId"] = requested, ["toolName"] = "search", ["arguments"] = new JsonObject(), ["executor"] = "runtime", ["requiresApproval"] = false }),
+            ("tool.call.requested", new JsonObject { ["toolCallId"] = running, ["toolName"] = "fetch", ["arguments"] = new JsonObject(), ["executor"] = "runtime", ["requiresApproval"] = false }),
+            ("tool.call.started", new JsonObject { ["toolCallId"] = running, ["executionAttempt"] = 1 }),
+            ("tool.call.requested", new JsonObject { ["toolCallId"] = done, ["toolName"] = "sum", ["arguments"] = new JsonObject(), ["executor"] = "runtime", ["requiresApproval"] = false }),
+            ("tool.call.completed", new JsonObject { ["toolCallId"] = done, ["output"] = 3 }));
+
+        await runtime.PublishAsync(("run.finished", new JsonObject { ["status"] = "cancelled" }));
+
+        var calls = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/tool-calls")).GetProperty("toolCalls").EnumerateArray().ToList();
+        Assert.Equal(["failed", "failed", "completed"], calls.Select(c => c.GetProperty("status").GetString()));
+        Assert.All(calls.Take(2), c => Assert.Equal("cancelled", c.GetProperty("failureReason").GetString()));
+        var events = await runtime.EventsAsync();
+        var failed = events.Where(e => e.GetProperty("type").GetString() == "tool.call.failed").ToList();
+        Assert.Equal([requested, running], failed.Select(e => e.GetProperty("data").GetProperty("toolCallId").GetString()));
+        Assert.All(failed, e => Assert.Equal($"/runs/{runtime.RunId}/service", e.GetProperty("source").GetString()));
+        Assert.Equal("run.finished", events[^1].GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task ToolCalls_BadPagingOrIds_AreJsonErrors_AndABadToolCallIdIsRefusedOnTheWire()
     {
         await using var fixture = await RuntimeFixture.StartAsync();

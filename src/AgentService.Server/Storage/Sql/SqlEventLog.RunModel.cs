@@ -182,6 +182,33 @@ internal sealed partial class SqlEventLog
 
     /// <summary>A finished run answers no more questions: its pending interactions end as cancelled, each recorded as a
     /// service <c>interaction.resolved</c>, so a reader of the log or the stream closes them too.</summary>
+    /// <summary>A finished run runs no more tools: its open tool calls fail as <c>cancelled</c>, each recorded as a service
+    /// <c>tool.call.failed</c>, so a reader of the log or the stream stops waiting on them too.</summary>
+    private static void CloseOpenToolCalls(RunLogWriter log, string traceparent)
+    {
+        var open = log.Commands.Get("SELECT tool_call_id FROM tool_calls WHERE run_id = @run AND status NOT IN ('completed', 'failed') ORDER BY position")
+            .With("@run", log.RunId).ReadAll(r => r.GetString(0));
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        const string Error = """{"code":"run_finished","message":"The run ended before the tool call finished."}""";
+        foreach (var toolCallId in open)
+        {
+            log.AppendServiceEvent("tool.call.failed", w =>
+            {
+                w.WriteString("toolCallId", toolCallId);
+                w.WriteString("reason", "cancelled");
+                w.WritePropertyName("error");
+                w.WriteRawValue(Error);
+            }, traceparent: traceparent);
+        }
+
+        log.Commands.Get("UPDATE tool_calls SET status = 'failed', failure_reason = 'cancelled', error = @error, finished_at = @time WHERE run_id = @run AND status NOT IN ('completed', 'failed')")
+            .With("@error", Error).With("@time", RuntimeTimestamp(log.Now)).With("@run", log.RunId).ExecuteNonQuery();
+    }
+
     private static void CloseOpenInteractions(RunLogWriter log, string traceparent)
     {
         var pending = log.Commands.Get("SELECT interaction_id FROM interactions WHERE run_id = @run AND status = 'pending' ORDER BY position")

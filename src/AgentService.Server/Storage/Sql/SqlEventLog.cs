@@ -78,8 +78,9 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
             {
                 if (e.Type == "run.finished")
                 {
-                    // A finished run answers no more questions: what is pending closes as cancelled, each with its
-                    // interaction.resolved in the log before the run's last event.
+                    // A finished run answers no more questions and runs no more tools: what is open closes as
+                    // cancelled, each with its event in the log before the run's last one.
+                    CloseOpenToolCalls(log, TraceparentOf(e));
                     CloseOpenInteractions(log, TraceparentOf(e));
                 }
 

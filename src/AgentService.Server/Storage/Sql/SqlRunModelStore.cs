@@ -193,6 +193,32 @@ internal sealed class SqlRunModelStore(ISqlDatabase database, TimeProvider time)
             }
         }
 
+        // A message still streaming: its deltas are in the log until its message.completed compacts them away, so
+        // the text so far is theirs, joined in order (per content block).
+        var streaming = new Dictionary<string, (SortedDictionary<long, System.Text.StringBuilder> Blocks, long Position)>(StringComparer.Ordinal);
+        using (var reader = commands.Get($"SELECT position, body FROM {database.ThroughIndex("events", SqlEventLog.TypeIndex)} WHERE run_id = @run AND {SqlEventLog.IndexedByType} AND type = 'message.delta' ORDER BY position").With("@run", runId).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(reader.GetString(1));
+                var data = document.RootElement.GetProperty("data");
+                if (!data.TryGetProperty("messageId", out var id) || id.GetString() is not { } messageId || !data.TryGetProperty("delta", out var delta))
+                {
+                    continue;
+                }
+
+                var block = data.TryGetProperty("contentIndex", out var index) && index.TryGetInt64(out var i) ? i : 0;
+                var message = streaming.TryGetValue(messageId, out var known) ? known : (new SortedDictionary<long, System.Text.StringBuilder>(), 0);
+                if (!message.Blocks.TryGetValue(block, out var text))
+                {
+                    message.Blocks[block] = text = new System.Text.StringBuilder();
+                }
+
+                text.Append(delta.GetString());
+                streaming[messageId] = (message.Blocks, reader.GetInt64(0));
+            }
+        }
+
         var todo = new List<(long, string)>();
         using (var reader = commands.Get("SELECT position, body FROM todo_lists WHERE run_id = @run ORDER BY position").With("@run", runId).ExecuteReader())
         {
@@ -225,6 +251,7 @@ internal sealed class SqlRunModelStore(ISqlDatabase database, TimeProvider time)
             run.EventCount,
             steps,
             messages,
+            [.. streaming.Select(m => (m.Key, string.Concat(m.Value.Blocks.Values), m.Value.Position))],
             ListToolCalls(commands, runId, 0, int.MaxValue),
             ListInteractions(commands, runId, 0, int.MaxValue),
             todo,
