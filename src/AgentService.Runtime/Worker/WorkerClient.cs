@@ -166,7 +166,10 @@ public sealed class WorkerClient
         try
         {
             var options = new AgentRuntimeOptions { Connection = ConnectionOptionsFor(claim), IdleTimeout = _options.IdleTimeout };
-            await AgentRuntime.RunAsync(agent, options, cancellationToken).ConfigureAwait(false);
+            if (await AgentRuntime.RunAsync(agent, options, cancellationToken).ConfigureAwait(false) == AgentRunOutcome.RunFinished)
+            {
+                return; // The attempt ended with the run (and the run token with it): nothing to give back.
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -55,6 +55,13 @@ internal static partial class RequestTraceContext
                 span.DisplayName = route is null ? context.Request.Method : $"{context.Request.Method} {route}";
                 span.SetTag("http.request.method", context.Request.Method);
                 span.SetTag("http.route", route);
+
+                // Whatever else put the raw target on the span goes: its path or query may hold a credential.
+                foreach (var raw in (string[])["url.path", "url.query", "url.full", "http.target", "http.url"])
+                {
+                    span.SetTag(raw, null);
+                }
+
                 span.SetTag("http.response.status_code", context.Response.StatusCode);
                 if (context.Response.StatusCode >= 500)
                 {

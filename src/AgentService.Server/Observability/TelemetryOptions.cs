@@ -17,7 +17,8 @@ public sealed class TelemetryOptions
     /// hosted backend, for instance).</summary>
     public string? OtlpHeaders { get; set; }
 
-    /// <summary><c>service.name</c> of the resource; the node id is its <c>service.instance.id</c>.</summary>
+    /// <summary><c>service.name</c> of the resource; its <c>service.instance.id</c> is <c>AgentService:NodeId</c> when
+    /// set, else an id made per process.</summary>
     public string ServiceName { get; set; } = "agentservice";
 
     /// <summary>Export traces (default true, when an endpoint is set).</summary>

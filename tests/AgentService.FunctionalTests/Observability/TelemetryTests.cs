@@ -41,6 +41,17 @@ public sealed class TelemetryTests
         var taskSpan = await SpanAsync(collector, s => s.Name == "POST /ap/v1/agent/tasks", "the task request's span");
         Assert.Equal("00f067aa0ba90201", taskSpan.ParentSpanId);
 
+        // No span carries a request's raw path or query: they may hold a credential (DELETE /v1/keys/{key}, ?token=).
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"ap/v1/agent/tasks/{taskId}?token=s3cret-in-a-query"))
+        {
+            request.Headers.Add("traceparent", "00-" + TraceId + "-00f067aa0ba90204-01");
+            using var response = await http.SendAsync(request);
+        }
+
+        var getSpan = await SpanAsync(collector, s => s.ParentSpanId == "00f067aa0ba90204", "the GET's span");
+        Assert.Equal("GET /ap/v1/agent/tasks/{task_id}", getSpan.Name);
+        Assert.DoesNotContain(getSpan.Attributes, a => a.Value.Contains("s3cret", StringComparison.Ordinal) || a.Value.Contains(taskId, StringComparison.Ordinal));
+
         var events = (await Api.GetJsonAsync(http, $"v1/runs/{taskId}/events?limit=100")).GetProperty("events").EnumerateArray().ToList();
         var stepEvents = events.Where(e => e.GetProperty("type").GetString() == "step.finished" && e.GetProperty("data").GetProperty("stepId").GetString() == step.GetProperty("step_id").GetString()).ToList();
         Assert.Equal(stepSpan.Traceparent, Assert.Single(stepEvents).GetProperty("traceparent").GetString());
