@@ -12,7 +12,7 @@ namespace AgentService.Tests.Common;
 
 /// <summary>One exported span: ids in lowercase hex (an empty parent for a root span).</summary>
 public sealed record CollectedSpan(string TraceId, string SpanId, string ParentSpanId, string Name, int Kind, IReadOnlyDictionary<string, string> Attributes,
-    int StatusCode, IReadOnlyDictionary<string, string> Resource)
+    int StatusCode, string StatusMessage, IReadOnlyDictionary<string, string> Resource)
 {
     /// <summary>The span as a W3C traceparent (sampled).</summary>
     public string Traceparent => $"00-{TraceId}-{SpanId}-01";
@@ -74,9 +74,9 @@ public sealed class OtlpCollector : IAsyncDisposable
             {
                 foreach (var span in Fields(scopeSpans, 2))
                 {
-                    var statusCode = Fields(span, 15).Select(s => (int)Varint(s, 3)).FirstOrDefault();
+                    var status = Field(span, 15); // Status: message = 2, code = 3
                     Spans.Enqueue(new CollectedSpan(Hex(Field(span, 1)), Hex(Field(span, 2)), Hex(Field(span, 4)), Text(Field(span, 5)), (int)Varint(span, 6),
-                        Attributes(span, 9), statusCode, resource));
+                        Attributes(span, 9), (int)Varint(status, 3), Text(Field(status, 2)), resource));
                 }
             }
         }

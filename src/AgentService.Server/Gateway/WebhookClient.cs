@@ -69,7 +69,7 @@ internal sealed class WebhookClient : IDisposable
         Observability.ServiceTelemetry.WebhookPushDuration.Record(_time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
         if (!result.Delivered)
         {
-            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, result.Error);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, result.Summary);
         }
 
         return result;
@@ -95,7 +95,8 @@ internal sealed class WebhookClient : IDisposable
             }
 
             var snippet = await ReadSnippetAsync(response, linked.Token);
-            return PushResult.Failure($"the webhook answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}{snippet}".TrimEnd());
+            var answered = $"the webhook answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd();
+            return PushResult.Failure($"{answered}{snippet}", answered);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

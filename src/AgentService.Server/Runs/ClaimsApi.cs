@@ -6,6 +6,7 @@ using AgentService.Server.AgentProtocol;
 using AgentService.Server.Agents;
 using AgentService.Server.Errors;
 using AgentService.Server.Runtime;
+using AgentService.Server.Security;
 using AgentService.Server.Storage;
 using Microsoft.Extensions.Options;
 
@@ -32,9 +33,21 @@ internal static class ClaimsApi
     /// connection is closed (1000) and its local sub-runs end with it. 204; also when the attempt was over already.
     /// </summary>
     private static async Task<IResult> ReleaseAsync(string runId, HttpContext context, AgentCatalog agents, IRunStore runs, RuntimeSignals signals,
-        IOptions<Hosting.AgentServiceOptions> serviceOptions)
+        IOptions<Hosting.AgentServiceOptions> serviceOptions, IOptions<RuntimeOptions> options, IOptions<Security.AuthOptions> auth)
     {
         var cancellationToken = context.RequestAborted;
+
+        // In mode none every caller is the anonymous admin; with a worker token set, claims are kept to workers, and so is
+        // giving a claim back: it takes the run's token (or the worker token).
+        if (auth.Value.Mode == Security.AuthMode.None && options.Value.WorkerToken is { Length: > 0 } workerToken)
+        {
+            var given = RunTokens.FromHeader(context.Request.Headers.Authorization) ?? "";
+            var isWorker = CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(workerToken));
+            if (!isWorker && !(context.User.RunId() is { } tokenRun && (tokenRun == runId || await runs.CoversAsync(tokenRun, runId, cancellationToken))))
+            {
+                throw new ServiceException(ErrorCode.Unauthenticated, "Releasing a claimed run takes its run token (or the worker token): Authorization: Bearer <token>.");
+            }
+        }
         using var body = await JsonBody.ReadAsync(context.Request, serviceOptions.Value.MaxJsonBodyBytes, serviceOptions.Value.MaxJsonDepth, cancellationToken);
         if (body is not { RootElement: { ValueKind: JsonValueKind.Object } root })
         {

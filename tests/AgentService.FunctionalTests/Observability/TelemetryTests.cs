@@ -64,6 +64,20 @@ public sealed class TelemetryTests
         var push = await SpanAsync(collector, s => s.Name == "webhook push" && s.ParentSpanId == sendSpan.SpanId, "the push's span");
         Assert.Equal(push.Traceparent, Assert.Single(receiver.Requests).Traceparent);
 
+        // A failed push's span says how it failed, not what the receiver wrote back (third-party text).
+        receiver.Respond = (_, _) => 500;
+        using (var failing = new HttpRequestMessage(HttpMethod.Post, "gateway/send") { Content = Api.Json(GatewayCalls.Text("traced-sender", "traced-receiver", "fails")) })
+        {
+            failing.Headers.Add("traceparent", "00-" + TraceId + "-00f067aa0ba90205-01");
+            using var response = await http.SendAsync(failing);
+            Assert.Equal(System.Net.HttpStatusCode.BadGateway, response.StatusCode);
+        }
+
+        var failedSend = await SpanAsync(collector, s => s.Name == "POST /gateway/send" && s.ParentSpanId == "00f067aa0ba90205", "the failed send's span");
+        var failedPush = await SpanAsync(collector, s => s.Name == "webhook push" && s.ParentSpanId == failedSend.SpanId, "the failed push's span");
+        Assert.Equal(2, failedPush.StatusCode); // STATUS_CODE_ERROR
+        Assert.Equal("the webhook answered HTTP 500 Internal Server Error", failedPush.StatusMessage);
+
         // Metrics: the service's own instruments and ASP.NET Core's.
         (string Metric, double AtLeast)[] expected =
         [
@@ -76,9 +90,10 @@ public sealed class TelemetryTests
             missing => missing.Length == 0, TimeSpan.FromSeconds(30), "the metrics to be exported (the last value lists those missing)");
         Assert.Contains(collector.Points, p => p.Metric == "agentservice.deliveries.sent" && p.Attributes["agentservice.delivery_kind"] == "step.input");
         Assert.Contains(collector.Points, p => p.Metric == "http.server.request.duration" && p.Attributes.GetValueOrDefault("http.route") == "/ap/v1/agent/tasks/{task_id}/steps");
-        var pushes = collector.Points.Last(p => p.Metric == "agentservice.gateway.pushes");
-        Assert.Equal("delivered", pushes.Attributes["outcome"]);
-        Assert.Equal("agentservice-test", pushes.Resource["service.name"]);
+        var delivered = collector.Points.Last(p => p.Metric == "agentservice.gateway.pushes" && p.Attributes["outcome"] == "delivered");
+        Assert.Equal("agentservice-test", delivered.Resource["service.name"]);
+        await Wait.UntilAsync(() => Task.FromResult(collector.Points.Any(p => p.Metric == "agentservice.gateway.pushes" && p.Attributes["outcome"] == "failed")),
+            found => found, TimeSpan.FromSeconds(30), "the failed push to be counted");
     }
 
     [Fact]

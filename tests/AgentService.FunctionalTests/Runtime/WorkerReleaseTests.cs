@@ -111,6 +111,34 @@ public sealed class WorkerReleaseTests
     }
 
     [Fact]
+    public async Task WithAWorkerToken_ReleasingTakesTheRunTokenOrTheWorkerToken_EvenInModeNone()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync("", "--AgentService:Runtime:WorkerToken=wtok-123");
+        await fixture.CreateTaskWithStepAsync("guarded", Workers);
+        using var claimRequest = new HttpRequestMessage(HttpMethod.Post, "v1/agents/workers/claims?waitSeconds=5") { Content = Api.Json("""{"workerId":"w","leaseSeconds":60}""") };
+        claimRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "wtok-123");
+        using var claimed = await fixture.Http.SendAsync(claimRequest);
+        var claim = await Api.ReadJsonAsync(claimed, HttpStatusCode.OK);
+        var (runId, attemptId, runToken) = (claim.GetProperty("runId").GetString()!, claim.GetProperty("attemptId").GetString()!, claim.GetProperty("runToken").GetString()!);
+
+        async Task<HttpStatusCode> Release(string? token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"v1/runs/{runId}/release") { Content = Api.Json($$"""{"attemptId":"{{attemptId}}"}""") };
+            if (token is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using var response = await fixture.Http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await Release(null)); // any local caller is the anonymous admin, but not a worker
+        Assert.Equal(HttpStatusCode.NoContent, await Release(runToken));
+        Assert.Equal(HttpStatusCode.NoContent, await Release("wtok-123"));
+    }
+
+    [Fact]
     public async Task AnAgentThatEndsTheRunInAStep_KeepsTheStepsOutput()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
