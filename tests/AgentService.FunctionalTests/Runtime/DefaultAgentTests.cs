@@ -125,8 +125,10 @@ public sealed class DefaultAgentTests
             Assert.Equal("ended", stopped.GetProperty("status").GetString());
             Assert.StartsWith("stopped with the service", stopped.GetProperty("exitReason").GetString(), StringComparison.Ordinal);
 
+            // A new process starts, resumes and replays the run's inputs: seconds under a loaded CI machine, well below
+            // the 45 s (lease + grace) an attempt left active would cost.
             using var request = new HttpRequestMessage(HttpMethod.Post, $"ap/v1/agent/tasks/{taskId}/steps") { Content = Api.Json("""{"input":"after"}""") };
-            request.Headers.Add("Prefer", "wait=10");
+            request.Headers.Add("Prefer", "wait=30");
             using var response = await after.SendAsync(request);
             var step = await Api.ReadJsonAsync(response, HttpStatusCode.OK);
             Assert.Equal("completed", step.GetProperty("status").GetString());
