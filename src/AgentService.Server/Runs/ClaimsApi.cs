@@ -26,6 +26,10 @@ internal static class ClaimsApi
         return endpoints;
     }
 
+    /// <summary>Whether the request's bearer token is the worker token (compared in constant time).</summary>
+    private static bool CarriesWorkerToken(HttpContext context, string workerToken) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(RunTokens.FromHeader(context.Request.Headers.Authorization) ?? ""), Encoding.UTF8.GetBytes(workerToken));
+
     /// <summary>
     /// <c>POST /v1/runs/{runId}/release</c> with <c>{"attemptId"}</c> (the run token, or an admin): a worker gives its
     /// claimed attempt back — it stopped, or the run went idle — so the run's next input goes to the next claim at once
@@ -41,9 +45,7 @@ internal static class ClaimsApi
         // giving a claim back: it takes the run's token (or the worker token).
         if (auth.Value.Mode == Security.AuthMode.None && options.Value.WorkerToken is { Length: > 0 } workerToken)
         {
-            var given = RunTokens.FromHeader(context.Request.Headers.Authorization) ?? "";
-            var isWorker = CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(workerToken));
-            if (!isWorker && !(context.User.RunId() is { } tokenRun && (tokenRun == runId || await runs.CoversAsync(tokenRun, runId, cancellationToken))))
+            if (!CarriesWorkerToken(context, workerToken) && !(context.User.RunId() is { } tokenRun && (tokenRun == runId || await runs.CoversAsync(tokenRun, runId, cancellationToken))))
             {
                 throw new ServiceException(ErrorCode.Unauthenticated, "Releasing a claimed run takes its run token (or the worker token): Authorization: Bearer <token>.");
             }
@@ -95,8 +97,7 @@ internal static class ClaimsApi
         // for mode none.
         if (auth.Value.Mode == Security.AuthMode.None && options.Value.WorkerToken is { Length: > 0 } expected)
         {
-            var given = RunTokens.FromHeader(context.Request.Headers.Authorization) ?? "";
-            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+            if (!CarriesWorkerToken(context, expected))
             {
                 throw new ServiceException(ErrorCode.Unauthenticated, "A valid worker token is required: Authorization: Bearer <worker token>.");
             }
