@@ -115,6 +115,11 @@ public sealed class WorkerReleaseTests
     {
         await using var fixture = await RuntimeFixture.StartAsync("", "--AgentService:Runtime:WorkerToken=wtok-123");
         await fixture.CreateTaskWithStepAsync("guarded", Workers);
+        using (var unclaimed = await fixture.Http.PostAsync("v1/agents/workers/claims?waitSeconds=0", Api.Json("""{"workerId":"w","leaseSeconds":60}""")))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, unclaimed.StatusCode); // claims take the worker token too
+        }
+
         using var claimRequest = new HttpRequestMessage(HttpMethod.Post, "v1/agents/workers/claims?waitSeconds=5") { Content = Api.Json("""{"workerId":"w","leaseSeconds":60}""") };
         claimRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "wtok-123");
         using var claimed = await fixture.Http.SendAsync(claimRequest);
