@@ -21,8 +21,10 @@ internal sealed partial class RuntimeSession
         var events = Params.RequiredArray(parameters, "events");
 
         // The span of storing the batch: a child of the runtime's span for the hop (the frame's traceparent), else
-        // of the first event's.
-        using var span = _services.Telemetry.StartSpan("ingest events", System.Diagnostics.ActivityKind.Server, HopTraceparent(frame, events));
+        // of the first event's. Looked up only when this host exports traces: this is the ingest's hot path.
+        using var span = _services.Telemetry.Tracing
+            ? _services.Telemetry.StartSpan("ingest events", System.Diagnostics.ActivityKind.Server, HopTraceparent(frame, events))
+            : null;
         span?.SetTag("agentservice.run_id", runId);
         span?.SetTag("agentservice.event_count", events.GetArrayLength());
         if (events.GetArrayLength() > Options.MaxEventsPerBatch)

@@ -149,8 +149,7 @@ internal sealed partial class SqlEventLog
         {
             if (e.Type == "interaction.requested" && OptionalString(e.Data, "interactionId") is { } interactionId)
             {
-                if (!interactions.Add(interactionId)
-                    || commands.Get("SELECT 1 FROM interactions WHERE run_id = @run AND interaction_id = @id").With("@run", runId).With("@id", interactionId).ExecuteScalar() is not null)
+                if (!interactions.Add(interactionId) || InteractionExists(commands, runId, interactionId))
                 {
                     return $"event {e.EventId}: interaction {interactionId} was already requested; mint a new id for each interaction";
                 }
@@ -159,7 +158,7 @@ internal sealed partial class SqlEventLog
             }
 
             if (e.Type == "interaction.resolved" && OptionalString(e.Data, "interactionId") is { } resolvedId && !interactions.Contains(resolvedId)
-                && commands.Get("SELECT 1 FROM interactions WHERE run_id = @run AND interaction_id = @id").With("@run", runId).With("@id", resolvedId).ExecuteScalar() is null)
+                && !InteractionExists(commands, runId, resolvedId))
             {
                 return $"event {e.EventId}: interaction {resolvedId} was never requested in this run";
             }
@@ -182,6 +181,9 @@ internal sealed partial class SqlEventLog
 
     /// <summary>A finished run answers no more questions: its pending interactions end as cancelled, each recorded as a
     /// service <c>interaction.resolved</c>, so a reader of the log or the stream closes them too.</summary>
+    private static bool InteractionExists(SqlCommands commands, string runId, string interactionId) =>
+        commands.Get("SELECT 1 FROM interactions WHERE run_id = @run AND interaction_id = @id").With("@run", runId).With("@id", interactionId).ExecuteScalar() is not null;
+
     /// <summary>A finished run runs no more tools: its open tool calls fail as <c>cancelled</c>, each recorded as a service
     /// <c>tool.call.failed</c>, so a reader of the log or the stream stops waiting on them too.</summary>
     private static void CloseOpenToolCalls(RunLogWriter log, string traceparent)
