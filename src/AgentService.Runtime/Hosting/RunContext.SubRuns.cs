@@ -29,6 +29,7 @@ internal sealed partial class RunContext
             Hosting = hosting,
             Task = task,
             ParentToolCallId = options?.ParentToolCallId,
+            DependsOn = options?.DependsOn is { Count: > 0 } dependsOn ? dependsOn : null,
         })], cancellationToken).ConfigureAwait(false);
         return childRunId;
     }

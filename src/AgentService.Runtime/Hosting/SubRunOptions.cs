@@ -17,4 +17,12 @@ public sealed class SubRunOptions
 
     /// <summary>The child run id to use (default: a new one). A retry with the same id is a duplicate the service ignores.</summary>
     public string? ChildRunId { get; init; }
+
+    /// <summary>
+    /// Runs of this run's tree that must complete before the child starts (<c>dependsOn</c>), e.g. sub-runs spawned
+    /// before it: the ids <see cref="IRunContext.SpawnSubRunAsync"/> and <see cref="IRunContext.StartAgentTaskAsync"/>
+    /// returned. Until they have, the child waits (<c>waiting(dependency)</c>) and nothing is delivered to it; when one
+    /// ends otherwise, the child ends without starting (<c>dependency_failed</c>). At most 64.
+    /// </summary>
+    public IReadOnlyList<string>? DependsOn { get; init; }
 }

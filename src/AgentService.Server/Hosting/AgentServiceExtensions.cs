@@ -57,6 +57,8 @@ public static class AgentServiceExtensions
         services.AddRateLimits();
         services.AddHostedService<Security.AuthInitializer>();
 
+        services.TryAddSingleton<RunWakeups>();
+
         // The node's SQLite database always exists (the start checks and the admin key bootstrap use it). With a
         // PostgreSQL connection string every store moves to PostgreSQL, shared by every node: the Agent Protocol stores
         // (tasks, steps, artifacts, blobs), runs with their attempts, deliveries, event log, run model and session KV,
@@ -105,6 +107,7 @@ public static class AgentServiceExtensions
         services.TryAddSingleton<RuntimeServices>();
         services.TryAddSingleton<RuntimeLauncher>();
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeLauncher>());
+        services.AddHostedService<RunWakeupDispatcher>();
         services.TryAddSingleton<RuntimeStepExecutor>();
 
         // The run event model: tool calls, interactions (answered over HTTP, expired by a sweeper), checkpoints.

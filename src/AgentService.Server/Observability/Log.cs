@@ -103,6 +103,12 @@ internal static partial class Log
     [LoggerMessage(5005, LogLevel.Warning, "Attempt {AttemptId} of run {RunId} lost its lease")]
     public static partial void LeaseLost(ILogger logger, string runId, string attemptId);
 
+    [LoggerMessage(5015, LogLevel.Debug, "Run {RunId} woken after a commit ({Status}): its dependencies completed or a child it awaits ended")]
+    public static partial void RunWoken(ILogger logger, string runId, string status);
+
+    [LoggerMessage(5016, LogLevel.Warning, "Run {RunId} could not be woken after a commit; its runtime gets its deliveries at its next attach or the next scan for pending work")]
+    public static partial void RunWakeFailed(ILogger logger, string runId, Exception exception);
+
     [LoggerMessage(5014, LogLevel.Error, "The end of attempt {AttemptId} of run {RunId} (its process exited) could not be recorded; its lease decides when the run gets a new runtime")]
     public static partial void RuntimeExitNotRecorded(ILogger logger, string runId, string attemptId, Exception exception);
 

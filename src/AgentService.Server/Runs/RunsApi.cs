@@ -33,6 +33,7 @@ internal static class RunsApi
         var attempts = await runs.ListAttemptsAsync(runId, cancellationToken);
         var current = attempts.Count > 0 ? attempts[^1] : null;
         var children = await runs.ListChildrenAsync(runId, null, 101, cancellationToken);
+        var dependencies = await runs.ListDependenciesAsync(runId, cancellationToken);
         return JsonObjectResult.Of(w =>
         {
             w.WriteString("runId", run.RunId);
@@ -60,6 +61,19 @@ internal static class RunsApi
 
             w.WriteEndArray();
             w.WriteBoolean("moreChildren", children.Count > 100);
+
+            // The runs that must complete before this one starts (a spawn's dependsOn), with their status now.
+            w.WriteStartArray("dependencies");
+            foreach (var dependency in dependencies)
+            {
+                w.WriteStartObject();
+                w.WriteString("runId", dependency.RunId);
+                w.WriteString("condition", dependency.Condition);
+                w.WriteString("status", dependency.Status);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
             w.WriteString("traceparent", run.Traceparent);
             w.WriteString("createdAt", RuntimeSession.Timestamp(run.CreatedAt));
             w.WriteString("updatedAt", RuntimeSession.Timestamp(run.UpdatedAt));

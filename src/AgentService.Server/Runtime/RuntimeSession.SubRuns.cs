@@ -92,6 +92,7 @@ internal sealed partial class RuntimeSession
     /// service-hosted child names a defined agent that has a runtime; a linked run exists.</summary>
     private async Task CheckSubRunEventsAsync(string runId, string attemptId, List<IncomingEvent> events, CancellationToken cancellationToken)
     {
+        HashSet<string>? spawnedHere = null;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
@@ -132,6 +133,60 @@ internal sealed partial class RuntimeSession
                 {
                     throw RuntimeProtocolException.InvalidParams(pointer + "/agent/name", $"no agent '{agentName}' with a runtime is defined to run a service-hosted sub-run");
                 }
+            }
+
+            if (e.Data.TryGetProperty("dependsOn", out var dependsOn) && dependsOn.ValueKind == JsonValueKind.Array)
+            {
+                await CheckDependenciesAsync(runId, childRunId, dependsOn, pointer + "/dependsOn", spawnedHere, cancellationToken);
+            }
+
+            (spawnedHere ??= new(StringComparer.Ordinal)).Add(childRunId);
+        }
+    }
+
+    /// <summary>Most runs a sub-run may wait for.</summary>
+    internal const int MaxDependencies = 64;
+
+    /// <summary>A spawn's <c>dependsOn</c> names runs of the parent's tree (or children spawned earlier in the same
+    /// batch) that can finish while the child waits: not the child, not the parent or one of its ancestors.</summary>
+    private async Task CheckDependenciesAsync(string runId, string childRunId, JsonElement dependsOn, string pointer, HashSet<string>? spawnedHere, CancellationToken cancellationToken)
+    {
+        if (dependsOn.GetArrayLength() > MaxDependencies)
+        {
+            throw RuntimeProtocolException.InvalidParams(pointer, $"a sub-run may depend on at most {MaxDependencies} runs");
+        }
+
+        var parent = await _services.Runs.GetRunAsync(runId, cancellationToken) ?? throw new RuntimeProtocolException(RuntimeErrorCodes.UnknownRun, $"Run {runId} does not exist.");
+        var ancestors = new HashSet<string>(StringComparer.Ordinal) { runId };
+        for (var up = parent.ParentRunId; up is not null && ancestors.Count < 64; up = (await _services.Runs.GetRunAsync(up, cancellationToken))?.ParentRunId)
+        {
+            ancestors.Add(up);
+        }
+
+        var j = 0;
+        foreach (var item in dependsOn.EnumerateArray())
+        {
+            var at = $"{pointer}/{j++}";
+            var dependency = item.GetString()!;
+            if (dependency == childRunId)
+            {
+                throw RuntimeProtocolException.InvalidParams(at, "a sub-run cannot depend on itself");
+            }
+
+            if (ancestors.Contains(dependency))
+            {
+                throw RuntimeProtocolException.InvalidParams(at, $"run {dependency} is the sub-run's parent or one of its ancestors, which cannot finish before the sub-run starts");
+            }
+
+            if (spawnedHere?.Contains(dependency) == true)
+            {
+                continue;
+            }
+
+            var run = await _services.Runs.GetRunAsync(dependency, cancellationToken);
+            if (run is null || run.RootRunId != parent.RootRunId)
+            {
+                throw RuntimeProtocolException.InvalidParams(at, $"run {dependency} is not a run of this run's tree (a sub-run depends on runs of its own tree, or on ones spawned earlier in the batch)");
             }
         }
     }

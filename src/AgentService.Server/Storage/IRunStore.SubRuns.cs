@@ -7,6 +7,10 @@ internal partial interface IRunStore
     /// <paramref name="afterRunId"/> when given.</summary>
     Task<IReadOnlyList<RunRecord>> ListChildrenAsync(string runId, string? afterRunId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>The runs <paramref name="runId"/> waits for before it starts (its spawn's <c>dependsOn</c>, in that
+    /// order), with their status.</summary>
+    Task<IReadOnlyList<RunDependency>> ListDependenciesAsync(string runId, CancellationToken cancellationToken);
+
     /// <summary>An agent's runs, newest first, optionally of one <paramref name="status"/>, after the run
     /// <paramref name="afterRunId"/> of that order (the last of the previous page).</summary>
     Task<IReadOnlyList<RunRecord>> ListAgentRunsAsync(string agentId, string? status, string? afterRunId, int limit, CancellationToken cancellationToken);

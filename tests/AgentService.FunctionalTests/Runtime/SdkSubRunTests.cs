@@ -166,6 +166,82 @@ public sealed class SdkSubRunTests
         Assert.Empty(fixture.Host.Errors);
     }
 
+    [Fact]
+    public async Task Sdk_SubRunsWithDependsOn_StartOnlyAfterWhatTheyDependOnCompleted()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var log = new ConcurrentQueue<string>();
+        var wakes = new ConcurrentQueue<JsonElement>();
+        var worker = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-pipeline", MaxConcurrentRuns = 4 });
+        var running = worker.RunAsync("workers", () => new PipelineAgent(log, wakes), stop.Token);
+
+        // build (local) → deploy (another agent's task) → announce (local), spawned at once in one step.
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "ship it", Workers);
+        var step = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"ship"}""");
+        var ids = step.GetProperty("output").GetString()!.Split(' ');
+        await Wait.UntilAsync(() => Task.FromResult(wakes.Count), n => n >= 3, TimeSpan.FromSeconds(30), "the three sub-runs to wake the parent");
+
+        var order = log.ToList();
+        Assert.True(order.IndexOf("end build") < order.IndexOf("start deploy"), string.Join(", ", order));
+        Assert.True(order.IndexOf("end deploy") < order.IndexOf("start announce"), string.Join(", ", order));
+        Assert.All(wakes, w => Assert.Equal("completed", w.GetProperty("status").GetString()));
+        var announce = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{ids[2]}");
+        Assert.Equal(ids[1], Assert.Single(announce.GetProperty("dependencies").EnumerateArray()).GetProperty("runId").GetString());
+        Assert.Equal("completed", announce.GetProperty("dependencies")[0].GetProperty("status").GetString());
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    private sealed class PipelineAgent(ConcurrentQueue<string> log, ConcurrentQueue<JsonElement> wakes) : IAgent
+    {
+        public async Task OnTaskStartAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            if (context.Task?.ParentRunId is not null)
+            {
+                await WorkAsync(context.Task.Task.Instructions!, cancellationToken);
+                await context.PublishAsync(OutputEvents.RunCompleted("done"));
+            }
+        }
+
+        public async Task<StepResult> OnStepAsync(IRunContext context, StepInput input, CancellationToken cancellationToken)
+        {
+            var build = await context.SpawnSubRunAsync(new TaskSpec { Instructions = "build" }, cancellationToken: cancellationToken);
+            var deploy = await context.StartAgentTaskAsync("workers", new TaskSpec { Instructions = "deploy" }, new SubRunOptions { DependsOn = [build] }, cancellationToken);
+            var announce = await context.SpawnSubRunAsync(new TaskSpec { Instructions = "announce" }, new SubRunOptions { DependsOn = [deploy] }, cancellationToken);
+            return new StepResult { Output = $"{build} {deploy} {announce}" };
+        }
+
+        public async Task<RunResult> OnSubRunAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            await WorkAsync(context.Task!.Task.Instructions!, cancellationToken);
+            return new RunResult { Summary = "done" };
+        }
+
+        public Task OnInputAsync(IRunContext context, InputDelivery delivery, CancellationToken cancellationToken)
+        {
+            if (delivery.Kind == InputKinds.Wake && delivery.GetWake().SubrunResults is { ValueKind: JsonValueKind.Array } results)
+            {
+                foreach (var result in results.EnumerateArray())
+                {
+                    wakes.Enqueue(result.Clone());
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private async Task WorkAsync(string what, CancellationToken cancellationToken)
+        {
+            log.Enqueue("start " + what);
+            await Task.Delay(50, cancellationToken);
+            log.Enqueue("end " + what);
+        }
+    }
+
     private sealed class DelegatingAgent(ConcurrentQueue<JsonElement> wakes, ConcurrentQueue<string> stepTraces, Task? childGate = null, bool localOnly = false) : IAgent
     {
         public async Task OnTaskStartAsync(IRunContext context, CancellationToken cancellationToken)

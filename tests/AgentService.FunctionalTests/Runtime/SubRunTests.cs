@@ -9,7 +9,7 @@ namespace AgentService.FunctionalTests.Runtime;
 /// <summary>Sub-runs (PROTOCOL.md §6) over a real WebSocket against the real server: spawning local and
 /// service-hosted children, their deliveries and events on the parent's connection, waiting and waking, the children
 /// listing, cascading cancel, and recover after a reconnect.</summary>
-public sealed class SubRunTests : IAsyncLifetime
+public sealed partial class SubRunTests : IAsyncLifetime
 {
     private RuntimeFixture _fixture = null!;
 

@@ -18,9 +18,11 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
 
     private readonly PostgresWriteQueue _writer;
     private readonly PostgresWriteQueue _serializableWriter;
+    private readonly RunWakeups? _wakeups;
 
-    public PostgresDatabase(IOptions<AgentServiceOptions> options, ILogger<PostgresDatabase> logger)
+    public PostgresDatabase(IOptions<AgentServiceOptions> options, ILogger<PostgresDatabase> logger, RunWakeups? wakeups = null)
     {
+        _wakeups = wakeups;
         var connectionString = options.Value.Storage.Postgres
             ?? throw new InvalidOperationException("AgentService:Storage:Postgres is not set.");
         DataSource = NpgsqlDataSource.Create(connectionString);
@@ -54,14 +56,27 @@ internal sealed class PostgresDatabase : IAsyncDisposable, IStorageHealth, ISqlD
     /// a deadlock (another node's transaction touched the same rows), the writes run again. The stores' reads-then-writes
     /// (next position of a run's log, a lease compare-and-set) thus act as if each ran alone, as on SQLite's single writer.
     /// </summary>
-    public Task<T> WriteAsync<T>(Func<SqlCommands, T> work, CancellationToken cancellationToken) =>
-        _serializableWriter.WriteAsync(
+    public async Task<T> WriteAsync<T>(Func<SqlCommands, T> work, CancellationToken cancellationToken)
+    {
+        // A write that runs again (a serialization failure) notes its runs again: the last run's count.
+        List<string>? wake = null;
+        var result = await _serializableWriter.WriteAsync(
             (connection, transaction) =>
             {
                 using var commands = new PostgresCommandCache(connection, transaction);
-                return Task.FromResult(work(commands));
+                try
+                {
+                    return Task.FromResult(work(commands));
+                }
+                finally
+                {
+                    wake = commands.TakeRunsToWake();
+                }
             },
             cancellationToken);
+        _wakeups?.Publish(wake);
+        return result;
+    }
 
     public async Task<T> ReadAsync<T>(Func<SqlCommands, T> work, bool snapshot, CancellationToken cancellationToken)
     {

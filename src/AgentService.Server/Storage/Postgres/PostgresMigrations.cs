@@ -337,5 +337,15 @@ internal static class PostgresMigrations
             CREATE INDEX runs_agent_status_created ON runs (agent_id, status, created_at, run_id);
             CREATE INDEX runs_agent_created ON runs (agent_id, created_at, run_id);
             """),
+        (9, "a sub-run's dependencies: the runs that must finish before it starts, looked up from either side", """
+            CREATE TABLE run_dependencies (
+                run_id            text NOT NULL REFERENCES runs (run_id),
+                depends_on_run_id text NOT NULL REFERENCES runs (run_id),
+                condition         text NOT NULL,
+                position          bigint NOT NULL,
+                PRIMARY KEY (run_id, depends_on_run_id)
+            );
+            CREATE INDEX run_dependencies_dependency ON run_dependencies (depends_on_run_id);
+            """),
     ];
 }

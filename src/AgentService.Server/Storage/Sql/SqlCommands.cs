@@ -10,6 +10,21 @@ namespace AgentService.Server.Storage.Sql;
 /// </summary>
 internal abstract class SqlCommands
 {
+    private List<string>? _wakeRuns;
+
+    /// <summary>Notes, inside a write operation, a run whose runtime must be woken once the write is committed: it got
+    /// something to deliver that no caller of the write knows about (a sub-run whose dependencies completed, a parent
+    /// woken by a child the write ended). The database hands it to <see cref="RunWakeups"/> after the commit.</summary>
+    public void WakeAfterCommit(string runId) => (_wakeRuns ??= []).Add(runId);
+
+    /// <summary>The runs noted by the operation that just ran, and forgets them (the next operation starts empty).</summary>
+    public List<string>? TakeRunsToWake()
+    {
+        var ready = _wakeRuns;
+        _wakeRuns = null;
+        return ready;
+    }
+
     /// <summary>The command for <paramref name="sql"/> with its parameters cleared, enlisted in the current transaction.</summary>
     public abstract DbCommand Get(string sql);
 }

@@ -45,7 +45,6 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
             ? Insert(commands, deliveryId, runId, sequence, kind, payload, traceparent, now)
             : null;
 
-    /// <summary>The run's first unacknowledged delivery of the kind, if any (inside a write operation).</summary>
     /// <summary>The run's latest pending delivery of <paramref name="kind"/>, if any.</summary>
     internal static DeliveryRecord? LastPending(SqlCommands commands, string runId, string kind)
     {
@@ -58,16 +57,19 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
         new(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4),
             reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.GetTimestamp(8));
 
-    internal static DeliveryRecord Insert(SqlCommands commands, string deliveryId, string runId, long sequence, string kind, string payload, string traceparent, DateTimeOffset now)
+    /// <summary>Stores a delivery, <c>pending</c>, or <c>held</c> (not to be sent until made pending: a sub-run's
+    /// <c>task.start</c> while it waits for its dependencies).</summary>
+    internal static DeliveryRecord Insert(SqlCommands commands, string deliveryId, string runId, long sequence, string kind, string payload, string traceparent, DateTimeOffset now, bool held = false)
     {
+        var status = held ? "held" : "pending";
         commands.Get("""
             INSERT INTO deliveries (delivery_id, run_id, sequence, kind, payload, status, traceparent, created_at)
-            VALUES (@id, @run, @seq, @kind, @payload, 'pending', @trace, @at)
+            VALUES (@id, @run, @seq, @kind, @payload, @status, @trace, @at)
             """)
             .With("@id", deliveryId).With("@run", runId).With("@seq", sequence).With("@kind", kind).With("@payload", payload)
-            .With("@trace", traceparent).With("@at", now.ToUnixMs())
+            .With("@status", status).With("@trace", traceparent).With("@at", now.ToUnixMs())
             .ExecuteNonQuery();
-        return new DeliveryRecord(deliveryId, runId, sequence, kind, payload, "pending", 0, traceparent, now);
+        return new DeliveryRecord(deliveryId, runId, sequence, kind, payload, status, 0, traceparent, now);
     }
 
     public Task<bool> HasPendingWorkAsync(string runId, CancellationToken cancellationToken) =>

@@ -88,10 +88,23 @@ internal sealed partial class SqlRunStore
             var cancelled = new List<(RunRecord, DeliveryRecord)>(runs.Count);
             foreach (var run in runs)
             {
+                if (commands.Get("SELECT status FROM runs WHERE run_id = @id").With("@id", run.RunId).ExecuteScalar() is not string status || RunStatus.IsTerminal(status))
+                {
+                    continue; // Ended with a dependency cancelled above it in this loop.
+                }
+
                 var pending = SqlDeliveryStore.LastPending(commands, run.RunId, "cancel");
-                cancelled.Add((run, pending is not null && (CancelPayload.IsImmediate(pending.Payload) || !immediate)
+                var delivery = pending is not null && (CancelPayload.IsImmediate(pending.Payload) || !immediate)
                     ? pending
-                    : SqlDeliveryStore.Append(commands, run.RunId, TypeId.New("dlv"), "cancel", payload, traceparent, now)!));
+                    : SqlDeliveryStore.Append(commands, run.RunId, TypeId.New("dlv"), "cancel", payload, traceparent, now)!;
+                if (IsHeld(commands, run.RunId))
+                {
+                    // Waiting for its dependencies, it never started: nothing runs it to act on the cancel, so it ends here
+                    // (and so do the runs that depend on it).
+                    EndWithError(commands, run.RunId, RunStatus.Cancelled, "cancelled", "Cancelled while waiting for its dependencies; it never started.", now);
+                }
+
+                cancelled.Add((run, delivery));
             }
 
             return cancelled;
@@ -193,6 +206,7 @@ internal sealed partial class SqlRunStore
             return; // The session refuses an existing child id before storing; a race lost here changes nothing.
         }
 
+        var dependsOn = DependsOn(data);
         var payload = JsonText.Object(w =>
         {
             w.WritePropertyName("task");
@@ -205,8 +219,25 @@ internal sealed partial class SqlRunStore
             {
                 w.WriteString("parentToolCallId", toolCall);
             }
+
+            if (dependsOn.Count > 0)
+            {
+                w.WriteStartArray("dependencies");
+                foreach (var dependency in dependsOn)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("runId", dependency);
+                    w.WriteString("condition", DependencyCondition);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
         });
-        SqlDeliveryStore.Insert(commands, TypeId.New("dlv"), childRunId, 1, "task.start", payload, traceparent, now);
+
+        // A child with dependencies not yet completed keeps its task.start held until they are (SqlRunStore.Dependencies).
+        var held = AddDependencies(commands, childRunId, dependsOn);
+        SqlDeliveryStore.Insert(commands, TypeId.New("dlv"), childRunId, 1, "task.start", payload, traceparent, now, held);
         if (local)
         {
             // Run by the parent's process over the parent's connection; it shares the host's lease (PROTOCOL.md §5).
@@ -222,10 +253,16 @@ internal sealed partial class SqlRunStore
         {
             UpdateSubrunWait(commands, parentRunId, null, now);
         }
+
+        if (held)
+        {
+            EvaluateDependencies(commands, childRunId, null, null, now);
+        }
     }
 
-    /// <summary>Called as a run becomes terminal, before its status is written: its attempt ends, and an
-    /// awaited child wakes its parent (a <c>wake</c> delivery with the child's result). Nothing when it already was.</summary>
+    /// <summary>Called as a run becomes terminal, before its status is written: its attempt ends, the runs that depend
+    /// on it start or end, and an awaited child wakes its parent (a <c>wake</c> delivery with the child's result).
+    /// Nothing when it already was.</summary>
     internal static void OnRunFinishing(SqlCommands commands, string runId, string status, JsonElement? finished, DateTimeOffset now)
     {
         string? parentRunId, hosting, traceparent;
@@ -245,6 +282,7 @@ internal sealed partial class SqlRunStore
         commands.Get("UPDATE attempts SET status = @ended, exit_reason = COALESCE(exit_reason, 'run finished'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
             .With("@ended", AttemptStatus.Ended).With("@at", now.ToUnixMs()).With("@run", runId).With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active)
             .ExecuteNonQuery();
+        OnDependencyFinishing(commands, runId, status, now);
 
         if (parentRunId is null || !awaited
             || commands.Get("SELECT status FROM runs WHERE run_id = @id").With("@id", parentRunId).ExecuteScalar() is not string parentStatus
@@ -281,6 +319,7 @@ internal sealed partial class SqlRunStore
             w.WriteEndArray();
         });
         SqlDeliveryStore.Append(commands, parentRunId, TypeId.New("dlv"), "wake", payload, traceparent ?? Runtime.RuntimeSession.NewTraceparent(), now);
+        commands.WakeAfterCommit(parentRunId);
         UpdateSubrunWait(commands, parentRunId, runId, now);
     }
 

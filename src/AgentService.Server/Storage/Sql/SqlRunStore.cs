@@ -257,26 +257,44 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
                 }
             }
 
-            var completed = FinishOpenSteps(commands, runId, status, errorCode, errorMessage, now);
-            var log = RunLogWriter.Open(commands, runId, now)!;
-            log.AppendServiceEvent("run.finished", w =>
-            {
-                w.WriteString("status", status);
-                w.WriteStartObject("error");
-                w.WriteString("code", errorCode);
-                w.WriteString("message", errorMessage);
-                w.WriteEndObject();
-            });
-            SetStatus(commands, runId, status, null, now);
-            log.Commit();
-            return completed;
+            return EndWithError(commands, runId, status, errorCode, errorMessage, now);
         }, cancellationToken);
+    }
+
+    /// <summary>The service ends a run inside a write operation: its open steps complete with the error
+    /// (<see cref="FinishOpenSteps"/>), a service <c>run.finished</c> with the status and error is logged, and the
+    /// terminal status is written (which wakes an awaiting parent and the run's dependents). Returns the steps.</summary>
+    internal static List<CompletedStep> EndWithError(SqlCommands commands, string runId, string status, string errorCode, string errorMessage, DateTimeOffset now)
+    {
+        var completed = FinishOpenSteps(commands, runId, status, errorCode, errorMessage, now);
+        using var finished = System.Text.Json.JsonDocument.Parse(Json.JsonText.Object(w =>
+        {
+            w.WriteString("status", status);
+            w.WriteStartObject("error");
+            w.WriteString("code", errorCode);
+            w.WriteString("message", errorMessage);
+            w.WriteEndObject();
+        }));
+        var log = RunLogWriter.Open(commands, runId, now)!;
+        log.AppendServiceEvent("run.finished", w =>
+        {
+            foreach (var member in finished.RootElement.EnumerateObject())
+            {
+                member.WriteTo(w);
+            }
+        });
+
+        // The run.finished's data goes with the status: an awaiting parent's wake carries the error.
+        SetStatus(commands, runId, status, null, now, finished.RootElement);
+        log.Commit();
+        return completed;
     }
 
     /// <summary>
     /// A run is ending: its steps that did not finish are completed with an error saying how the run ended (PROTOCOL.md
     /// §13: a failed or cancelled step shows as completed, the failure in <c>additional_output.error</c>), and its
-    /// inputs not yet delivered are dropped, since nothing will run them. Returns the steps, for their waiters.
+    /// inputs not yet delivered (or held for its dependencies) are dropped, since nothing will run them. Returns the
+    /// steps, for their waiters.
     /// </summary>
     internal static List<CompletedStep> FinishOpenSteps(SqlCommands commands, string runId, string status, string errorCode, string errorMessage, DateTimeOffset now)
     {
@@ -294,7 +312,7 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
             RETURNING {Sqlite.SqliteStepStore.ReturningColumns}
             """).With("@completed", Protocol.AgentProtocol.StepStatus.Completed).With("@error", error).With("@at", now.ToUnixMs()).With("@run", runId)
             .ReadAll(r => new CompletedStep(Sqlite.SqliteStepStore.Read(r, 0), []));
-        commands.Get("UPDATE deliveries SET status = 'dropped' WHERE run_id = @run AND status = 'pending'").With("@run", runId).ExecuteNonQuery();
+        commands.Get("UPDATE deliveries SET status = 'dropped' WHERE run_id = @run AND status IN ('pending', 'held')").With("@run", runId).ExecuteNonQuery();
         return completed;
     }
 

@@ -17,9 +17,11 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
     private readonly string _connectionString;
     private readonly SqliteConnection _writerConnection;
     private readonly SqliteReadPool _reads;
+    private readonly Sql.RunWakeups? _wakeups;
 
-    public SqliteDatabase(IOptions<AgentServiceOptions> options, ILogger<SqliteDatabase> logger)
+    public SqliteDatabase(IOptions<AgentServiceOptions> options, ILogger<SqliteDatabase> logger, Sql.RunWakeups? wakeups = null)
     {
+        _wakeups = wakeups;
         var dataDir = DataDirectory.Ensure(options.Value.DataDir);
         DataDirectory.EnsureOwnerOnlyFile(Path.Combine(dataDir, FileName));
         _connectionString = new SqliteConnectionStringBuilder
@@ -47,7 +49,25 @@ internal sealed class SqliteDatabase : IAsyncDisposable, IStorageHealth, Sql.ISq
     /// </summary>
     public SqliteRead OpenRead() => _reads.Rent();
 
-    public Task<T> WriteAsync<T>(Func<Sql.SqlCommands, T> work, CancellationToken cancellationToken) => Writer.WriteAsync(work, cancellationToken);
+    public async Task<T> WriteAsync<T>(Func<Sql.SqlCommands, T> work, CancellationToken cancellationToken)
+    {
+        List<string>? wake = null;
+        var result = await Writer.WriteAsync(
+            commands =>
+            {
+                try
+                {
+                    return work(commands);
+                }
+                finally
+                {
+                    wake = commands.TakeRunsToWake();
+                }
+            },
+            cancellationToken);
+        _wakeups?.Publish(wake);
+        return result;
+    }
 
     public Task<T> ReadAsync<T>(Func<Sql.SqlCommands, T> work, bool snapshot, CancellationToken cancellationToken)
     {

@@ -314,5 +314,15 @@ internal static class SqliteMigrations
             CREATE INDEX runs_agent_status_created ON runs (agent_id, status, created_at, run_id);
             CREATE INDEX runs_agent_created ON runs (agent_id, created_at, run_id);
             """),
+        (13, "a sub-run's dependencies: the runs that must finish before it starts, looked up from either side", """
+            CREATE TABLE run_dependencies (
+                run_id            TEXT NOT NULL REFERENCES runs (run_id),
+                depends_on_run_id TEXT NOT NULL REFERENCES runs (run_id),
+                condition         TEXT NOT NULL,
+                position          INTEGER NOT NULL,
+                PRIMARY KEY (run_id, depends_on_run_id)
+            ) WITHOUT ROWID;
+            CREATE INDEX run_dependencies_dependency ON run_dependencies (depends_on_run_id);
+            """),
     ];
 }

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using AgentService.Server.Json;
+using AgentService.Server.Runs;
+
+namespace AgentService.Server.Storage.Sql;
+
+/// <summary>
+/// A sub-run's dependencies (<c>subrun.spawned</c> <c>dependsOn</c>): runs of the same tree that must complete before
+/// the child starts. Until they have, the child is <c>waiting(dependency)</c> naming the ones still open, and its
+/// <c>task.start</c> is stored <c>held</c> — no runtime is launched or claims it, and nothing is delivered. The last one
+/// completing makes the <c>task.start</c> pending and the child queued (its runtime is woken after the commit,
+/// <see cref="RunWakeups"/>). One ending any other way ends the child with it, never run: <c>cancelled</c> when the
+/// dependency was cancelled, <c>failed</c> otherwise, both with the error <c>dependency_failed</c>.
+/// </summary>
+internal sealed partial class SqlRunStore
+{
+    /// <summary>The condition a <c>dependsOn</c> entry is held to (input-event.json's task.start <c>dependencies</c>).</summary>
+    internal const string DependencyCondition = "completed";
+
+    public Task<IReadOnlyList<RunDependency>> ListDependenciesAsync(string runId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<RunDependency>>(
+            commands => commands.Get("""
+                SELECT d.depends_on_run_id, d.condition, r.status FROM run_dependencies d JOIN runs r ON r.run_id = d.depends_on_run_id
+                WHERE d.run_id = @run ORDER BY d.position
+                """).With("@run", runId).ReadAll(r => new RunDependency(r.GetString(0), r.GetString(1), r.GetString(2))),
+            snapshot: false,
+            cancellationToken);
+
+    /// <summary>The distinct run ids of a spawn's <c>dependsOn</c>, in their order (none when absent).</summary>
+    internal static List<string> DependsOn(JsonElement spawn) =>
+        spawn.TryGetProperty("dependsOn", out var ids) && ids.ValueKind == JsonValueKind.Array
+            ? [.. ids.EnumerateArray().Select(id => id.GetString()!).Distinct(StringComparer.Ordinal)]
+            : [];
+
+    /// <summary>Stores a new child's dependencies; true when its start must wait (one has not completed).</summary>
+    private static bool AddDependencies(SqlCommands commands, string runId, List<string> dependsOn)
+    {
+        var held = false;
+        for (var i = 0; i < dependsOn.Count; i++)
+        {
+            commands.Get("INSERT INTO run_dependencies (run_id, depends_on_run_id, condition, position) VALUES (@run, @dependency, @condition, @position)")
+                .With("@run", runId).With("@dependency", dependsOn[i]).With("@condition", DependencyCondition).With("@position", i).ExecuteNonQuery();
+            held |= commands.Get("SELECT status FROM runs WHERE run_id = @id").With("@id", dependsOn[i]).ExecuteScalar() as string != RunStatus.Completed;
+        }
+
+        return held;
+    }
+
+    /// <summary>Called as <paramref name="runId"/> becomes terminal (<paramref name="status"/>, not yet written): each
+    /// unfinished run that depends on it is looked at again.</summary>
+    private static void OnDependencyFinishing(SqlCommands commands, string runId, string status, DateTimeOffset now)
+    {
+        var dependents = commands.Get($"""
+            SELECT d.run_id FROM run_dependencies d JOIN runs r ON r.run_id = d.run_id
+            WHERE d.depends_on_run_id = @id AND r.status NOT IN {Terminal}
+            """).With("@id", runId).ReadAll(r => r.GetString(0));
+        foreach (var dependent in dependents)
+        {
+            EvaluateDependencies(commands, dependent, runId, status, now);
+        }
+    }
+
+    /// <summary>Starts, keeps waiting or ends a run held on its dependencies, as their statuses say
+    /// (<paramref name="finishingRunId"/>'s is <paramref name="finishingStatus"/>, about to be written).</summary>
+    private static void EvaluateDependencies(SqlCommands commands, string runId, string? finishingRunId, string? finishingStatus, DateTimeOffset now)
+    {
+        string status, hosting;
+        DateTimeOffset createdAt;
+        using (var reader = commands.Get("SELECT status, hosting, created_at FROM runs WHERE run_id = @id").With("@id", runId).ExecuteReader())
+        {
+            if (!reader.Read() || RunStatus.IsTerminal(reader.GetString(0)))
+            {
+                return;
+            }
+
+            (status, hosting, createdAt) = (reader.GetString(0), reader.GetNullableString(1) ?? "service", reader.GetTimestamp(2));
+        }
+
+        var dependencies = commands.Get("""
+            SELECT d.depends_on_run_id, d.condition, r.status FROM run_dependencies d JOIN runs r ON r.run_id = d.depends_on_run_id
+            WHERE d.run_id = @run ORDER BY d.position
+            """).With("@run", runId).ReadAll(r => new RunDependency(r.GetString(0), r.GetString(1), r.GetString(2)))
+            .ConvertAll(d => d.RunId == finishingRunId ? d with { Status = finishingStatus! } : d);
+        if (dependencies.Find(d => RunStatus.IsTerminal(d.Status) && d.Condition == DependencyCondition && d.Status != RunStatus.Completed) is { } broken)
+        {
+            EndForDependency(commands, runId, broken, now);
+            return;
+        }
+
+        var open = dependencies.Where(d => !RunStatus.IsTerminal(d.Status)).Select(d => d.RunId).ToList();
+        if (open.Count > 0)
+        {
+            SetStatus(commands, runId, RunStatus.Waiting, DependencyWait(open, createdAt), now);
+            return;
+        }
+
+        if (status != RunStatus.Waiting)
+        {
+            return; // Started already.
+        }
+
+        commands.Get("UPDATE deliveries SET status = 'pending' WHERE run_id = @run AND status = 'held'").With("@run", runId).ExecuteNonQuery();
+        SetStatus(commands, runId, hosting == "local" ? RunStatus.Starting : RunStatus.Queued, null, now);
+        commands.WakeAfterCommit(runId);
+    }
+
+    /// <summary>Ends a run that can no longer start: a dependency it needed completed ended otherwise.</summary>
+    private static void EndForDependency(SqlCommands commands, string runId, RunDependency broken, DateTimeOffset now)
+    {
+        var status = broken.Status == RunStatus.Cancelled ? RunStatus.Cancelled : RunStatus.Failed;
+        var message = $"Dependency {broken.RunId} ended {broken.Status}; this run needed it {broken.Condition} and never started.";
+        EndWithError(commands, runId, status, "dependency_failed", message, now);
+    }
+
+    /// <summary>Whether the run waits for its dependencies and was never started (its <c>task.start</c> is held).</summary>
+    private static bool IsHeld(SqlCommands commands, string runId) =>
+        commands.Get("SELECT 1 FROM deliveries WHERE run_id = @run AND status = 'held' LIMIT 1").With("@run", runId).ExecuteScalar() is not null;
+
+    private static string DependencyWait(List<string> open, DateTimeOffset since) => System.Text.Encoding.UTF8.GetString(JsonText.Bytes(w =>
+    {
+        w.WriteStartArray();
+        w.WriteStartObject();
+        w.WriteString("kind", "dependency");
+        w.WriteStartArray("refs");
+        foreach (var id in open)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "run");
+            w.WriteString("id", id);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteString("since", Runtime.RuntimeSession.Timestamp(since));
+        w.WriteEndObject();
+        w.WriteEndArray();
+    }));
+}
