@@ -16,7 +16,7 @@ internal sealed class PostgresCommandCache(NpgsqlConnection connection, NpgsqlTr
             _commands.Add(sql, command);
         }
 
-        command.Parameters.Clear();
+        // The parameters stay (With sets their values): an auto-prepared command sends the objects it was prepared with.
         return command;
     }
 

@@ -25,15 +25,28 @@ internal abstract class SqlCommands
         return ready;
     }
 
-    /// <summary>The command for <paramref name="sql"/> with its parameters cleared, enlisted in the current transaction.</summary>
+    /// <summary>The command for <paramref name="sql"/>, enlisted in the current transaction; every parameter its SQL
+    /// names is set again with <see cref="SqlParameters.With"/> before it runs.</summary>
     public abstract DbCommand Get(string sql);
 }
 
 /// <summary>Small helpers to bind parameters and read columns, for both databases.</summary>
 internal static class SqlParameters
 {
+    /// <summary>Sets the parameter <paramref name="name"/>, adding it the first time. A command reused for its SQL text
+    /// keeps its parameter objects: a prepared Npgsql command binds the objects it was prepared with, so replacing
+    /// them would send the previous values again.</summary>
     public static DbCommand With(this DbCommand command, string name, object? value)
     {
+        foreach (DbParameter existing in command.Parameters)
+        {
+            if (existing.ParameterName == name)
+            {
+                existing.Value = value ?? DBNull.Value;
+                return command;
+            }
+        }
+
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value ?? DBNull.Value;
