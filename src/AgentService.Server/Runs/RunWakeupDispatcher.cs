@@ -6,9 +6,9 @@ using AgentService.Server.Storage.Sql;
 namespace AgentService.Server.Runs;
 
 /// <summary>
-/// Wakes the runtimes of the runs a committed write noted (<see cref="RunWakeups"/>): the session holding the run sends
-/// its new deliveries (here, or on the node that holds it), waiting workers hear of the work, and a launch-mode agent
-/// gets a runtime process when none holds the run. A wake-up lost to a crash is not lost work: the deliveries are
+/// Wakes what waits on the runs a committed write noted (<see cref="RunWakeups"/>): their event streams' readers, the
+/// session holding the run, which sends its new deliveries (here, or on the node that holds it), waiting workers, and
+/// a launch-mode agent gets a runtime process when none holds the run. A wake-up lost to a crash is not lost work: the deliveries are
 /// stored, and a restart's scan for pending work (<see cref="RuntimeLauncher"/>) or the runtime's next attach sends them.
 /// </summary>
 internal sealed class RunWakeupDispatcher(RunWakeups wakeups, IRunStore runs, RuntimeSignals signals, RuntimeLauncher launcher, ILogger<RunWakeupDispatcher> logger)
@@ -20,6 +20,7 @@ internal sealed class RunWakeupDispatcher(RunWakeups wakeups, IRunStore runs, Ru
         {
             try
             {
+                signals.EventsAppended(runId);
                 signals.DeliveriesAvailable(runId);
                 if (await runs.GetRunAsync(runId, stoppingToken) is { } run && !RunStatus.IsTerminal(run.Status))
                 {

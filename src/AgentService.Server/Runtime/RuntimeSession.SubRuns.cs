@@ -92,7 +92,7 @@ internal sealed partial class RuntimeSession
     /// service-hosted child names a defined agent that has a runtime; a linked run exists.</summary>
     private async Task CheckSubRunEventsAsync(string runId, string attemptId, List<IncomingEvent> events, CancellationToken cancellationToken)
     {
-        HashSet<string>? spawnedHere = null;
+        Dictionary<string, List<string>>? spawnedHere = null; // child → its dependsOn
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
@@ -140,7 +140,7 @@ internal sealed partial class RuntimeSession
                 await CheckDependenciesAsync(runId, childRunId, dependsOn, pointer + "/dependsOn", spawnedHere, cancellationToken);
             }
 
-            (spawnedHere ??= new(StringComparer.Ordinal)).Add(childRunId);
+            (spawnedHere ??= new(StringComparer.Ordinal))[childRunId] = Storage.Sql.SqlRunStore.DependsOn(e.Data);
         }
     }
 
@@ -148,8 +148,10 @@ internal sealed partial class RuntimeSession
     internal const int MaxDependencies = 64;
 
     /// <summary>A spawn's <c>dependsOn</c> names runs of the parent's tree (or children spawned earlier in the same
-    /// batch) that can finish while the child waits: not the child, not the parent or one of its ancestors.</summary>
-    private async Task CheckDependenciesAsync(string runId, string childRunId, JsonElement dependsOn, string pointer, HashSet<string>? spawnedHere, CancellationToken cancellationToken)
+    /// batch) that can finish while the child waits: not the child, not the parent or one of its ancestors. (A run that
+    /// waits, through its own dependencies, for one of those is not looked for: that would walk every chain at each
+    /// spawn. Such a wait never ends by itself; a cancel ends it.)</summary>
+    private async Task CheckDependenciesAsync(string runId, string childRunId, JsonElement dependsOn, string pointer, Dictionary<string, List<string>>? spawnedHere, CancellationToken cancellationToken)
     {
         if (dependsOn.GetArrayLength() > MaxDependencies)
         {
@@ -178,13 +180,8 @@ internal sealed partial class RuntimeSession
                 throw RuntimeProtocolException.InvalidParams(at, $"run {dependency} is the sub-run's parent or one of its ancestors, which cannot finish before the sub-run starts");
             }
 
-            if (spawnedHere?.Contains(dependency) == true)
-            {
-                continue;
-            }
-
-            var run = await _services.Runs.GetRunAsync(dependency, cancellationToken);
-            if (run is null || run.RootRunId != parent.RootRunId)
+            if (spawnedHere?.ContainsKey(dependency) != true
+                && (await _services.Runs.GetRunAsync(dependency, cancellationToken))?.RootRunId != parent.RootRunId)
             {
                 throw RuntimeProtocolException.InvalidParams(at, $"run {dependency} is not a run of this run's tree (a sub-run depends on runs of its own tree, or on ones spawned earlier in the batch)");
             }

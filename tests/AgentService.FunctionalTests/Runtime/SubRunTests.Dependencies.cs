@@ -54,6 +54,13 @@ public sealed partial class SubRunTests
         Assert.NotEqual("completed", dependency.GetProperty("status").GetString());
         Assert.Equal(1, await DeliveriesAsync(second, "held"));
         Assert.False(parent.Runtime.TryNextDelivery(out var early), $"nothing of the held child is delivered, got {early}");
+
+        // It takes no events before it starts (they would start it by hand, or finish it past its dependencies).
+        var heldChild = parent.Launched with { RunId = second, AttemptId = held.GetProperty("attempts")[0].GetProperty("attemptId").GetString()! };
+        var early2 = await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, heldChild,
+            RuntimeFixture.Event("run.started", heldChild, 1, new JsonObject { ["attemptNumber"] = 1 })));
+        Assert.StartsWith("-32602", Code(early2), StringComparison.Ordinal);
+        Assert.Contains("has not started", early2.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, (await RunAsync(first)).GetProperty("dependencies").GetArrayLength());
 
         // The first completes: the second's task.start goes out, naming what it waited for, and it starts.
@@ -91,7 +98,7 @@ public sealed partial class SubRunTests
         var first = TypeId.New("run");
         var second = TypeId.New("run");
         var third = TypeId.New("run");
-        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(first, awaited: false)));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(first, awaited: true)));
         await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), SpawnAfter(second, [first], awaited: true)));
         await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), SpawnAfter(third, [second])));
         var (firstRequest, firstStart) = await parent.Runtime.NextDeliveryAsync();
@@ -103,9 +110,12 @@ public sealed partial class SubRunTests
         Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, child,
             RuntimeFixture.Event("run.finished", child, 1, new JsonObject { ["status"] = "failed", ["error"] = new JsonObject { ["code"] = "boom", ["message"] = "it broke" } })))));
 
-        // The second never started and fails with the reason; its own dependent follows it; the parent awaited the
-        // second and is woken with its failure.
+        // The second never started and fails with the reason; its own dependent follows it; the parent awaited both
+        // and is woken with the first's failure, then with the second's (the cause before its consequence).
+        var (_, firstWake) = await parent.Runtime.NextDeliveryAsync();
+        Assert.Equal(first, firstWake.GetProperty("payload").GetProperty("subrunResults")[0].GetProperty("childRunId").GetString());
         var (_, wake) = await parent.Runtime.NextDeliveryAsync();
+        Assert.True(wake.GetProperty("sequence").GetInt64() > firstWake.GetProperty("sequence").GetInt64());
         Assert.Equal(parent.Launched.RunId, wake.GetProperty("runId").GetString());
         Assert.Equal("wake", wake.GetProperty("kind").GetString());
         var result = Assert.Single(wake.GetProperty("payload").GetProperty("subrunResults").EnumerateArray());
@@ -192,6 +202,51 @@ public sealed partial class SubRunTests
         Assert.Equal("task.start", start.GetProperty("kind").GetString());
         Assert.Equal(first, start.GetProperty("payload").GetProperty("dependencies")[0].GetProperty("runId").GetString());
         Assert.Empty(worker.SchemaErrors);
+    }
+
+    [Fact]
+    public async Task AChainOfThousandsOfDependents_EndsWithItsFirstRun_WithoutTakingTheServerDown()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var chain = Enumerable.Range(0, 4000).Select(_ => TypeId.New("run")).ToList();
+        for (var start = 0; start < chain.Count; start += 500)
+        {
+            var spawns = chain.Skip(start).Take(500)
+                .Select((id, i) => RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), start + i == 0 ? Spawn(id, awaited: false) : SpawnAfter(id, [chain[start + i - 1]])))
+                .ToArray();
+            Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, parent.Launched, spawns))));
+        }
+
+        var (startRequest, start0) = await parent.Runtime.NextDeliveryAsync();
+        await parent.Runtime.AcknowledgeAsync(startRequest);
+        var head = parent.Launched with { RunId = chain[0], AttemptId = start0.GetProperty("attemptId").GetString()! };
+        Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, head,
+            RuntimeFixture.Event("run.finished", head, 1, new JsonObject { ["status"] = "cancelled" })), TimeSpan.FromSeconds(120))));
+
+        // Each waited for the one before: all end with the head, in one write; the service is still there.
+        Assert.Equal("cancelled", (await RunAsync(chain[^1])).GetProperty("status").GetString());
+        Assert.Equal((long)chain.Count, await _fixture.Host.ExecuteSqlAsync("SELECT COUNT(*) FROM runs WHERE parent_run_id = @run AND status = 'cancelled'",
+            new Dictionary<string, object?> { ["run"] = parent.Launched.RunId }));
+        Assert.Equal("running", (await RunAsync(parent.Launched.RunId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task ParentFinishing_EndsItsLocalChildThatStillWaitsForItsDependency()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var remote = TypeId.New("run");
+        var local = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(remote, "service", awaited: false, agent: "workers")));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), SpawnAfter(local, [remote])));
+        await parent.PublishAsync(RuntimeFixture.Event("run.finished", parent.Launched, parent.NextSeq(), new JsonObject { ["status"] = "completed" }));
+
+        // Nothing is left to run the local child (its host's attempt ended with the run): it fails now, not never.
+        var child = await RunAsync(local);
+        Assert.Equal("failed", child.GetProperty("status").GetString());
+        Assert.Equal("host run finished", child.GetProperty("attempts")[0].GetProperty("exitReason").GetString());
+        Assert.Equal("queued", (await RunAsync(remote)).GetProperty("status").GetString());
     }
 
     [Fact]

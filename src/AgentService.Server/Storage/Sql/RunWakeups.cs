@@ -3,8 +3,9 @@ using System.Threading.Channels;
 namespace AgentService.Server.Storage.Sql;
 
 /// <summary>
-/// Runs whose runtime a committed write must wake, though no caller of the write knows of them: a sub-run whose
-/// dependencies completed (its <c>task.start</c> became pending), a parent woken by a child that the write ended. Store
+/// Runs a committed write must wake, though no caller of the write knows of them: a sub-run whose dependencies
+/// completed (its <c>task.start</c> became pending), a parent woken by a child that the write ended, a run the service
+/// ended (its stream's readers). Store
 /// code runs inside the write and must not act outside the database, so it notes them
 /// (<see cref="SqlCommands.WakeAfterCommit"/>); the database publishes them here after the commit, and
 /// <see cref="Runs.RunWakeupDispatcher"/> wakes the runtime that holds each (on any node) or starts one.

@@ -17,6 +17,9 @@ internal abstract class SqlCommands
     /// woken by a child the write ended). The database hands it to <see cref="RunWakeups"/> after the commit.</summary>
     public void WakeAfterCommit(string runId) => (_wakeRuns ??= []).Add(runId);
 
+    /// <summary>The dependents a write is working through as runs end in it (<see cref="SqlRunStore"/>); null outside.</summary>
+    internal Queue<string>? Dependencies { get; set; }
+
     /// <summary>The runs noted by the operation that just ran, and forgets them (the next operation starts empty).</summary>
     public List<string>? TakeRunsToWake()
     {

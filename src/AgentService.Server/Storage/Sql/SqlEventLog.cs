@@ -67,6 +67,11 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
                 return new AppendResult(null, null, [], null, $"event {fresh[finishedAt + 1].EventId} follows run.finished, which must be the run's last event");
             }
 
+            if (fresh.Count > 0 && runStatus == RunStatus.Waiting && SqlRunStore.IsHeld(commands, runId))
+            {
+                return new AppendResult(null, null, [], null, $"run {runId} has not started: it waits for its dependencies, and takes events once its task.start is delivered");
+            }
+
             if (RefuseByRunState(commands, runId, fresh) is { } refusal)
             {
                 return new AppendResult(null, null, [], null, refusal);

@@ -46,23 +46,47 @@ internal sealed partial class SqlRunStore
         return held;
     }
 
-    /// <summary>Called as <paramref name="runId"/> becomes terminal (<paramref name="status"/>, not yet written): each
-    /// unfinished run that depends on it is looked at again.</summary>
-    private static void OnDependencyFinishing(SqlCommands commands, string runId, string status, DateTimeOffset now)
+    /// <summary>
+    /// Called once <paramref name="runId"/>'s terminal status is written: each unfinished run that depends on it is
+    /// looked at again. Ending one ends its own dependents in turn, so a chain of thousands is worked through a queue,
+    /// not by recursion (which overflowed the stack): the first call drains the queue, the calls made meanwhile add to it.
+    /// </summary>
+    private static void OnDependencyFinishing(SqlCommands commands, string runId, DateTimeOffset now)
     {
-        var dependents = commands.Get($"""
-            SELECT d.run_id FROM run_dependencies d JOIN runs r ON r.run_id = d.run_id
-            WHERE d.depends_on_run_id = @id AND r.status NOT IN {Terminal}
-            """).With("@id", runId).ReadAll(r => r.GetString(0));
-        foreach (var dependent in dependents)
+        if (commands.Dependencies is { } active)
         {
-            EvaluateDependencies(commands, dependent, runId, status, now);
+            AddDependents(commands, active, runId);
+            return;
+        }
+
+        var drain = commands.Dependencies = new Queue<string>();
+        try
+        {
+            AddDependents(commands, drain, runId);
+            while (drain.TryDequeue(out var dependent))
+            {
+                EvaluateDependencies(commands, dependent, now);
+            }
+        }
+        finally
+        {
+            commands.Dependencies = null;
         }
     }
 
-    /// <summary>Starts, keeps waiting or ends a run held on its dependencies, as their statuses say
-    /// (<paramref name="finishingRunId"/>'s is <paramref name="finishingStatus"/>, about to be written).</summary>
-    private static void EvaluateDependencies(SqlCommands commands, string runId, string? finishingRunId, string? finishingStatus, DateTimeOffset now)
+    private static void AddDependents(SqlCommands commands, Queue<string> drain, string runId)
+    {
+        foreach (var dependent in commands.Get($"""
+            SELECT d.run_id FROM run_dependencies d JOIN runs r ON r.run_id = d.run_id
+            WHERE d.depends_on_run_id = @id AND r.status NOT IN {Terminal}
+            """).With("@id", runId).ReadAll(r => r.GetString(0)))
+        {
+            drain.Enqueue(dependent);
+        }
+    }
+
+    /// <summary>Starts, keeps waiting or ends a run held on its dependencies, as their statuses say.</summary>
+    private static void EvaluateDependencies(SqlCommands commands, string runId, DateTimeOffset now)
     {
         string status, hosting;
         DateTimeOffset createdAt;
@@ -79,8 +103,7 @@ internal sealed partial class SqlRunStore
         var dependencies = commands.Get("""
             SELECT d.depends_on_run_id, d.condition, r.status FROM run_dependencies d JOIN runs r ON r.run_id = d.depends_on_run_id
             WHERE d.run_id = @run ORDER BY d.position
-            """).With("@run", runId).ReadAll(r => new RunDependency(r.GetString(0), r.GetString(1), r.GetString(2)))
-            .ConvertAll(d => d.RunId == finishingRunId ? d with { Status = finishingStatus! } : d);
+            """).With("@run", runId).ReadAll(r => new RunDependency(r.GetString(0), r.GetString(1), r.GetString(2)));
         if (dependencies.Find(d => RunStatus.IsTerminal(d.Status) && d.Condition == DependencyCondition && d.Status != RunStatus.Completed) is { } broken)
         {
             EndForDependency(commands, runId, broken, now);
@@ -113,7 +136,7 @@ internal sealed partial class SqlRunStore
     }
 
     /// <summary>Whether the run waits for its dependencies and was never started (its <c>task.start</c> is held).</summary>
-    private static bool IsHeld(SqlCommands commands, string runId) =>
+    internal static bool IsHeld(SqlCommands commands, string runId) =>
         commands.Get("SELECT 1 FROM deliveries WHERE run_id = @run AND status = 'held' LIMIT 1").With("@run", runId).ExecuteScalar() is not null;
 
     private static string DependencyWait(List<string> open, DateTimeOffset since) => System.Text.Encoding.UTF8.GetString(JsonText.Bytes(w =>

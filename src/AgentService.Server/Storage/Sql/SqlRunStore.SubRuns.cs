@@ -256,14 +256,14 @@ internal sealed partial class SqlRunStore
 
         if (held)
         {
-            EvaluateDependencies(commands, childRunId, null, null, now);
+            EvaluateDependencies(commands, childRunId, now);
         }
     }
 
-    /// <summary>Called as a run becomes terminal, before its status is written: its attempt ends, the runs that depend
-    /// on it start or end, and an awaited child wakes its parent (a <c>wake</c> delivery with the child's result).
-    /// Nothing when it already was.</summary>
-    internal static void OnRunFinishing(SqlCommands commands, string runId, string status, JsonElement? finished, DateTimeOffset now)
+    /// <summary>Called as a run becomes terminal, before its status is written: its attempt ends (and the local
+    /// sub-runs it hosted), and an awaited child wakes its parent (a <c>wake</c> delivery with the child's result).
+    /// False, doing nothing, when it already was.</summary>
+    internal static bool OnRunFinishing(SqlCommands commands, string runId, string status, JsonElement? finished, DateTimeOffset now)
     {
         string? parentRunId, hosting, traceparent;
         bool awaited;
@@ -271,19 +271,30 @@ internal sealed partial class SqlRunStore
         {
             if (!reader.Read() || RunStatus.IsTerminal(reader.GetString(0)))
             {
-                return;
+                return false;
             }
 
             (parentRunId, hosting, awaited, traceparent) = (reader.GetNullableString(1), reader.GetNullableString(2), reader.GetBoolean(3), reader.GetNullableString(4));
         }
 
         // A finished run's attempt is over with it (a local child's too): it holds no lease to lapse later, and a worker
-        // whose run token stopped working with the run has nothing left to release.
-        commands.Get("UPDATE attempts SET status = @ended, exit_reason = COALESCE(exit_reason, 'run finished'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
+        // whose run token stopped working with the run has nothing left to release. The local sub-runs it hosted have
+        // nothing left to run them: they are lost and fail, as when the attempt's process exits.
+        var ended = commands.Get("UPDATE attempts SET status = @ended, exit_reason = COALESCE(exit_reason, 'run finished'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active) RETURNING attempt_id")
             .With("@ended", AttemptStatus.Ended).With("@at", now.ToUnixMs()).With("@run", runId).With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active)
-            .ExecuteNonQuery();
-        OnDependencyFinishing(commands, runId, status, now);
+            .ReadAll(r => r.GetString(0));
+        foreach (var attemptId in ended)
+        {
+            EndLocalSubRuns(commands, attemptId, "host run finished", [], now);
+        }
 
+        // The parent hears of this run's end before it hears of what that end did to the runs depending on it.
+        WakeAwaitingParent(commands, runId, status, finished, parentRunId, awaited, traceparent, now);
+        return true;
+    }
+
+    private static void WakeAwaitingParent(SqlCommands commands, string runId, string status, JsonElement? finished, string? parentRunId, bool awaited, string? traceparent, DateTimeOffset now)
+    {
         if (parentRunId is null || !awaited
             || commands.Get("SELECT status FROM runs WHERE run_id = @id").With("@id", parentRunId).ExecuteScalar() is not string parentStatus
             || RunStatus.IsTerminal(parentStatus))

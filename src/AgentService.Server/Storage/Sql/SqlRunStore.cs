@@ -284,9 +284,11 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
             }
         });
 
-        // The run.finished's data goes with the status: an awaiting parent's wake carries the error.
+        // The run.finished's data goes with the status: an awaiting parent's wake carries the error. The run's stream
+        // readers hear of the event after the commit.
         SetStatus(commands, runId, status, null, now, finished.RootElement);
         log.Commit();
+        commands.WakeAfterCommit(runId);
         return completed;
     }
 
@@ -319,14 +321,17 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
     /// <summary>Sets a run's status inside a write operation (a terminal status also records when it finished).</summary>
     internal static int SetStatus(SqlCommands commands, string runId, string status, string? waitingFor, DateTimeOffset now, System.Text.Json.JsonElement? finished = null)
     {
-        if (RunStatus.IsTerminal(status))
-        {
-            OnRunFinishing(commands, runId, status, finished, now);
-        }
-
-        return commands.Get("UPDATE runs SET status = @status, waiting_for = @waiting, updated_at = @at, finished_at = CASE WHEN @terminal THEN @at ELSE finished_at END WHERE run_id = @id")
+        var finishing = RunStatus.IsTerminal(status) && OnRunFinishing(commands, runId, status, finished, now);
+        var updated = commands.Get("UPDATE runs SET status = @status, waiting_for = @waiting, updated_at = @at, finished_at = CASE WHEN @terminal THEN @at ELSE finished_at END WHERE run_id = @id")
             .With("@status", status).With("@waiting", waitingFor).With("@at", now.ToUnixMs()).With("@terminal", RunStatus.IsTerminal(status)).With("@id", runId)
             .ExecuteNonQuery();
+        if (finishing)
+        {
+            // After the status is written: the runs depending on this one see it ended.
+            OnDependencyFinishing(commands, runId, now);
+        }
+
+        return updated;
     }
 
     private static AttachOutcome Refused(int code, string message) => new(null, null, code, message, null);
