@@ -148,9 +148,9 @@ internal sealed partial class RuntimeSession
     internal const int MaxDependencies = 64;
 
     /// <summary>A spawn's <c>dependsOn</c> names runs of the parent's tree (or children spawned earlier in the same
-    /// batch) that can finish while the child waits: not the child, not the parent or one of its ancestors. (A run that
-    /// waits, through its own dependencies, for one of those is not looked for: that would walk every chain at each
-    /// spawn. Such a wait never ends by itself; a cancel ends it.)</summary>
+    /// batch) that can finish while the child waits: not the child, not the parent or one of its ancestors, and none
+    /// that waits, through its own dependencies, for one of those (the wait would never end once the parent awaits
+    /// the child).</summary>
     private async Task CheckDependenciesAsync(string runId, string childRunId, JsonElement dependsOn, string pointer, Dictionary<string, List<string>>? spawnedHere, CancellationToken cancellationToken)
     {
         if (dependsOn.GetArrayLength() > MaxDependencies)
@@ -184,6 +184,13 @@ internal sealed partial class RuntimeSession
                 && (await _services.Runs.GetRunAsync(dependency, cancellationToken))?.RootRunId != parent.RootRunId)
             {
                 throw RuntimeProtocolException.InvalidParams(at, $"run {dependency} is not a run of this run's tree (a sub-run depends on runs of its own tree, or on ones spawned earlier in the batch)");
+            }
+
+            // A child spawned earlier in this batch has the same parent and passed this check itself.
+            if (spawnedHere?.ContainsKey(dependency) != true
+                && (await _services.Runs.ListWaitedForAsync(dependency, cancellationToken)).FirstOrDefault(ancestors.Contains) is { } blocked)
+            {
+                throw RuntimeProtocolException.InvalidParams(at, $"run {dependency} waits, through its dependencies, for run {blocked}, the sub-run's parent or one of its ancestors, which cannot finish before the sub-run starts");
             }
         }
     }

@@ -11,6 +11,10 @@ internal partial interface IRunStore
     /// order), with their status.</summary>
     Task<IReadOnlyList<RunDependency>> ListDependenciesAsync(string runId, CancellationToken cancellationToken);
 
+    /// <summary>Every unfinished run that <paramref name="runId"/> waits for, directly or through the dependencies of
+    /// the runs it waits for.</summary>
+    Task<IReadOnlyList<string>> ListWaitedForAsync(string runId, CancellationToken cancellationToken);
+
     /// <summary>An agent's runs, newest first, optionally of one <paramref name="status"/>, after the run
     /// <paramref name="afterRunId"/> of that order (the last of the previous page).</summary>
     Task<IReadOnlyList<RunRecord>> ListAgentRunsAsync(string agentId, string? status, string? afterRunId, int limit, CancellationToken cancellationToken);

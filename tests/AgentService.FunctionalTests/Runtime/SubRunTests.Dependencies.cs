@@ -132,6 +132,8 @@ public sealed partial class SubRunTests
             var finished = Assert.Single(events.GetProperty("events").EnumerateArray());
             Assert.Equal("run.finished", finished.GetProperty("type").GetString());
             Assert.Equal($"/runs/{ended}/service", finished.GetProperty("source").GetString());
+            Assert.Equal(parent.Launched.RunId, finished.GetProperty("correlationid").GetString());
+            Assert.Equal(run.GetProperty("traceparent").GetString(), finished.GetProperty("traceparent").GetString());
             Assert.Equal("dependency_failed", finished.GetProperty("data").GetProperty("error").GetProperty("code").GetString());
             Assert.Equal(0, await DeliveriesAsync(ended, "held"));
             Assert.Equal(0, await DeliveriesAsync(ended, "pending"));
@@ -160,6 +162,7 @@ public sealed partial class SubRunTests
 
         var answer = await Api.PostJsonAsync(_fixture.Http, $"v1/runs/{second}/cancel", """{"reason":"not needed"}""", HttpStatusCode.Accepted);
         Assert.Equal(second, answer.GetProperty("runId").GetString());
+        Assert.Equal("cancelled", answer.GetProperty("status").GetString());
         var cancelled = await RunAsync(second);
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         var remoteRun = await RunAsync(remote);
@@ -246,7 +249,38 @@ public sealed partial class SubRunTests
         var child = await RunAsync(local);
         Assert.Equal("failed", child.GetProperty("status").GetString());
         Assert.Equal("host run finished", child.GetProperty("attempts")[0].GetProperty("exitReason").GetString());
+        var finished = Assert.Single((await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{local}/events")).GetProperty("events").EnumerateArray());
+        Assert.Equal("attempt_lost", finished.GetProperty("data").GetProperty("error").GetProperty("code").GetString());
         Assert.Equal("queued", (await RunAsync(remote)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task DependsOn_ARunThatWaitsForTheParent_IsRefused_ItWouldNeverStart()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var middle = TypeId.New("run");
+        var after = TypeId.New("run");
+        var later = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(middle, awaited: false)));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), SpawnAfter(after, [middle])));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), SpawnAfter(later, [after])));
+        var (startRequest, start) = await parent.Runtime.NextDeliveryAsync();
+        await parent.Runtime.AcknowledgeAsync(startRequest);
+
+        // middle's own child may not wait for 'later', which waits (through 'after') for middle itself.
+        var spawner = parent.Launched with { RunId = middle, AttemptId = start.GetProperty("attemptId").GetString()! };
+        var refused = await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, spawner,
+            RuntimeFixture.Event("subrun.spawned", spawner, 1, SpawnAfter(TypeId.New("run"), [later], awaited: true))));
+        Assert.StartsWith("-32602", Code(refused), StringComparison.Ordinal);
+        var message = refused.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Contains("/dependsOn/0", message, StringComparison.Ordinal);
+        Assert.Contains($"through its dependencies, for run {middle}", message, StringComparison.Ordinal);
+        Assert.Equal(0, (await RunAsync(middle)).GetProperty("children").GetArrayLength());
+
+        // The parent's own children may wait for 'later': nothing in its chain waits for the parent.
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), SpawnAfter(TypeId.New("run"), [later])));
+        Assert.Equal(4, (await RunAsync(parent.Launched.RunId)).GetProperty("children").GetArrayLength());
     }
 
     [Fact]

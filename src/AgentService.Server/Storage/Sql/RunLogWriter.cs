@@ -14,6 +14,8 @@ internal sealed class RunLogWriter(SqlCommands commands, string runId, long posi
 {
     private readonly long _initial = position;
     private long _serviceSeq = -1;
+    private string? _rootRunId;
+    private string? _runTraceparent;
 
     public SqlCommands Commands => commands;
 
@@ -40,6 +42,11 @@ internal sealed class RunLogWriter(SqlCommands commands, string runId, long posi
         {
             _serviceSeq = (long)commands.Get("SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = @run AND attempt_id IS NULL")
                 .With("@run", runId).ExecuteScalar()!;
+            using var run = commands.Get("SELECT root_run_id, traceparent FROM runs WHERE run_id = @id").With("@id", runId).ExecuteReader();
+            if (run.Read())
+            {
+                (_rootRunId, _runTraceparent) = (run.GetString(0), run.GetNullableString(1));
+            }
         }
 
         var seq = ++_serviceSeq;
@@ -59,8 +66,8 @@ internal sealed class RunLogWriter(SqlCommands commands, string runId, long posi
             w.WriteString("time", time);
             w.WriteString("runid", runId);
             w.WriteNumber("seq", seq);
-            w.WriteString("correlationid", runId);
-            w.WriteString("traceparent", traceparent ?? RuntimeSession.NewTraceparent());
+            w.WriteString("correlationid", _rootRunId ?? runId);
+            w.WriteString("traceparent", traceparent ?? _runTraceparent ?? RuntimeSession.NewTraceparent());
             w.WriteStartObject("data");
             data(w);
             w.WriteEndObject();

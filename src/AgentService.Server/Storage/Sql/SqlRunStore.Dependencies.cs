@@ -26,6 +26,20 @@ internal sealed partial class SqlRunStore
             snapshot: false,
             cancellationToken);
 
+    public Task<IReadOnlyList<string>> ListWaitedForAsync(string runId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<string>>(
+            commands => commands.Get($"""
+                WITH RECURSIVE up (id) AS (
+                    SELECT d.depends_on_run_id FROM run_dependencies d JOIN runs r ON r.run_id = d.depends_on_run_id
+                    WHERE d.run_id = @run AND r.status NOT IN {Terminal}
+                    UNION
+                    SELECT d.depends_on_run_id FROM run_dependencies d JOIN up ON d.run_id = up.id JOIN runs r ON r.run_id = d.depends_on_run_id
+                    WHERE r.status NOT IN {Terminal})
+                SELECT id FROM up
+                """).With("@run", runId).ReadAll(r => r.GetString(0)),
+            snapshot: false,
+            cancellationToken);
+
     /// <summary>The distinct run ids of a spawn's <c>dependsOn</c>, in their order (none when absent).</summary>
     internal static List<string> DependsOn(JsonElement spawn) =>
         spawn.TryGetProperty("dependsOn", out var ids) && ids.ValueKind == JsonValueKind.Array

@@ -335,7 +335,8 @@ internal sealed partial class SqlRunStore
     }
 
     /// <summary>Ends the unfinished local sub-runs of an attempt that is over (or that a recover left out): their
-    /// attempts are lost and their runs fail, which wakes a parent that awaited them. Returns their ids.</summary>
+    /// attempts are lost and their runs fail (a service <c>run.finished</c>, error <c>attempt_lost</c>), which wakes a
+    /// parent that awaited them. Returns their ids.</summary>
     internal static List<string> EndLocalSubRuns(SqlCommands commands, string hostAttemptId, string reason, IReadOnlyCollection<string> keep, DateTimeOffset now)
     {
         var orphans = new List<string>();
@@ -355,7 +356,8 @@ internal sealed partial class SqlRunStore
             commands.Get("UPDATE attempts SET status = @lost, exit_reason = @reason, connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
                 .With("@lost", AttemptStatus.Lost).With("@reason", reason).With("@at", now.ToUnixMs()).With("@run", runId)
                 .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active).ExecuteNonQuery();
-            SetStatus(commands, runId, RunStatus.Failed, null, now);
+            // Its log says why it ended (a UI that reads the stream sees it fail), and an awaiting parent's wake carries it.
+            EndWithError(commands, runId, RunStatus.Failed, "attempt_lost", $"Its host's attempt {hostAttemptId} is over ({reason}); nothing runs it any more.", now);
         }
 
         return orphans;
