@@ -75,7 +75,11 @@ internal static class RunCommands
         cancel.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
             var accepted = await context.Runs().CancelAsync(parseResult.GetValue(cancelId)!, parseResult.GetValue(immediate), parseResult.GetValue(reasonOption), !parseResult.GetValue(noCascade), cancellationToken);
-            context.WriteLine(context.Json ? accepted.GetRawText() : $"cancel requested ({accepted.GetProperty("mode").GetString()}), input #{accepted.GetProperty("sequence").GetInt64()}");
+            context.WriteLine(context.Json
+                ? accepted.GetRawText()
+                : accepted.TryGetProperty("status", out var status) && status.GetString() == "cancelled"
+                    ? "cancelled (nothing had started the run)"
+                    : $"cancel requested ({accepted.GetProperty("mode").GetString()}), input #{accepted.GetProperty("sequence").GetInt64()}");
         }));
 
         var interactionsId = CommonOptions.Id("RUN_ID", "The run (task) id.");

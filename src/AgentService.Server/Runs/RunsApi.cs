@@ -259,13 +259,16 @@ internal static class RunsApi
         {
             Observability.Log.CancelCascaded(logger, runId, cancelled.Count - 1);
         }
-        // The answer is the stored cancel's — a cancel already pending answers for this one, with the mode the runtime will act on.
+        // The answer is the stored cancel's — a cancel already pending answers for this one, with the mode the runtime will
+        // act on — and the run's status now: "cancelled" when the service ended it itself (nothing had started it).
+        var status = (await runs.GetRunAsync(runId, cancellationToken))?.Status ?? RunStatus.Cancelled;
         return JsonObjectResult.Of(w =>
         {
             w.WriteString("runId", runId);
             w.WriteString("deliveryId", delivery.DeliveryId);
             w.WriteNumber("sequence", delivery.Sequence);
             w.WriteString("mode", CancelPayload.IsImmediate(delivery.Payload) ? "immediate" : "graceful");
+            w.WriteString("status", status);
         }, StatusCodes.Status202Accepted);
     }
 

@@ -100,6 +100,19 @@ public sealed class RunsCliTests
         var (againExit, again, againError) = await CliAsync(fixture.Host.BaseAddress, "runs", "cancel", taskId);
         Assert.True(againExit == 0, againError);
         Assert.Equal("cancel requested (immediate), input #3", again.Trim());
+        Assert.NotEqual("cancelled", System.Text.Json.JsonDocument.Parse(printed).RootElement.GetProperty("status").GetString()); // the worker acts on it
+    }
+
+    [Fact]
+    public async Task RunsCancel_OfARunNothingStarted_SaysItIsCancelledAlready()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        var (taskId, _) = await fixture.CreateTaskWithStepAsync("never claimed", Workers);
+
+        var (exit, printed, error) = await CliAsync(fixture.Host.BaseAddress, "runs", "cancel", taskId);
+        Assert.True(exit == 0, error);
+        Assert.Equal("cancelled (nothing had started the run)", printed.Trim());
+        Assert.Equal("cancelled", (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}")).GetProperty("status").GetString());
     }
 
     [Fact]
