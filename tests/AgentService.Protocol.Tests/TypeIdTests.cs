@@ -32,6 +32,30 @@ public sealed class TypeIdTests
         Assert.True(string.CompareOrdinal(firstMs, lastMs) < 0, "the time part of later ids sorts after earlier ones");
     }
 
+    [Fact]
+    public void New_SortsInMintingOrder_AlsoWithinOneMillisecond_AndStaysAValidUuidV7()
+    {
+        // Thousands per millisecond: without counting up within the millisecond, their random bits would order them at random.
+        var ids = Enumerable.Range(0, 20_000).Select(_ => TypeId.New(IdPrefixes.Run)).ToList();
+
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.True(TypeId.IsValid(id, IdPrefixes.Run)));
+        Assert.All(ids.Take(100), id => Assert.Equal(7, (int)(Decode(id) >> 76 & 0xF))); // version 7
+        Assert.All(ids.Take(100), id => Assert.Equal(2, (int)(Decode(id) >> 62 & 0x3))); // variant 10
+    }
+
+    private static UInt128 Decode(string id)
+    {
+        UInt128 value = 0;
+        foreach (var c in id[4..])
+        {
+            value = (value << 5) | (uint)"0123456789abcdefghjkmnpqrstvwxyz".IndexOf(c, StringComparison.Ordinal);
+        }
+
+        return value;
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]

@@ -41,6 +41,10 @@ public sealed partial class SubRunTests
         Assert.Equal(first, firstStart.GetProperty("runId").GetString());
         await parent.Runtime.AcknowledgeAsync(firstRequest);
 
+        // Spawned in the same millisecond, they list in spawn order (their ids were minted in that order).
+        var children = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/children");
+        Assert.Equal([first, second], children.GetProperty("children").EnumerateArray().Select(c => c.GetProperty("runId").GetString()));
+
         // The second waits on the first: its task.start is stored held, and nothing of it is delivered.
         var held = await RunAsync(second);
         Assert.Equal("waiting", held.GetProperty("status").GetString());
