@@ -11,7 +11,7 @@ internal static class RunCommands
         var runs = new Command("runs", "Inspect, follow and cancel runs (tasks of agents with a runtime).");
 
         var getId = CommonOptions.Id("RUN_ID", "The run (task) id.");
-        var get = new Command("get", "Show a run: status, attempts, connection.") { getId };
+        var get = new Command("get", "Show a run: status, what it waits for, parent, dependencies, children, attempts.") { getId };
         get.SetAction((parseResult, cancellationToken) => CliApp.RunClientAsync(parseResult, output, error, async context =>
         {
             var run = await context.Runs().GetAsync(parseResult.GetValue(getId)!, cancellationToken);
@@ -22,6 +22,30 @@ internal static class RunCommands
             }
 
             context.WriteLine($"run {run.GetProperty("runId").GetString()}  agent {run.GetProperty("agentId").GetString()}  status {run.GetProperty("status").GetString()}  events {run.GetProperty("eventCount").GetInt64()}");
+            if (run.GetProperty("waitingFor") is { ValueKind: JsonValueKind.Array } reasons)
+            {
+                // Each reason with what it names: "dependency (run_…, run_…)".
+                context.WriteLine("  waiting for: " + string.Join("; ", reasons.EnumerateArray().Select(r =>
+                    r.GetProperty("kind").GetString() + (r.TryGetProperty("refs", out var refs) && refs.ValueKind == JsonValueKind.Array && refs.GetArrayLength() > 0
+                        ? $" ({string.Join(", ", refs.EnumerateArray().Select(x => x.GetProperty("id").GetString()))})"
+                        : ""))));
+            }
+
+            if (run.GetProperty("parentRunId").GetString() is { } parent)
+            {
+                context.WriteLine($"  parent {parent}");
+            }
+
+            if (run.TryGetProperty("dependencies", out var dependencies) && dependencies.GetArrayLength() > 0)
+            {
+                context.WriteLine("  depends on: " + string.Join(", ", dependencies.EnumerateArray().Select(d => $"{d.GetProperty("runId").GetString()} ({d.GetProperty("status").GetString()})")));
+            }
+
+            if (run.GetProperty("children").GetArrayLength() is var children and > 0)
+            {
+                context.WriteLine($"  children: {children}{(run.GetProperty("moreChildren").GetBoolean() ? "+" : "")}");
+            }
+
             foreach (var attempt in run.GetProperty("attempts").EnumerateArray())
             {
                 context.WriteLine($"  attempt {attempt.GetProperty("number").GetInt32()} {attempt.GetProperty("attemptId").GetString()}: {attempt.GetProperty("status").GetString()}"

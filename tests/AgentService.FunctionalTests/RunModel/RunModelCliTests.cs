@@ -9,13 +9,7 @@ namespace AgentService.FunctionalTests.RunModel;
 /// <summary><c>agentsvc runs interactions|respond</c> and <c>agentsvc tasks create --follow</c> against a real server.</summary>
 public sealed class RunModelCliTests
 {
-    private static async Task<(int Exit, string Out, string Err)> CliAsync(Uri service, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(["--url", service.ToString(), .. args], output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> CliAsync(Uri service, params string[] args) => CliRunner.RunAsync(service, args);
 
     [Fact]
     public async Task RunsInteractionsAndRespond_ListAndAnswerWithValidation()

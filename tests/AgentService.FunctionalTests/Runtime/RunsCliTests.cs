@@ -10,13 +10,7 @@ public sealed class RunsCliTests
 {
     private const string Workers = "agents/workers/ap/v1/agent";
 
-    private static async Task<(int Exit, string Out, string Err)> CliAsync(Uri service, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(["--url", service.ToString(), .. args], output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> CliAsync(Uri service, params string[] args) => CliRunner.RunAsync(service, args);
 
     [Fact]
     public async Task RunsGetFollowCancel_ShowTheRunAndItsEvents()

@@ -66,6 +66,11 @@ public sealed partial class SubRunTests
         Assert.StartsWith("-32602", Code(early2), StringComparison.Ordinal);
         Assert.Contains("has not started", early2.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, (await RunAsync(first)).GetProperty("dependencies").GetArrayLength());
+        var (exit, shown, error) = await CliRunner.RunAsync(_fixture.Host.BaseAddress, "runs", "get", second);
+        Assert.True(exit == 0, error);
+        Assert.Contains($"waiting for: dependency ({first})", shown, StringComparison.Ordinal);
+        Assert.Contains($"parent {parent.Launched.RunId}", shown, StringComparison.Ordinal);
+        Assert.Matches($@"depends on: {first} \((starting|running)\)", shown);
 
         // The first completes: the second's task.start goes out, naming what it waited for, and it starts.
         var child = parent.Launched with { RunId = first, AttemptId = firstStart.GetProperty("attemptId").GetString()! };
