@@ -251,7 +251,7 @@ public sealed partial class SubRunTests
         var remote = TypeId.New("run");
         var local = TypeId.New("run");
         await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(remote, "service", awaited: false, agent: "workers")));
-        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), SpawnAfter(local, [remote])));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), SpawnAfter(local, [remote], awaited: true)));
         await parent.PublishAsync(RuntimeFixture.Event("run.finished", parent.Launched, parent.NextSeq(), new JsonObject { ["status"] = "completed" }));
 
         // Nothing is left to run the local child (its host's attempt ended with the run): it fails now, not never.
@@ -261,6 +261,10 @@ public sealed partial class SubRunTests
         var finished = Assert.Single((await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{local}/events")).GetProperty("events").EnumerateArray());
         Assert.Equal("attempt_lost", finished.GetProperty("data").GetProperty("error").GetProperty("code").GetString());
         Assert.Equal("queued", (await RunAsync(remote)).GetProperty("status").GetString());
+
+        // The finished parent is left with nothing to deliver (no wake for a child it can no longer hear of).
+        Assert.Equal("completed", (await RunAsync(parent.Launched.RunId)).GetProperty("status").GetString());
+        Assert.Equal(0, await DeliveriesAsync(parent.Launched.RunId, "pending"));
     }
 
     [Fact]

@@ -260,10 +260,10 @@ internal sealed partial class SqlRunStore
         }
     }
 
-    /// <summary>Called as a run becomes terminal, before its status is written: its attempt ends (and the local
-    /// sub-runs it hosted), and an awaited child wakes its parent (a <c>wake</c> delivery with the child's result).
-    /// False, doing nothing, when it already was.</summary>
-    internal static bool OnRunFinishing(SqlCommands commands, string runId, string status, JsonElement? finished, DateTimeOffset now)
+    /// <summary>Called as a run becomes terminal, before its status is written: its attempt ends, and an awaited child
+    /// wakes its parent (a <c>wake</c> delivery with the child's result). Returns the attempts it ended (whose local
+    /// sub-runs <see cref="SetStatus"/> ends once the status is written); null, doing nothing, when it already was.</summary>
+    internal static List<string>? OnRunFinishing(SqlCommands commands, string runId, string status, JsonElement? finished, DateTimeOffset now)
     {
         string? parentRunId, hosting, traceparent;
         bool awaited;
@@ -271,26 +271,21 @@ internal sealed partial class SqlRunStore
         {
             if (!reader.Read() || RunStatus.IsTerminal(reader.GetString(0)))
             {
-                return false;
+                return null;
             }
 
             (parentRunId, hosting, awaited, traceparent) = (reader.GetNullableString(1), reader.GetNullableString(2), reader.GetBoolean(3), reader.GetNullableString(4));
         }
 
         // A finished run's attempt is over with it (a local child's too): it holds no lease to lapse later, and a worker
-        // whose run token stopped working with the run has nothing left to release. The local sub-runs it hosted have
-        // nothing left to run them: they are lost and fail, as when the attempt's process exits.
+        // whose run token stopped working with the run has nothing left to release.
         var ended = commands.Get("UPDATE attempts SET status = @ended, exit_reason = COALESCE(exit_reason, 'run finished'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active) RETURNING attempt_id")
             .With("@ended", AttemptStatus.Ended).With("@at", now.ToUnixMs()).With("@run", runId).With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active)
             .ReadAll(r => r.GetString(0));
-        foreach (var attemptId in ended)
-        {
-            EndLocalSubRuns(commands, attemptId, "host run finished", [], now);
-        }
 
         // The parent hears of this run's end before it hears of what that end did to the runs depending on it.
         WakeAwaitingParent(commands, runId, status, finished, parentRunId, awaited, traceparent, now);
-        return true;
+        return ended;
     }
 
     private static void WakeAwaitingParent(SqlCommands commands, string runId, string status, JsonElement? finished, string? parentRunId, bool awaited, string? traceparent, DateTimeOffset now)

@@ -321,13 +321,20 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
     /// <summary>Sets a run's status inside a write operation (a terminal status also records when it finished).</summary>
     internal static int SetStatus(SqlCommands commands, string runId, string status, string? waitingFor, DateTimeOffset now, System.Text.Json.JsonElement? finished = null)
     {
-        var finishing = RunStatus.IsTerminal(status) && OnRunFinishing(commands, runId, status, finished, now);
+        var endedAttempts = RunStatus.IsTerminal(status) ? OnRunFinishing(commands, runId, status, finished, now) : null;
         var updated = commands.Get("UPDATE runs SET status = @status, waiting_for = @waiting, updated_at = @at, finished_at = CASE WHEN @terminal THEN @at ELSE finished_at END WHERE run_id = @id")
             .With("@status", status).With("@waiting", waitingFor).With("@at", now.ToUnixMs()).With("@terminal", RunStatus.IsTerminal(status)).With("@id", runId)
             .ExecuteNonQuery();
-        if (finishing)
+        if (endedAttempts is not null)
         {
-            // After the status is written: the runs depending on this one see it ended.
+            // After the status is written (so what follows sees the run ended, and wakes nothing of it): the local
+            // sub-runs its attempt hosted have nothing left to run them — they are lost and fail, as when the attempt's
+            // process exits — and the runs depending on it start or end.
+            foreach (var attemptId in endedAttempts)
+            {
+                EndLocalSubRuns(commands, attemptId, "host run finished", [], now);
+            }
+
             OnDependencyFinishing(commands, runId, now);
         }
 
