@@ -102,7 +102,7 @@ internal sealed partial class SqlRunStore
     /// <summary>Starts, keeps waiting or ends a run held on its dependencies, as their statuses say.</summary>
     private static void EvaluateDependencies(SqlCommands commands, string runId, DateTimeOffset now)
     {
-        string status, hosting;
+        string hosting;
         DateTimeOffset createdAt;
         using (var reader = commands.Get("SELECT status, hosting, created_at FROM runs WHERE run_id = @id").With("@id", runId).ExecuteReader())
         {
@@ -111,7 +111,12 @@ internal sealed partial class SqlRunStore
                 return;
             }
 
-            (status, hosting, createdAt) = (reader.GetString(0), reader.GetNullableString(1) ?? "service", reader.GetTimestamp(2));
+            (hosting, createdAt) = (reader.GetNullableString(1) ?? "service", reader.GetTimestamp(2));
+        }
+
+        if (!IsHeld(commands, runId))
+        {
+            return; // Started already: its dependencies are behind it, and its status is its runtime's.
         }
 
         var dependencies = commands.Get("""
@@ -129,11 +134,6 @@ internal sealed partial class SqlRunStore
         {
             SetStatus(commands, runId, RunStatus.Waiting, DependencyWait(open, createdAt), now);
             return;
-        }
-
-        if (status != RunStatus.Waiting)
-        {
-            return; // Started already.
         }
 
         commands.Get("UPDATE deliveries SET status = 'pending' WHERE run_id = @run AND status = 'held'").With("@run", runId).ExecuteNonQuery();
