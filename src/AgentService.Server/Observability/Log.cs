@@ -106,7 +106,7 @@ internal static partial class Log
     [LoggerMessage(5015, LogLevel.Debug, "Run {RunId} woken after a commit ({Status}): its dependencies completed or a child it awaits ended")]
     public static partial void RunWoken(ILogger logger, string runId, string status);
 
-    [LoggerMessage(5016, LogLevel.Warning, "Run {RunId} could not be woken after a commit; its runtime gets its deliveries at its next attach or the next scan for pending work")]
+    [LoggerMessage(5016, LogLevel.Warning, "No runtime could be started for run {RunId} after a commit (the store did not answer for 15 s); a worker's next claim, the runtime's next attach, the run's next input or the node's restart starts it")]
     public static partial void RunWakeFailed(ILogger logger, string runId, Exception exception);
 
     [LoggerMessage(5014, LogLevel.Error, "The end of attempt {AttemptId} of run {RunId} (its process exited) could not be recorded; its lease decides when the run gets a new runtime")]
