@@ -143,7 +143,26 @@ internal static class RunModelJson
         foreach (var child in snapshot.Children)
         {
             w.WriteStartObject();
-            w.WriteString("runId", child);
+            w.WriteString("runId", child.RunId);
+            w.WriteString("status", child.Status);
+            w.WriteStartArray("dependsOn");
+            foreach (var dependency in child.DependsOn)
+            {
+                w.WriteStringValue(dependency);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("dependencies");
+        foreach (var dependency in snapshot.Dependencies)
+        {
+            w.WriteStartObject();
+            w.WriteString("runId", dependency.RunId);
+            w.WriteString("condition", dependency.Condition);
+            w.WriteString("status", dependency.Status);
             w.WriteEndObject();
         }
 

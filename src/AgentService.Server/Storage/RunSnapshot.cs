@@ -15,5 +15,10 @@ internal sealed record RunSnapshot(
     IReadOnlyList<InteractionRecord> Interactions,
     IReadOnlyList<(long Position, string Data)> TodoLists,
     IReadOnlyList<ArtifactRecord> Artifacts,
-    IReadOnlyList<string> Children,
-    CheckpointRecord? LatestCheckpoint);
+    IReadOnlyList<SnapshotChild> Children,
+    CheckpointRecord? LatestCheckpoint,
+    IReadOnlyList<RunDependency> Dependencies);
+
+/// <summary>A sub-run as a snapshot shows it: its status at the read, and the runs it waits for before it starts (its
+/// spawn's <c>dependsOn</c>), so a UI can draw the children's graph from the snapshot alone.</summary>
+internal sealed record SnapshotChild(string RunId, string Status, IReadOnlyList<string> DependsOn);

@@ -41,9 +41,17 @@ public sealed partial class SubRunTests
         Assert.Equal(first, firstStart.GetProperty("runId").GetString());
         await parent.Runtime.AcknowledgeAsync(firstRequest);
 
-        // Spawned in the same millisecond, they list in spawn order (their ids were minted in that order).
+        // Spawned in the same millisecond, they list in spawn order (their ids were minted in that order). The parent's
+        // snapshot draws the graph: each child with its status and what it waits for.
         var children = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/children");
         Assert.Equal([first, second], children.GetProperty("children").EnumerateArray().Select(c => c.GetProperty("runId").GetString()));
+        var graph = (await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}/snapshot")).GetProperty("children");
+        Assert.Equal([first, second], graph.EnumerateArray().Select(c => c.GetProperty("runId").GetString()));
+        Assert.Equal(0, graph[0].GetProperty("dependsOn").GetArrayLength());
+        Assert.Equal(first, Assert.Single(graph[1].GetProperty("dependsOn").EnumerateArray()).GetString());
+        Assert.Equal("waiting", graph[1].GetProperty("status").GetString());
+        var ownDependencies = (await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{second}/snapshot")).GetProperty("dependencies");
+        Assert.Equal(first, Assert.Single(ownDependencies.EnumerateArray()).GetProperty("runId").GetString());
 
         // The second waits on the first: its task.start is stored held, and nothing of it is delivered.
         var held = await RunAsync(second);

@@ -18,13 +18,14 @@ internal sealed partial class SqlRunStore
     internal const string DependencyCondition = "completed";
 
     public Task<IReadOnlyList<RunDependency>> ListDependenciesAsync(string runId, CancellationToken cancellationToken) =>
-        database.ReadAsync<IReadOnlyList<RunDependency>>(
-            commands => commands.Get("""
-                SELECT d.depends_on_run_id, d.condition, r.status FROM run_dependencies d JOIN runs r ON r.run_id = d.depends_on_run_id
-                WHERE d.run_id = @run ORDER BY d.position
-                """).With("@run", runId).ReadAll(r => new RunDependency(r.GetString(0), r.GetString(1), r.GetString(2))),
-            snapshot: false,
-            cancellationToken);
+        database.ReadAsync<IReadOnlyList<RunDependency>>(commands => ReadDependencies(commands, runId), snapshot: false, cancellationToken);
+
+    /// <summary>The runs <paramref name="runId"/> waits for, in its spawn's order, with their status now.</summary>
+    internal static List<RunDependency> ReadDependencies(SqlCommands commands, string runId) =>
+        commands.Get("""
+            SELECT d.depends_on_run_id, d.condition, r.status FROM run_dependencies d JOIN runs r ON r.run_id = d.depends_on_run_id
+            WHERE d.run_id = @run ORDER BY d.position
+            """).With("@run", runId).ReadAll(r => new RunDependency(r.GetString(0), r.GetString(1), r.GetString(2)));
 
     public Task<IReadOnlyList<string>> ListWaitedForAsync(string runId, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<string>>(
@@ -119,10 +120,7 @@ internal sealed partial class SqlRunStore
             return; // Started already: its dependencies are behind it, and its status is its runtime's.
         }
 
-        var dependencies = commands.Get("""
-            SELECT d.depends_on_run_id, d.condition, r.status FROM run_dependencies d JOIN runs r ON r.run_id = d.depends_on_run_id
-            WHERE d.run_id = @run ORDER BY d.position
-            """).With("@run", runId).ReadAll(r => new RunDependency(r.GetString(0), r.GetString(1), r.GetString(2)));
+        var dependencies = ReadDependencies(commands, runId);
         if (dependencies.Find(d => RunStatus.IsTerminal(d.Status) && d.Condition == DependencyCondition && d.Status != RunStatus.Completed) is { } broken)
         {
             EndForDependency(commands, runId, broken, now);
