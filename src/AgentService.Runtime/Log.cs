@@ -80,6 +80,9 @@ internal static partial class Log
     [LoggerMessage(603, LogLevel.Information, "Released run {RunId} (attempt {AttemptId}): its next input goes to the next claim.")]
     public static partial void Released(ILogger logger, string runId, string attemptId);
 
+    [LoggerMessage(605, LogLevel.Information, "Local sub-run {RunId} is not alive at the service any more ({Reason}); it is no longer recovered here.")]
+    public static partial void SubRunDropped(ILogger logger, string runId, string reason);
+
     [LoggerMessage(604, LogLevel.Warning, "Could not release run {RunId} ({Reason}); the service takes it back when its lease lapses.")]
     public static partial void ReleaseFailed(ILogger logger, string runId, string reason, Exception? exception);
 }

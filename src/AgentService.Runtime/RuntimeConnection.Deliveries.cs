@@ -144,6 +144,11 @@ public sealed partial class RuntimeConnection
             run.RootRunId = root.GetString()!;
         }
 
+        if (tracked.Delivery.Kind == InputKinds.Wake)
+        {
+            ForgetEndedSubRunsLocked(tracked.Delivery.Payload);
+        }
+
         _deliveries.Writer.TryWrite(new InputDelivery(this, tracked));
         // A local sub-run's cancel is its own (the hosting helper finishes that child); the main run's stops all work.
         if (tracked.Delivery.Kind == InputKinds.Cancel && run == _main)
@@ -153,6 +158,26 @@ public sealed partial class RuntimeConnection
         }
 
         return false;
+    }
+
+    /// <summary>A <c>wake</c> names children that ended: a local one the service ended without this process (it waited
+    /// for a dependency that failed, or was cancelled before it started) is no longer alive here — not named in a
+    /// recover, not keeping the host from going idle.</summary>
+    private void ForgetEndedSubRunsLocked(JsonElement wake)
+    {
+        if (wake.ValueKind != JsonValueKind.Object || !wake.TryGetProperty("subrunResults", out var results) || results.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+
+        foreach (var result in results.EnumerateArray())
+        {
+            if (result.ValueKind == JsonValueKind.Object && result.TryGetProperty("childRunId", out var child) && child.GetString() is { } childRunId
+                && _runs.TryGetValue(childRunId, out var run) && run != _main && run.Pending.Count == 0)
+            {
+                _runs.Remove(childRunId);
+            }
+        }
     }
 
     private void LogAcknowledged(TaskInputDelivery delivery, DeliveryDisposition why)

@@ -121,26 +121,7 @@ public sealed partial class RuntimeConnection
 
             if (reconnect)
             {
-                string[] subRuns;
-                lock (_lock)
-                {
-                    subRuns = [.. _runs.Values.Where(r => r != _main).Select(r => r.RunId)];
-                }
-
-                var recover = new RecoverConnectionsCommand
-                {
-                    RuntimeConnectionId = attach.RuntimeConnectionId,
-                    MainRunId = _options.RunId,
-                    SubRunIds = subRuns,
-                    ConnectionEpoch = epoch,
-                };
-                var recovering = await socket.SendRequestAsync(RuntimeMethods.Recover,
-                    w => JsonSerializer.Serialize(w, recover, RuntimeJsonContext.Wire.RecoverConnectionsCommand)).ConfigureAwait(false);
-                var recovered = (await recovering.WaitAsync(cancellationToken).ConfigureAwait(false)).Deserialize(RuntimeJsonContext.Wire.RecoverConnectionsResponse);
-                if (recovered is not { Accepted: true })
-                {
-                    throw new RuntimeProtocolException(RuntimeErrorCodes.Unavailable, "unavailable", "recover was not accepted.", retryable: true);
-                }
+                await RecoverAsync(socket, attach.RuntimeConnectionId, epoch, cancellationToken).ConfigureAwait(false);
             }
 
             await BindAsync(socket, attach, epoch, sentAt, reconnect).ConfigureAwait(false);
@@ -160,6 +141,67 @@ public sealed partial class RuntimeConnection
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// <c>recover</c> after a reconnect attach: binds the main run and the local sub-runs alive here. The service binds
+    /// all or none; a sub-run it refuses as finished (1022: e.g. one that waited for a dependency that failed, or was
+    /// cancelled before it started, which the service ended without telling this process) or as not a live local
+    /// sub-run of this attempt (1021) is dropped here, and the rest is asked for again (PROTOCOL.md §6).
+    /// </summary>
+    private async Task RecoverAsync(RpcSocket socket, string connectionId, long epoch, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            string[] subRuns;
+            lock (_lock)
+            {
+                subRuns = [.. _runs.Values.Where(r => r != _main).Select(r => r.RunId)];
+            }
+
+            var recover = new RecoverConnectionsCommand { RuntimeConnectionId = connectionId, MainRunId = _options.RunId, SubRunIds = subRuns, ConnectionEpoch = epoch };
+            try
+            {
+                var recovering = await socket.SendRequestAsync(RuntimeMethods.Recover,
+                    w => JsonSerializer.Serialize(w, recover, RuntimeJsonContext.Wire.RecoverConnectionsCommand)).ConfigureAwait(false);
+                var recovered = (await recovering.WaitAsync(cancellationToken).ConfigureAwait(false)).Deserialize(RuntimeJsonContext.Wire.RecoverConnectionsResponse);
+                if (recovered is not { Accepted: true })
+                {
+                    throw new RuntimeProtocolException(RuntimeErrorCodes.Unavailable, "unavailable", "recover was not accepted.", retryable: true);
+                }
+
+                return;
+            }
+            catch (RuntimeProtocolException e) when (e.Code is RuntimeErrorCodes.UnknownRun or RuntimeErrorCodes.RunFinished && attempt <= 3 && DropRefusedSubRuns(e) > 0)
+            {
+                // Asked again without them. A refusal that names no sub-run of ours (the main run itself) ends the connection.
+            }
+        }
+    }
+
+    /// <summary>Forgets the local sub-runs a refused recover names (<c>details.runIds</c>); returns how many.</summary>
+    private int DropRefusedSubRuns(RuntimeProtocolException refusal)
+    {
+        if (refusal.Details is not { ValueKind: JsonValueKind.Object } details || !details.TryGetProperty("runIds", out var runIds) || runIds.ValueKind != JsonValueKind.Array)
+        {
+            return 0;
+        }
+
+        var dropped = 0;
+        lock (_lock)
+        {
+            foreach (var runId in runIds.EnumerateArray().Select(r => r.ValueKind == JsonValueKind.String ? r.GetString() : null))
+            {
+                if (runId is not null && _runs.TryGetValue(runId, out var run) && run != _main)
+                {
+                    _runs.Remove(runId);
+                    Log.SubRunDropped(_logger, runId, refusal.Reason);
+                    dropped++;
+                }
+            }
+        }
+
+        return dropped;
     }
 
     /// <summary>Makes the socket current: lease restarted from the attach, fencing lifted, deliveries handed out again,

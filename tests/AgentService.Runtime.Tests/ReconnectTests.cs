@@ -126,6 +126,30 @@ public sealed class ReconnectTests : RuntimeTestBase
     }
 
     [Fact]
+    public async Task Recover_RefusingAnEndedSubRun_IsAskedAgainWithoutIt()
+    {
+        var (connection, socket) = await ConnectAsync();
+        await using var _1 = connection;
+        const string Ended = "run_01kjmma2sgepnt9mh6md1smrk1";
+        const string Alive = "run_01kjmma2sgepnt9mh6md1smrk2";
+        connection.AddLocalSubRun(Ended);
+        connection.AddLocalSubRun(Alive);
+        socket.Abort();
+
+        var second = await Service.AcceptAsync();
+        await second.AcceptAttachAsync(Ids.Connection2);
+        var first = await second.ReceiveRequestAsync(RuntimeMethods.Recover);
+        Assert.Equal([Ended, Alive], first.GetProperty("params").GetProperty("subRunIds").EnumerateArray().Select(r => r.GetString()).Order());
+        await second.ErrorAsync(first, RuntimeErrorCodes.RunFinished, FatalScopes.Run, $$"""{"runIds":["{{Ended}}"]}""");
+
+        var again = await second.ReceiveRequestAsync(RuntimeMethods.Recover);
+        Assert.Equal([Alive], again.GetProperty("params").GetProperty("subRunIds").EnumerateArray().Select(r => r.GetString()));
+        await second.ReplyAsync(again, """{"accepted":true}""");
+        await Infrastructure.Waits.AttachedAsync(connection);
+        Assert.Equal([Alive], connection.LocalSubRuns);
+    }
+
+    [Fact]
     public async Task Recover_RefusedForGood_EndsTheConnection()
     {
         var (connection, socket) = await ConnectAsync();

@@ -161,7 +161,9 @@ public static partial class AgentRuntime
 
         private void ArmIdle(CancellationTokenSource idle)
         {
-            if (options.IdleTimeout is { } timeout)
+            // A local sub-run still alive here (e.g. one waiting for its dependencies) needs this process: the host
+            // does not go idle until none is left.
+            if (options.IdleTimeout is { } timeout && connection.LocalSubRuns.Count == 0)
             {
                 // A timer goes no further than int.MaxValue ms (24.8 days); longer means never in practice.
                 idle.CancelAfter(timeout < AgentRuntimeOptions.MaxIdleTimeout ? timeout : AgentRuntimeOptions.MaxIdleTimeout);

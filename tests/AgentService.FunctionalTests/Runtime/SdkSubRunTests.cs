@@ -196,6 +196,81 @@ public sealed class SdkSubRunTests
         Assert.Empty(fixture.Host.Errors);
     }
 
+    [Fact]
+    public async Task Sdk_ReconnectAfterTheServiceEndedAHeldLocalChild_RecoversTheRestOnTheSameAttempt()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var worker = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-held", MaxConcurrentRuns = 4 });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = worker.RunAsync("workers", () => new FailingDependencyAgent(gate.Task), stop.Token);
+
+        // One local child waits for another agent's task, which fails: the service ends that child (dependency_failed)
+        // without a word to this process, which still counts it as alive. A second local child is at work here.
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "held child", Workers);
+        var step = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"spawn"}""");
+        var (local, busy) = (step.GetProperty("output").GetString()!.Split(' ')[0], step.GetProperty("output").GetString()!.Split(' ')[2]);
+        await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{busy}"), r => r.GetProperty("status").GetString() == "running",
+            TimeSpan.FromSeconds(30), "the busy child to start");
+        await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{local}"), r => r.GetProperty("status").GetString() == "failed",
+            TimeSpan.FromSeconds(30), "the held child to fail with its dependency");
+        var before = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
+        var connection = before.GetProperty("connection").GetProperty("runtimeConnectionId").GetString()!;
+
+        // A reconnect's recover names both children; the service refuses the ended one (1022): the SDK drops it and
+        // recovers the rest, on the same attempt. It used to give the recover up, and the busy child was lost with it.
+        fixture.Host.Services.GetRequiredService<AgentService.Server.Runtime.RuntimeSignals>().Close(connection, 1001, "going away (test)");
+        var after = await Wait.UntilAsync(
+            () => Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}"),
+            r => r.GetProperty("connection") is { ValueKind: JsonValueKind.Object } c && c.GetProperty("runtimeConnectionId").GetString() != connection,
+            TimeSpan.FromSeconds(30), "the parent to re-attach");
+        Assert.Equal(before.GetProperty("attempts").GetArrayLength(), after.GetProperty("attempts").GetArrayLength());
+        Assert.Equal(before.GetProperty("connection").GetProperty("attemptId").GetString(), after.GetProperty("connection").GetProperty("attemptId").GetString());
+        gate.SetResult();
+        var finished = await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{busy}"), r => r.GetProperty("status").GetString() is "completed" or "failed",
+            TimeSpan.FromSeconds(30), "the busy child to end");
+        Assert.Equal("completed", finished.GetProperty("status").GetString());
+        var next = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"again"}""");
+        Assert.Equal("completed", next.GetProperty("status").GetString());
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    private sealed class FailingDependencyAgent(Task gate) : IAgent
+    {
+        public async Task OnTaskStartAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            if (context.Task?.ParentRunId is not null)
+            {
+                await context.PublishAsync(OutputEvents.RunFailed("broken", "the dependency broke"));
+            }
+        }
+
+        public async Task<StepResult> OnStepAsync(IRunContext context, StepInput input, CancellationToken cancellationToken)
+        {
+            if (input.Input != "spawn")
+            {
+                return new StepResult { Output = "still here" };
+            }
+
+            var remote = await context.StartAgentTaskAsync("workers", new TaskSpec { Instructions = "fail" }, new SubRunOptions { Await = false }, cancellationToken);
+            var local = await context.SpawnSubRunAsync(new TaskSpec { Instructions = "never runs" }, new SubRunOptions { Await = false, DependsOn = [remote] }, cancellationToken);
+            var busy = await context.SpawnSubRunAsync(new TaskSpec { Instructions = "busy" }, new SubRunOptions { Await = false }, cancellationToken);
+            return new StepResult { Output = $"{local} {remote} {busy}" };
+        }
+
+        public async Task<RunResult> OnSubRunAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            await gate;
+            return new RunResult { Summary = "ran" };
+        }
+
+        public Task OnInputAsync(IRunContext context, InputDelivery delivery, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     private sealed class PipelineAgent(ConcurrentQueue<string> log, ConcurrentQueue<JsonElement> wakes) : IAgent
     {
         public async Task OnTaskStartAsync(IRunContext context, CancellationToken cancellationToken)

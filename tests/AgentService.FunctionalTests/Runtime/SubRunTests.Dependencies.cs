@@ -235,7 +235,7 @@ public sealed partial class SubRunTests
             var spawns = chain.Skip(start).Take(500)
                 .Select((id, i) => RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), start + i == 0 ? Spawn(id, awaited: false) : SpawnAfter(id, [chain[start + i - 1]])))
                 .ToArray();
-            Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, parent.Launched, spawns))));
+            Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, parent.Launched, spawns), TimeSpan.FromSeconds(120))));
         }
 
         var (startRequest, start0) = await parent.Runtime.NextDeliveryAsync();
