@@ -239,6 +239,60 @@ public sealed class SdkSubRunTests
         Assert.Empty(fixture.Host.Errors);
     }
 
+    [Fact]
+    public async Task Sdk_HostWithALocalChildWaitingForADependency_DoesNotGoIdle()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var stop = new CancellationTokenSource();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var worker = new WorkerClient(http, new WorkerClientOptions
+        {
+            ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-idle", MaxConcurrentRuns = 4, IdleTimeout = TimeSpan.FromSeconds(1),
+        });
+        var log = new ConcurrentQueue<string>();
+        var running = worker.RunAsync("workers", () => new SlowDependencyAgent(log), stop.Token);
+
+        // The other agent's task takes 4 s, four idle timeouts: the parent's host holds the waiting local child meanwhile.
+        var taskId = await Api.CreateTaskAsync(fixture.Http, "slow dependency", Workers);
+        var step = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"spawn"}""");
+        var local = step.GetProperty("output").GetString()!;
+        var child = await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{local}"), r => r.GetProperty("status").GetString() is "completed" or "failed",
+            TimeSpan.FromSeconds(30), "the waiting child to end");
+        Assert.Equal("completed", child.GetProperty("status").GetString());
+        Assert.Contains("local ran", log);
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    private sealed class SlowDependencyAgent(ConcurrentQueue<string> log) : IAgent
+    {
+        public async Task OnTaskStartAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            if (context.Task?.ParentRunId is not null)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(4), cancellationToken);
+                await context.PublishAsync(OutputEvents.RunCompleted("slow done"));
+            }
+        }
+
+        public async Task<StepResult> OnStepAsync(IRunContext context, StepInput input, CancellationToken cancellationToken)
+        {
+            var remote = await context.StartAgentTaskAsync("workers", new TaskSpec { Instructions = "slow" }, new SubRunOptions { Await = false }, cancellationToken);
+            var local = await context.SpawnSubRunAsync(new TaskSpec { Instructions = "after" }, new SubRunOptions { Await = false, DependsOn = [remote] }, cancellationToken);
+            return new StepResult { Output = local };
+        }
+
+        public Task<RunResult> OnSubRunAsync(IRunContext context, CancellationToken cancellationToken)
+        {
+            log.Enqueue("local ran");
+            return Task.FromResult(new RunResult { Summary = "ran" });
+        }
+
+        public Task OnInputAsync(IRunContext context, InputDelivery delivery, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     private sealed class FailingDependencyAgent(Task gate) : IAgent
     {
         public async Task OnTaskStartAsync(IRunContext context, CancellationToken cancellationToken)
