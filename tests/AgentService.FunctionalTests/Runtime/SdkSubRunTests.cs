@@ -247,7 +247,11 @@ public sealed class SdkSubRunTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var worker = new WorkerClient(http, new WorkerClientOptions
         {
-            ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-idle", MaxConcurrentRuns = 4, IdleTimeout = TimeSpan.FromSeconds(1),
+            ServiceUrl = fixture.Host.BaseAddress,
+            WaitSeconds = 5,
+            WorkerId = "sdk-idle",
+            MaxConcurrentRuns = 4,
+            IdleTimeout = TimeSpan.FromSeconds(1),
         });
         var log = new ConcurrentQueue<string>();
         var running = worker.RunAsync("workers", () => new SlowDependencyAgent(log), stop.Token);
