@@ -122,7 +122,8 @@ internal static class RunModelApi
         };
 
         var result = await interactions.ResolveAsync(
-            new InteractionResolution(runId, interactionId, outcome, outcome, hasResponse ? response.GetRawText() : null, reason, Responder(context.User), false),
+            new InteractionResolution(runId, interactionId, outcome, outcome, hasResponse ? response.GetRawText() : null, reason, Responder(context.User), false,
+                Observability.RequestTraceContext.CurrentOrNew()),
             cancellationToken);
         return JsonObjectResult.Of(w =>
         {

@@ -65,10 +65,18 @@ public sealed class InteractionTests
         Assert.False(runtime.Socket.TryNextDelivery(out _));
 
         // Approving one keeps the run waiting for the other; the runtime gets the response as its next input.
-        var approved = await Api.ReadJsonAsync(await RespondAsync(fixture.Http, runtime.RunId, approval, """{"action": "approve", "reason": "fine"}"""), HttpStatusCode.OK);
+        // The answer carries the answering request's trace to the runtime and into the log.
+        const string AnswerTrace = "00-99999999999999999999999999999999-8888888888888888-01";
+        using var answer = new HttpRequestMessage(HttpMethod.Post, $"v1/runs/{runtime.RunId}/interactions/{approval}") { Content = Api.Json("""{"action": "approve", "reason": "fine"}""") };
+        answer.Headers.Add("traceparent", AnswerTrace);
+        var approved = await Api.ReadJsonAsync(await fixture.Http.SendAsync(answer), HttpStatusCode.OK);
         Assert.Equal("approved", approved.GetProperty("interaction").GetProperty("outcome").GetString());
         var (requestId, delivery) = await runtime.Socket.NextDeliveryAsync();
         Assert.Equal("interaction.response", delivery.GetProperty("kind").GetString());
+        Assert.Equal(AnswerTrace, delivery.GetProperty("traceparent").GetString());
+        var resolvedEvent = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{runtime.RunId}/events?limit=100")).GetProperty("events").EnumerateArray()
+            .Last(e => e.GetProperty("type").GetString() == "interaction.resolved");
+        Assert.Equal(AnswerTrace, resolvedEvent.GetProperty("traceparent").GetString());
         Assert.Equal(3, delivery.GetProperty("sequence").GetInt64());
         Assert.Equal(approval, delivery.GetProperty("payload").GetProperty("interactionId").GetString());
         Assert.Equal("approved", delivery.GetProperty("payload").GetProperty("outcome").GetString());

@@ -76,7 +76,7 @@ internal sealed class SqlRunModelStore(ISqlDatabase database, TimeProvider time)
             }
 
             var timestamp = Runtime.RuntimeSession.Timestamp(now);
-            var traceparent = Runtime.RuntimeSession.NewTraceparent();
+            var traceparent = resolution.Traceparent ?? Runtime.RuntimeSession.NewTraceparent();
             var deliveryId = TypeId.New("dlv");
             var payload = JsonText.Object(w =>
             {
