@@ -156,17 +156,7 @@ internal static class RunModelJson
         }
 
         w.WriteEndArray();
-        w.WriteStartArray("dependencies");
-        foreach (var dependency in snapshot.Dependencies)
-        {
-            w.WriteStartObject();
-            w.WriteString("runId", dependency.RunId);
-            w.WriteString("condition", dependency.Condition);
-            w.WriteString("status", dependency.Status);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
+        WriteDependencies(w, snapshot.Dependencies);
         w.WritePropertyName("checkpoint");
         if (snapshot.LatestCheckpoint is { } checkpoint)
         {
@@ -180,6 +170,22 @@ internal static class RunModelJson
         {
             w.WriteNullValue();
         }
+    }
+
+    /// <summary><c>"dependencies": [{runId, condition, status}]</c>: the runs a run waits for before it starts.</summary>
+    internal static void WriteDependencies(Utf8JsonWriter w, IReadOnlyList<RunDependency> dependencies)
+    {
+        w.WriteStartArray("dependencies");
+        foreach (var dependency in dependencies)
+        {
+            w.WriteStartObject();
+            w.WriteString("runId", dependency.RunId);
+            w.WriteString("condition", dependency.Condition);
+            w.WriteString("status", dependency.Status);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     /// <summary>Stored JSON objects (event data) with their log position added.</summary>

@@ -63,17 +63,7 @@ internal static class RunsApi
             w.WriteBoolean("moreChildren", children.Count > 100);
 
             // The runs that must complete before this one starts (a spawn's dependsOn), with their status now.
-            w.WriteStartArray("dependencies");
-            foreach (var dependency in dependencies)
-            {
-                w.WriteStartObject();
-                w.WriteString("runId", dependency.RunId);
-                w.WriteString("condition", dependency.Condition);
-                w.WriteString("status", dependency.Status);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
+            RunModelJson.WriteDependencies(w, dependencies);
             w.WriteString("traceparent", run.Traceparent);
             w.WriteString("createdAt", RuntimeSession.Timestamp(run.CreatedAt));
             w.WriteString("updatedAt", RuntimeSession.Timestamp(run.UpdatedAt));
