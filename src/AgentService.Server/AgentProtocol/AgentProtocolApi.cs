@@ -38,7 +38,7 @@ internal static class AgentProtocolApi
 
     private static async Task<JsonHttpResult<AgentTask>> CreateTaskAsync(HttpContext context, AgentProtocolService service)
     {
-        var agent = service.ResolveAgent(AgentId(context));
+        var agent = await service.ResolveAgentAsync(AgentId(context), context.RequestAborted);
         using var body = await JsonBody.ReadAsync(context.Request, service.Options.MaxJsonBodyBytes, service.Options.MaxJsonDepth, context.RequestAborted);
         var (input, additionalInput) = RequestParsing.ParseInputBody(body);
         var task = await service.CreateTaskAsync(agent, input, additionalInput, context.RequestAborted);
@@ -48,27 +48,27 @@ internal static class AgentProtocolApi
 
     private static async Task<JsonHttpResult<TaskListResponse>> ListTasksAsync(HttpContext context, AgentProtocolService service)
     {
-        var agent = service.ResolveAgent(AgentId(context));
+        var agent = await service.ResolveAgentAsync(AgentId(context), context.RequestAborted);
         var page = RequestParsing.ParsePaging(context.Request.Query);
         return TypedResults.Json(await service.ListTasksAsync(agent, page, context.RequestAborted), ProtocolJsonContext.Wire.TaskListResponse);
     }
 
     private static async Task<JsonHttpResult<AgentTask>> GetTaskAsync(HttpContext context, AgentProtocolService service, string task_id)
     {
-        var agent = service.ResolveAgent(AgentId(context));
+        var agent = await service.ResolveAgentAsync(AgentId(context), context.RequestAborted);
         return TypedResults.Json(await service.GetTaskAsync(agent, task_id, context.RequestAborted), ProtocolJsonContext.Wire.AgentTask);
     }
 
     private static async Task<JsonHttpResult<StepListResponse>> ListStepsAsync(HttpContext context, AgentProtocolService service, string task_id)
     {
-        var agent = service.ResolveAgent(AgentId(context));
+        var agent = await service.ResolveAgentAsync(AgentId(context), context.RequestAborted);
         var page = RequestParsing.ParsePaging(context.Request.Query);
         return TypedResults.Json(await service.ListStepsAsync(agent, task_id, page, context.RequestAborted), ProtocolJsonContext.Wire.StepListResponse);
     }
 
     private static async Task<JsonHttpResult<TaskStep>> ExecuteStepAsync(HttpContext context, AgentProtocolService service, string task_id)
     {
-        var agent = service.ResolveAgent(AgentId(context));
+        var agent = await service.ResolveAgentAsync(AgentId(context), context.RequestAborted);
         using var body = await JsonBody.ReadAsync(context.Request, service.Options.MaxJsonBodyBytes, service.Options.MaxJsonDepth, context.RequestAborted);
         var (input, additionalInput) = RequestParsing.ParseInputBody(body);
         var wait = StepWait.Resolve(context, service.Options);
@@ -78,27 +78,27 @@ internal static class AgentProtocolApi
 
     private static async Task<JsonHttpResult<TaskStep>> GetStepAsync(HttpContext context, AgentProtocolService service, string task_id, string step_id)
     {
-        var agent = service.ResolveAgent(AgentId(context));
+        var agent = await service.ResolveAgentAsync(AgentId(context), context.RequestAborted);
         return TypedResults.Json(await service.GetStepAsync(agent, task_id, step_id, context.RequestAborted), ProtocolJsonContext.Wire.TaskStep);
     }
 
     private static async Task<JsonHttpResult<ArtifactListResponse>> ListArtifactsAsync(HttpContext context, AgentProtocolService service, string task_id)
     {
-        var agent = service.ResolveAgent(AgentId(context));
+        var agent = await service.ResolveAgentAsync(AgentId(context), context.RequestAborted);
         var page = RequestParsing.ParsePaging(context.Request.Query);
         return TypedResults.Json(await service.ListArtifactsAsync(agent, task_id, page, context.RequestAborted), ProtocolJsonContext.Wire.ArtifactListResponse);
     }
 
     private static async Task<JsonHttpResult<Artifact>> UploadArtifactAsync(HttpContext context, AgentProtocolService service, string task_id)
     {
-        var agent = service.ResolveAgent(AgentId(context));
+        var agent = await service.ResolveAgentAsync(AgentId(context), context.RequestAborted);
         var artifact = await ArtifactUpload.ReceiveAsync(context, service, agent, task_id);
         return TypedResults.Json(artifact, ProtocolJsonContext.Wire.Artifact);
     }
 
     private static async Task<FileStreamHttpResult> DownloadArtifactAsync(HttpContext context, AgentProtocolService service, string task_id, string artifact_id)
     {
-        var agent = service.ResolveAgent(AgentId(context));
+        var agent = await service.ResolveAgentAsync(AgentId(context), context.RequestAborted);
         var (artifact, content) = await service.OpenArtifactAsync(agent, task_id, artifact_id, context.RequestAborted);
         CheckRange(context, content);
         return TypedResults.Stream(content, "application/octet-stream", artifact.FileName, artifact.CreatedAt, enableRangeProcessing: true);

@@ -25,14 +25,14 @@ internal sealed class AgentProtocolService(
     public AgentServiceOptions Options => options.Value;
 
     /// <summary>The agent of a route: <paramref name="agentId"/>, or the default agent when it is <c>null</c>.</summary>
-    public AgentDefinition ResolveAgent(string? agentId)
+    public async ValueTask<AgentDefinition> ResolveAgentAsync(string? agentId, CancellationToken cancellationToken)
     {
         if (agentId is null)
         {
             return agents.Default;
         }
 
-        return agents.TryGet(agentId, out var agent) ? agent : throw ServiceException.NotFound($"Unable to find agent with the provided id '{agentId}'.");
+        return await agents.FindAsync(agentId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find agent with the provided id '{agentId}'.");
     }
 
     public async Task<AgentTask> CreateTaskAsync(AgentDefinition agent, string? input, string? additionalInput, CancellationToken cancellationToken)

@@ -10,7 +10,10 @@ namespace AgentService.Server.Agents;
 /// The agents this service serves: those of the agents file, or the default <c>echo</c> agent when there is none — the
 /// EchoAgent runtime launched as a process (<see cref="EchoAgentRuntime"/>), or the built-in in-process echo with
 /// <c>AgentService:DefaultAgent=builtin</c> or when the EchoAgent cannot be found (a warning says why). Loaded and
-/// validated once at start; a bad file stops the start with a message that names the problem.
+/// validated once at start; a bad file stops the start with a message that names the problem. Agents registered through
+/// the gateway join at run time (<see cref="AddRegistered"/>); one another node registered is read from the shared
+/// registry the first time this node is asked for it (<see cref="FindAsync"/>), so it does not depend on the
+/// cluster notification having arrived.
 /// </summary>
 internal sealed partial class AgentCatalog
 {
@@ -18,9 +21,11 @@ internal sealed partial class AgentCatalog
 
     private readonly Dictionary<string, AgentDefinition> _agents;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentDefinition> _registered = new(StringComparer.Ordinal);
+    private readonly Storage.IGatewayAgentStore? _registry;
 
-    public AgentCatalog(IOptions<AgentServiceOptions> options, ILogger<AgentCatalog> logger)
+    public AgentCatalog(IOptions<AgentServiceOptions> options, ILogger<AgentCatalog> logger, Storage.IGatewayAgentStore? registry = null)
     {
+        _registry = registry;
         var agents = options.Value.AgentsFile is { Length: > 0 } path ? Load(path) : [DefaultEcho(options.Value, logger)];
         _agents = agents.ToDictionary(a => a.Id, StringComparer.Ordinal);
         Default = agents.SingleOrDefault(a => a.Default) ?? agents[0];
@@ -31,8 +36,31 @@ internal sealed partial class AgentCatalog
 
     public IReadOnlyList<AgentDefinition> All { get; }
 
+    /// <summary>An agent this node knows; use <see cref="FindAsync"/> where a miss answers a client with 404.</summary>
     public bool TryGet(string agentId, out AgentDefinition agent) =>
         _agents.TryGetValue(agentId, out agent!) || _registered.TryGetValue(agentId, out agent!);
+
+    /// <summary>
+    /// An agent by id, or <c>null</c>. One this node does not know yet is looked up in the gateway registry: with
+    /// several nodes, an agent registered on another one is served here at once, before (or without) the cluster
+    /// notification that tells this node of it.
+    /// </summary>
+    public ValueTask<AgentDefinition?> FindAsync(string agentId, CancellationToken cancellationToken) =>
+        TryGet(agentId, out var agent) ? ValueTask.FromResult<AgentDefinition?>(agent)
+        : _registry is null || !IsValidId(agentId) ? ValueTask.FromResult<AgentDefinition?>(null)
+        : new ValueTask<AgentDefinition?>(ReadRegisteredAsync(agentId, cancellationToken));
+
+    /// <summary>Reads <paramref name="agentId"/> from the gateway registry into this catalog (an agent registered
+    /// there, not one of an agents file); returns the agent as the catalog has it then.</summary>
+    public async Task<AgentDefinition?> ReadRegisteredAsync(string agentId, CancellationToken cancellationToken)
+    {
+        if (_registry is not null && await _registry.GetAsync(agentId, cancellationToken) is { Hosted: false } registered)
+        {
+            AddRegistered(registered.Card.AgentId, registered.Card.AgentName, registered.Card.AgentType, registered.Card.Description);
+        }
+
+        return TryGet(agentId, out var agent) ? agent : null;
+    }
 
     /// <summary>
     /// Makes an agent registered through the gateway an agent of the service too: it gets the Agent Protocol routes

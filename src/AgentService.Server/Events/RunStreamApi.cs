@@ -35,7 +35,7 @@ internal static class RunStreamApi
 
     private static async Task TaskStreamAsync(string? agentId, string taskId, HttpContext context, AgentProtocolService service, IRunStore runs, IEventLog events, RuntimeSignals signals, IHostApplicationLifetime lifetime)
     {
-        var agent = service.ResolveAgent(agentId);
+        var agent = await service.ResolveAgentAsync(agentId, context.RequestAborted);
         await service.GetTaskAsync(agent, taskId, context.RequestAborted); // 404 for an unknown task or another agent's
         await StreamAsync(taskId, context, runs, events, signals, lifetime);
     }

@@ -67,13 +67,7 @@ internal sealed class GatewayService(
     public void AddToCatalog(AgentRegistration card) => catalog.AddRegistered(card.AgentId, card.AgentName, card.AgentType, card.Description);
 
     /// <summary>An agent another node registered: read from the shared registry into this node's catalog.</summary>
-    public async Task AddRegisteredElsewhereAsync(string agentId, CancellationToken cancellationToken)
-    {
-        if (await agents.GetAsync(agentId, cancellationToken) is { Hosted: false } registered)
-        {
-            AddToCatalog(registered.Card);
-        }
-    }
+    public Task AddRegisteredElsewhereAsync(string agentId, CancellationToken cancellationToken) => catalog.ReadRegisteredAsync(agentId, cancellationToken);
 
     public async Task HeartbeatAsync(string agentId, CancellationToken cancellationToken)
     {

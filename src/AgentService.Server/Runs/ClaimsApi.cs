@@ -74,7 +74,7 @@ internal static class ClaimsApi
             throw ServiceException.NotFound($"Run {runId} has no attempt '{attemptId}'.");
         }
 
-        if (!agents.TryGet(run.AgentId, out var agent) || agent.Runtime is not { Mode: "worker" })
+        if (await agents.FindAsync(run.AgentId, cancellationToken) is not { Runtime.Mode: "worker" })
         {
             throw new ServiceException(ErrorCode.Conflict, $"Run {runId} is not a worker's: a runtime the service launched ends its attempt by exiting.");
         }
@@ -105,7 +105,7 @@ internal static class ClaimsApi
 
         // Only a worker-mode agent's runs are claimed: a launch-mode agent's runs get the process the launcher starts,
         // which would supersede a worker's claim.
-        if (!agents.TryGet(agentId, out var agent) || agent.Runtime is not { Mode: "worker" })
+        if (await agents.FindAsync(agentId, cancellationToken) is not { Runtime.Mode: "worker" })
         {
             throw ServiceException.NotFound($"Unable to find an agent '{agentId}' whose runs workers claim (runtime mode 'worker').");
         }

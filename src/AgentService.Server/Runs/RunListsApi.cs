@@ -27,7 +27,7 @@ internal static class RunListsApi
     public static async Task<IResult> ListAgentRunsAsync(string agentId, HttpRequest request, IRunStore runs, Agents.AgentCatalog agents, CancellationToken cancellationToken)
     {
         var limit = Limit(request);
-        if (!agents.TryGet(agentId, out _))
+        if (await agents.FindAsync(agentId, cancellationToken) is null)
         {
             throw ServiceException.NotFound($"Unable to find agent with the provided id '{agentId}'.");
         }

@@ -267,7 +267,7 @@ internal static class RunsApi
     private static async Task<IResult> DownloadArtifactAsync(string runId, string artifactId, IRunStore runs, AgentProtocolService service, CancellationToken cancellationToken)
     {
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
-        var (artifact, content) = await service.OpenArtifactAsync(service.ResolveAgent(run.AgentId), run.RootRunId, artifactId, cancellationToken);
+        var (artifact, content) = await service.OpenArtifactAsync(await service.ResolveAgentAsync(run.AgentId, cancellationToken), run.RootRunId, artifactId, cancellationToken);
         return TypedResults.Stream(content, "application/octet-stream", artifact.FileName, artifact.CreatedAt);
     }
 
@@ -277,7 +277,7 @@ internal static class RunsApi
     {
         // The RunToken policy let through only a token of this run or of one above it (or an admin).
         var run = await runs.GetRunAsync(runId, cancellationToken) ?? throw ServiceException.NotFound($"Unable to find run with the provided id '{runId}'.");
-        var agent = service.ResolveAgent(run.AgentId);
+        var agent = await service.ResolveAgentAsync(run.AgentId, cancellationToken);
         var artifact = await ArtifactUpload.ReceiveAsync(context, service, agent, run.RootRunId, agentCreated: true);
         var stored = await service.GetArtifactRecordAsync(run.RootRunId, artifact.ArtifactId, cancellationToken);
         return JsonObjectResult.Of(w =>

@@ -22,6 +22,7 @@ internal interface IStepStore
     /// <c>completed</c>, with its result and artifacts, in one commit; <c>null</c> when the task does not exist.</summary>
     Task<CompletedStep?> CreateCompletedAsync(string taskId, string? input, string? additionalInput, StepCompletion completion, CancellationToken cancellationToken);
 
-    /// <summary>Steps not yet completed, oldest first, with the agent of their task: work to resume after a restart.</summary>
-    Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(int limit, CancellationToken cancellationToken);
+    /// <summary>Steps of <paramref name="agentIds"/>' tasks not yet completed, oldest first, with their task: work to
+    /// resume after a restart.</summary>
+    Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(IReadOnlyCollection<string> agentIds, int limit, CancellationToken cancellationToken);
 }

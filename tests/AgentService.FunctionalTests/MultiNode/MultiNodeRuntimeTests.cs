@@ -97,13 +97,10 @@ public sealed class MultiNodeRuntimeTests : IAsyncLifetime
         var worker = new WorkerClient(workerHttp, new WorkerClientOptions { ServiceUrl = cluster.Hosts[2].BaseAddress, WaitSeconds = 20, WorkerId = "on-c" });
         var running = worker.RunAsync("helper", () => new EchoStepAgent(), stop.Token);
 
-        // B learns of the registration through the database's notification (no restart, no poll).
+        // B and C serve the agent at once: a node that has not yet had the database's notification of the
+        // registration reads the agent from the shared registry (a worker's claim answered 404 would stop it).
         const string prefix = "agents/helper/ap/v1/agent";
-        var taskId = await Wait.UntilAsync(async () =>
-        {
-            using var response = await b.PostAsync($"{prefix}/tasks", Api.Json("""{"input":"for the helper"}"""));
-            return response.StatusCode == HttpStatusCode.OK ? (await Api.ReadJsonAsync(response, HttpStatusCode.OK)).GetProperty("task_id").GetString() : null;
-        }, id => id is not null, TimeSpan.FromSeconds(10), "node B to know the agent registered on A");
+        var taskId = await Api.CreateTaskAsync(b, "for the helper", prefix);
         var step = await Api.PostJsonAsync(b, $"{prefix}/tasks/{taskId}/steps", """{"input":"hello helper"}""");
         Assert.Equal("hello helper", step.GetProperty("output").GetString());
 

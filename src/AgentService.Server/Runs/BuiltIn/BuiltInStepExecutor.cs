@@ -62,10 +62,10 @@ internal sealed class BuiltInStepExecutor(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Steps of agents with a runtime are not ours: their deliveries are resent to their runtimes.
-        var unfinished = (await steps.ListUnfinishedAsync(ResumeBatch, cancellationToken))
-            .Where(u => !agents.TryGet(u.Task.AgentId, out var agent) || agent.Runtime is null)
-            .ToList();
+        // Only steps of built-in agents are ours. Those of agents with a runtime are resent to their runtimes; those of
+        // an agent registered through the gateway wait for its workers.
+        var builtIn = agents.All.Where(a => a.Runtime is null).Select(a => a.Id).ToList();
+        IReadOnlyList<(StepRecord Step, TaskRecord Task)> unfinished = builtIn.Count == 0 ? [] : await steps.ListUnfinishedAsync(builtIn, ResumeBatch, cancellationToken);
         if (unfinished.Count > 0)
         {
             Log.ResumingSteps(logger, unfinished.Count);

@@ -122,15 +122,15 @@ internal sealed class PostgresStepStore(PostgresDatabase database, TimeProvider 
         return new CompletedStep(step, artifacts);
     }
 
-    public async Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(IReadOnlyCollection<string> agentIds, int limit, CancellationToken cancellationToken)
     {
         await using var command = database.DataSource.CreateCommand($"""
             SELECT {Columns}, {PostgresTaskStore.Columns}
             FROM steps s JOIN tasks t ON t.task_id = s.task_id
-            WHERE s.status <> 'completed'
+            WHERE s.status <> 'completed' AND t.agent_id = ANY($1)
             ORDER BY s.created_at, s.task_id, s.seq
-            LIMIT $1
-            """).With(limit);
+            LIMIT $2
+            """).With(agentIds.ToArray()).With(limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var items = new List<(StepRecord, TaskRecord)>();
         while (await reader.ReadAsync(cancellationToken))

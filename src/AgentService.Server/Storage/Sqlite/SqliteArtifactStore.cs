@@ -90,7 +90,8 @@ internal sealed class SqliteArtifactStore(SqliteDatabase database, TimeProvider 
         return Task.FromResult<IReadOnlyList<ArtifactRecord>>(ReadAll(command));
     }
 
-    private static string JsonArray(IReadOnlyCollection<string> values)
+    /// <summary>A JSON array of strings, for <c>json_each</c>.</summary>
+    internal static string JsonArray(IReadOnlyCollection<string> values)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))

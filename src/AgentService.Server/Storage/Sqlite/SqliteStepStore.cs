@@ -110,17 +110,17 @@ internal sealed class SqliteStepStore(SqliteDatabase database, TimeProvider time
         return new CompletedStep(step, artifacts);
     }
 
-    public Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<(StepRecord Step, TaskRecord Task)>> ListUnfinishedAsync(IReadOnlyCollection<string> agentIds, int limit, CancellationToken cancellationToken)
     {
         using var read = database.OpenRead();
         var command = read.Command($"""
             SELECT {Columns}, {SqliteTaskStore.Columns}
             FROM steps s JOIN tasks t ON t.task_id = s.task_id
-            WHERE s.status <> 'completed'
+            WHERE s.status <> 'completed' AND t.agent_id IN (SELECT value FROM json_each($agents))
             ORDER BY s.created_at, s.task_id, s.seq
             LIMIT $limit
             """);
-        command.With("$limit", limit);
+        command.With("$agents", SqliteArtifactStore.JsonArray(agentIds)).With("$limit", limit);
         using var reader = command.ExecuteReader();
         var items = new List<(StepRecord, TaskRecord)>();
         while (reader.Read())
