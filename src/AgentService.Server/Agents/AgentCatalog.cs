@@ -21,11 +21,13 @@ internal sealed partial class AgentCatalog
 
     private readonly Dictionary<string, AgentDefinition> _agents;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AgentDefinition> _registered = new(StringComparer.Ordinal);
-    private readonly Storage.IGatewayAgentStore? _registry;
+    // Resolved on the first miss, not at construction: the catalog is built (and a bad agents file refused) before
+    // the store opens its database.
+    private readonly Lazy<Storage.IGatewayAgentStore?> _registry;
 
-    public AgentCatalog(IOptions<AgentServiceOptions> options, ILogger<AgentCatalog> logger, Storage.IGatewayAgentStore? registry = null)
+    public AgentCatalog(IOptions<AgentServiceOptions> options, ILogger<AgentCatalog> logger, IServiceProvider? services = null)
     {
-        _registry = registry;
+        _registry = new Lazy<Storage.IGatewayAgentStore?>(() => services?.GetService<Storage.IGatewayAgentStore>());
         var agents = options.Value.AgentsFile is { Length: > 0 } path ? Load(path) : [DefaultEcho(options.Value, logger)];
         _agents = agents.ToDictionary(a => a.Id, StringComparer.Ordinal);
         Default = agents.SingleOrDefault(a => a.Default) ?? agents[0];
@@ -47,14 +49,14 @@ internal sealed partial class AgentCatalog
     /// </summary>
     public ValueTask<AgentDefinition?> FindAsync(string agentId, CancellationToken cancellationToken) =>
         TryGet(agentId, out var agent) ? ValueTask.FromResult<AgentDefinition?>(agent)
-        : _registry is null || !IsValidId(agentId) ? ValueTask.FromResult<AgentDefinition?>(null)
+        : _registry.Value is null || !IsValidId(agentId) ? ValueTask.FromResult<AgentDefinition?>(null)
         : new ValueTask<AgentDefinition?>(ReadRegisteredAsync(agentId, cancellationToken));
 
     /// <summary>Reads <paramref name="agentId"/> from the gateway registry into this catalog (an agent registered
     /// there, not one of an agents file); returns the agent as the catalog has it then.</summary>
     public async Task<AgentDefinition?> ReadRegisteredAsync(string agentId, CancellationToken cancellationToken)
     {
-        if (_registry is not null && await _registry.GetAsync(agentId, cancellationToken) is { Hosted: false } registered)
+        if (_registry.Value is { } registry && await registry.GetAsync(agentId, cancellationToken) is { Hosted: false } registered)
         {
             AddRegistered(registered.Card.AgentId, registered.Card.AgentName, registered.Card.AgentType, registered.Card.Description);
         }
