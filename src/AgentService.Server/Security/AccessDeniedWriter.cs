@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Authorization.Policy;
 namespace AgentService.Server.Security;
 
 /// <summary>Answers a refused request with 401 (no valid credentials) or 403 (valid, but not allowed) in the shape of
-/// the API it addressed. The audit middleware records both.</summary>
+/// the API it addressed, or 404 where a 403 would reveal that what the request named exists
+/// (<see cref="HiddenResourceReason"/>). The audit middleware records all of them as denied.</summary>
 internal sealed class AccessDeniedWriter : IAuthorizationMiddlewareResultHandler
 {
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
@@ -31,11 +32,19 @@ internal sealed class AccessDeniedWriter : IAuthorizationMiddlewareResultHandler
 
         // The reason goes into the audit log, which keeps it for good: a credential pasted into the path (a whole key
         // where its id goes) is redacted there as everywhere else.
-        var reason = AuditMiddleware.Redact(roles.Count > 0 && !roles.Any(context.User.IsInRole)
+        var roleRefused = roles.Count > 0 && !roles.Any(context.User.IsInRole);
+        var scope = authorizeResult.AuthorizationFailure?.FailureReasons.FirstOrDefault();
+        var reason = AuditMiddleware.Redact(roleRefused
             ? $"This key's role ({RoleName(role)}) cannot use {context.Request.Method} {context.Request.Path}; it takes {string.Join(" or ", roles.Select(RoleName))}."
-            : authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).FirstOrDefault()
-                ?? $"This key's role ({RoleName(role)}) does not allow {context.Request.Method} {context.Request.Path}.");
+            : scope?.Message ?? $"This key's role ({RoleName(role)}) does not allow {context.Request.Method} {context.Request.Path}.");
         AuditTarget.SetDetail(context, reason);
+        if (!roleRefused && scope is HiddenResourceReason hidden)
+        {
+            AuditTarget.SetDenied(context);
+            await ErrorResponseWriter.WriteAsync(context, ErrorCode.NotFound, hidden.PublicMessage);
+            return;
+        }
+
         await ErrorResponseWriter.WriteAsync(context, ErrorCode.Forbidden, reason);
     }
 

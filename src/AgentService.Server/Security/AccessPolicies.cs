@@ -92,7 +92,9 @@ internal sealed class RunScopeRequirement : IAuthorizationRequirement;
 /// <summary>
 /// Finds the agent a request addresses — the <c>agent_id</c>/<c>agentId</c> route value, the agent of the
 /// <c>runId</c> route value's run, or the default agent for the unprefixed Agent Protocol routes — and checks the
-/// caller may use it. A run that does not exist passes, so the endpoint answers its own 404.
+/// caller may use it. A run that does not exist passes, so the endpoint answers its own 404; a run of an agent the
+/// caller is not granted gets the same 404 (<see cref="HiddenResourceReason"/>), so run ids cannot be probed for
+/// existence or for whose they are.
 /// </summary>
 internal sealed class AgentScopeHandler(AgentCatalog agents, IRunStore runs) : AuthorizationHandler<AgentScopeRequirement>
 {
@@ -117,10 +119,17 @@ internal sealed class AgentScopeHandler(AgentCatalog agents, IRunStore runs) : A
             if (run is null)
             {
                 context.Succeed(requirement);
-                return;
+            }
+            else if (context.User.CanUseAgent(run.AgentId))
+            {
+                context.Succeed(requirement);
+            }
+            else
+            {
+                context.Fail(new HiddenResourceReason(this, $"Unable to find run with the provided id '{runId}'.", $"This key is not granted agent '{run.AgentId}' (answered as an unknown run)."));
             }
 
-            agentId = run.AgentId;
+            return;
         }
 
         if (agentId is null && http.Request.Path.StartsWithSegments("/ap", StringComparison.OrdinalIgnoreCase))
@@ -161,4 +170,13 @@ internal sealed class RunScopeHandler(IRunStore runs) : AuthorizationHandler<Run
 
         context.Fail(new AuthorizationFailureReason(this, "The run token does not cover this run."));
     }
+}
+
+/// <summary>
+/// A refusal answered as the resource being unknown (<c>404</c> with <see cref="PublicMessage"/>), because a <c>403</c>
+/// would tell the caller it exists. The audit log keeps the real reason and records the request as denied.
+/// </summary>
+internal sealed class HiddenResourceReason(IAuthorizationHandler handler, string publicMessage, string reason) : AuthorizationFailureReason(handler, reason)
+{
+    public string PublicMessage { get; } = publicMessage;
 }

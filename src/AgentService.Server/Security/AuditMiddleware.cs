@@ -8,7 +8,7 @@ namespace AgentService.Server.Security;
 
 /// <summary>
 /// Writes one audit entry for every request that tries to change state (any method but GET, HEAD, OPTIONS) and for
-/// every refused request (401, 403, 429), whatever its method: actor, action (method and route template), target
+/// every refused request (401, 403, 429, and the 404s that hide a refusal), whatever its method: actor, action (method and route template), target
 /// (route ids, or what the endpoint named), outcome, status, trace id and remote address. It sits outside the error
 /// edge, so it sees the status the client got.
 /// </summary>
@@ -29,7 +29,8 @@ internal sealed partial class AuditMiddleware(RequestDelegate next, IAuditLog au
     private void Record(HttpContext context)
     {
         var status = context.Response.StatusCode;
-        var denied = status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests;
+        var denied = status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden or StatusCodes.Status429TooManyRequests
+            || AuditTarget.IsDenied(context);
         var method = Hosting.HeadRequests.MethodAsSent(context);
         if (!denied && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)))
         {

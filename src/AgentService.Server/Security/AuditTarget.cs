@@ -6,6 +6,7 @@ internal static class AuditTarget
     private static readonly object TargetKey = new();
     private static readonly object DetailKey = new();
     private static readonly object ActorKey = new();
+    private static readonly object DeniedKey = new();
 
     /// <summary>Names the actor of a request whose credentials were refused but name a stored key.</summary>
     public static void SetActor(HttpContext context, string actor) => context.Items[ActorKey] = actor;
@@ -24,4 +25,9 @@ internal static class AuditTarget
     public static void SetDetail(HttpContext context, string detail) => context.Items[DetailKey] = detail;
 
     public static string? GetDetail(HttpContext context) => context.Items.TryGetValue(DetailKey, out var value) ? value as string : null;
+
+    /// <summary>Marks a refusal answered with another status than 401/403 (a 404 that hides what exists) as denied.</summary>
+    public static void SetDenied(HttpContext context) => context.Items[DeniedKey] = true;
+
+    public static bool IsDenied(HttpContext context) => context.Items.ContainsKey(DeniedKey);
 }

@@ -396,6 +396,46 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task AClientKey_CannotTellARunOfAnotherAgentExists()
+    {
+        // Run ids travel (logs, links, URLs): a run of an agent the key is not granted answers exactly as an unknown
+        // run, on every run endpoint, and the audit log keeps the refusal with its real reason.
+        await using var host = await ServiceHost.StartAsync(null, "--auth", "apikey");
+        await using var receiver = await WebhookReceiver.StartNewAsync();
+        using var admin = AdminClient(host);
+        foreach (var agent in new[] { "alice", "bob" })
+        {
+            await Gateway.GatewayCalls.RegisterAsync(admin, agent, receiver.Url);
+        }
+
+        var bobsRun = await Api.CreateTaskAsync(admin, "for bob only", "agents/bob/ap/v1/agent");
+        var aliceKey = await AuthMatrixTests.CreateKeyAsync(admin, "client", "alice");
+        using var alice = Client(host, aliceKey);
+        var unknownRun = Protocol.Ids.TypeId.New("run");
+        foreach (var path in new[] { "", "/events", "/children", "/snapshot", "/tool-calls", "/interactions" })
+        {
+            using var unknownResponse = await alice.GetAsync($"v1/runs/{unknownRun}{path}");
+            var unknown = await Api.ReadJsonAsync(unknownResponse, HttpStatusCode.NotFound);
+            using var hiddenResponse = await alice.GetAsync($"v1/runs/{bobsRun}{path}");
+            var hidden = await Api.ReadJsonAsync(hiddenResponse, HttpStatusCode.NotFound);
+            Assert.Equal(unknown.GetProperty("message").GetString()!.Replace(unknownRun, bobsRun, StringComparison.Ordinal), hidden.GetProperty("message").GetString());
+        }
+
+        using (var cancel = await alice.PostAsync($"v1/runs/{bobsRun}/cancel", Api.Json("{}")))
+        {
+            await Api.ReadJsonAsync(cancel, HttpStatusCode.NotFound);
+        }
+
+        Assert.NotEqual("cancelled", (await Api.GetJsonAsync(admin, $"v1/runs/{bobsRun}")).GetProperty("status").GetString());
+
+        var audit = await AuditAsync(admin, $"actor=key:{AuthMatrixTests.ApiKeyId(aliceKey)}", a => a.GetProperty("items").GetArrayLength() >= 7, "the refusals to be audited");
+        var cancelEntry = audit.GetProperty("items").EnumerateArray().Single(e => e.GetProperty("action").GetString() == "POST /v1/runs/{runId}/cancel");
+        Assert.Equal("denied", cancelEntry.GetProperty("outcome").GetString());
+        Assert.Equal(404, cancelEntry.GetProperty("status").GetInt32());
+        Assert.Contains("not granted agent 'bob'", cancelEntry.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnAgentKey_ReadsOnlyConversationsItIsPartyTo_AndCannotTellAnotherOneExists()
     {
         // Conversation ids are chosen by clients and easily guessed: another agents' conversation answers exactly as an

@@ -13,7 +13,7 @@ namespace AgentService.FunctionalTests.Security;
 
 /// <summary>
 /// Every endpoint of the service × {no key, a wrong key, a key of the wrong role or agent, the right key} in
-/// <c>apikey</c> mode: 401, 401, 403, 2xx. The endpoint list is read from the running server, so an endpoint added
+/// <c>apikey</c> mode: 401, 401, 403 (404 for a run of an agent the key is not granted), 2xx. The endpoint list is read from the running server, so an endpoint added
 /// without a row here fails the test until someone decides who may call it.
 /// </summary>
 public sealed class AuthMatrixTests
@@ -98,17 +98,17 @@ public sealed class AuthMatrixTests
             new("GET", "/agents/{agent_id}/ap/v1/agent/tasks/{task_id}/artifacts/{artifact_id}", "agents/echo/ap/v1/agent/tasks/{task}/artifacts/{artifact}", null, "client", "client-other", 200),
             new("GET", "/agents/{agent_id}/ap/v1/agent/tasks/{task_id}/events", "agents/workers/ap/v1/agent/tasks/{worktask}/events", null, "client", "client-other", 200),
 
-            new("GET", "/v1/runs/{runId}", "v1/runs/{run}", null, "client", "client-other", 200),
-            new("GET", "/v1/runs/{runId}/events", "v1/runs/{run}/events", null, "client", "client-other", 200),
-            new("GET", "/v1/runs/{runId}/stream", "v1/runs/{run}/stream", null, "client", "client-other", 200),
-            new("GET", "/v1/runs/{runId}/children", "v1/runs/{run}/children", null, "client", "client-other", 200),
+            new("GET", "/v1/runs/{runId}", "v1/runs/{run}", null, "client", "client-other", 200, Refused: 404),
+            new("GET", "/v1/runs/{runId}/events", "v1/runs/{run}/events", null, "client", "client-other", 200, Refused: 404),
+            new("GET", "/v1/runs/{runId}/stream", "v1/runs/{run}/stream", null, "client", "client-other", 200, Refused: 404),
+            new("GET", "/v1/runs/{runId}/children", "v1/runs/{run}/children", null, "client", "client-other", 200, Refused: 404),
             new("GET", "/v1/agents/{agentId}/runs", "v1/agents/workers/runs?status=running", null, "client", "client-other", 200),
-            new("GET", "/v1/runs/{runId}/tool-calls", "v1/runs/{run}/tool-calls", null, "client", "client-other", 200),
-            new("GET", "/v1/runs/{runId}/interactions", "v1/runs/{run}/interactions", null, "client", "client-other", 200),
-            new("GET", "/v1/runs/{runId}/snapshot", "v1/runs/{run}/snapshot", null, "client", "client-other", 200),
+            new("GET", "/v1/runs/{runId}/tool-calls", "v1/runs/{run}/tool-calls", null, "client", "client-other", 200, Refused: 404),
+            new("GET", "/v1/runs/{runId}/interactions", "v1/runs/{run}/interactions", null, "client", "client-other", 200, Refused: 404),
+            new("GET", "/v1/runs/{runId}/snapshot", "v1/runs/{run}/snapshot", null, "client", "client-other", 200, Refused: 404),
 
             // Unknown interaction and artifact: 404 once past authorization.
-            new("POST", "/v1/runs/{runId}/interactions/{interactionId}", "v1/runs/{run}/interactions/" + TypeId.New("ixn"), Json("""{"action":"approve"}"""), "client", "client-other", 404),
+            new("POST", "/v1/runs/{runId}/interactions/{interactionId}", "v1/runs/{run}/interactions/" + TypeId.New("ixn"), Json("""{"action":"approve"}"""), "client", "client-other", 404, Refused: 404),
             new("GET", "/v1/runs/{runId}/artifacts/{artifactId}", "v1/runs/{run}/artifacts/" + TypeId.New("art"), null, "run", "client", 404),
             new("POST", "/v1/runs/{runId}/artifacts", "v1/runs/{run}/artifacts", FileBody, "run", "client", 200),
             // An attempt that is not the run's: 404 once past authorization (the claim's attempt stays).
@@ -134,7 +134,7 @@ public sealed class AuthMatrixTests
 
             // Ends with these: revoking the key, cancelling the run (its token then stops working) and unregistering.
             new("DELETE", "/v1/keys/{keyId}", "v1/keys/{key}", null, "admin", "client", 200),
-            new("POST", "/v1/runs/{runId}/cancel", "v1/runs/{run}/cancel", Json("""{}"""), "client", "client-other", 202),
+            new("POST", "/v1/runs/{runId}/cancel", "v1/runs/{run}/cancel", Json("""{}"""), "client", "client-other", 202, Refused: 404),
             new("POST", "/gateway/unregister", "gateway/unregister", Json("""{"agent_id":"gw1"}"""), "agent-gw", "agent-other", 200),
         };
 
@@ -156,7 +156,7 @@ public sealed class AuthMatrixTests
             await ExpectAsync(http, row, path, WrongKey, open ? row.Success : 401);
             if (row.WrongRoleKey is { } wrong)
             {
-                await ExpectAsync(http, row, path, keys[wrong], 403);
+                await ExpectAsync(http, row, path, keys[wrong], row.Refused);
             }
 
             if (!open)
@@ -221,5 +221,6 @@ public sealed class AuthMatrixTests
         return form;
     }
 
-    private sealed record Row(string Method, string Template, string Path, Func<HttpContent>? Body, string? RightKey, string? WrongRoleKey, int Success);
+    /// <param name="Refused">What the wrong key gets: 403, or 404 where a 403 would tell it the run exists.</param>
+    private sealed record Row(string Method, string Template, string Path, Func<HttpContent>? Body, string? RightKey, string? WrongRoleKey, int Success, int Refused = 403);
 }
