@@ -89,7 +89,15 @@ public sealed partial class RuntimeConnection
                 return;
             }
 
-            if (!_runs.TryGetValue(delivery.RunId, out var run))
+            if (!_runs.TryGetValue(delivery.RunId, out var run) && delivery.Kind == InputKinds.RunResume && delivery.RunId != _main.RunId)
+            {
+                // A local sub-run an earlier attempt of the main run hosted, handed to this one: it starts with its
+                // run.resume, and is ours from here on (recovered after a reconnect, kept from idling).
+                run = new RunState(delivery.RunId, delivery.AttemptId, _main.RootRunId);
+                _runs[delivery.RunId] = run;
+            }
+
+            if (run is null)
             {
                 refusal = $"run {delivery.RunId} is not hosted by this runtime";
             }

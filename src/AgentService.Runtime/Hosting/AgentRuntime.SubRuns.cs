@@ -27,7 +27,9 @@ public static partial class AgentRuntime
         }
 
         /// <summary>A delivery of a local sub-run: its task.start runs <see cref="IAgent.OnSubRunAsync"/> between the
-        /// child's run.started and run.finished; its cancel finishes it as cancelled; anything else goes to OnInputAsync.</summary>
+        /// child's run.started and run.finished; its cancel finishes it as cancelled; a run.resume (a sub-run an earlier
+        /// attempt of the main run left unfinished, handed to this process) goes to <see cref="IAgent.OnResumeAsync"/>
+        /// before its task.start comes again; anything else goes to OnInputAsync.</summary>
         private async Task HandleSubRunAsync(InputDelivery delivery, CancellationToken work)
         {
             if (!_subRuns.TryGetValue(delivery.RunId, out var child))
@@ -44,6 +46,12 @@ public static partial class AgentRuntime
                 {
                     case InputKinds.TaskStart:
                         await RunSubRunAsync(child, delivery, work).ConfigureAwait(false);
+                        break;
+                    case InputKinds.RunResume:
+                        var resume = delivery.GetRunResume();
+                        child.ResumePayload = resume;
+                        await agent.OnResumeAsync(child, resume, work).ConfigureAwait(false);
+                        child.AttemptNumber = resume.AttemptNumber;
                         break;
                     case InputKinds.Cancel when !child.RunFinished:
                         await child.PublishAsync(OutputEvents.RunCancelled(delivery.GetCancel().Reason)).ConfigureAwait(false);
@@ -69,7 +77,8 @@ public static partial class AgentRuntime
             child.Task = start;
             await child.PublishAsync(OutputEvents.RunStarted(new RunStartedData
             {
-                AttemptNumber = 1,
+                AttemptNumber = child.AttemptNumber,
+                ResumedFromCheckpointId = child.ResumePayload?.Checkpoint?.CheckpointId,
                 Agent = start.Agent,
                 Runtime = new RuntimeDescriptor
                 {

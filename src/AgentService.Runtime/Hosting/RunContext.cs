@@ -45,6 +45,9 @@ internal sealed partial class RunContext(IRuntimeConnection connection, string? 
     /// <summary>True while the host runs a step's handler (until it publishes the step's step.finished).</summary>
     internal bool InStep { get; set; }
 
+    /// <summary>The attempt a local sub-run is in: 1, or later once taken over from an earlier attempt of its host.</summary>
+    internal int AttemptNumber { get; set; } = 1;
+
     /// <summary>Highest sequence of a run input whose handling ended (or the resume cursor).</summary>
     public long HandledSequence { get; set; }
 

@@ -14,4 +14,10 @@ internal static partial class Log
 
     [LoggerMessage(5153, LogLevel.Information, "Cancel of run {RunId} cascaded to {Count} sub-run(s)")]
     public static partial void CancelCascaded(ILogger logger, string runId, int count);
+
+    [LoggerMessage(5154, LogLevel.Information, "Local sub-run {ChildRunId} taken over by attempt {HostAttemptId} as attempt {AttemptId}")]
+    public static partial void SubRunTakenOver(ILogger logger, string childRunId, string attemptId, string hostAttemptId);
+
+    [LoggerMessage(5155, LogLevel.Warning, "Local sub-run {ChildRunId} fails: {Reason}")]
+    public static partial void SubRunNotTakenOver(ILogger logger, string childRunId, string reason);
 }

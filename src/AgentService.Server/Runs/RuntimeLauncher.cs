@@ -52,6 +52,7 @@ internal sealed class RuntimeLauncher(
         // waiting for more writes happen elsewhere.
         await Task.Yield();
         var gate = _locks.GetOrAdd(runId, _ => new SemaphoreSlim(1, 1));
+        string? hostRunId = null;
         await gate.WaitAsync(cancellationToken);
         try
         {
@@ -61,6 +62,14 @@ internal sealed class RuntimeLauncher(
             }
 
             var run = await runs.GetRunAsync(runId, cancellationToken);
+            if (run is { Hosting: "local", HostAttemptId: { } hostAttemptId } && !RunStatus.IsTerminal(run.Status))
+            {
+                // A local sub-run runs in its host's process: work for it (an input, or its dependencies done) while
+                // no process holds the host is work for the host run, whose next attempt takes the sub-run over.
+                hostRunId = (await runs.GetAttemptAsync(hostAttemptId, cancellationToken))?.RunId;
+                return;
+            }
+
             if (run is null || RunStatus.IsTerminal(run.Status) || !agents.TryGet(run.AgentId, out var agent) || agent.Runtime is not { Mode: "launch" })
             {
                 return;
@@ -109,6 +118,10 @@ internal sealed class RuntimeLauncher(
         finally
         {
             gate.Release();
+            if (hostRunId is not null)
+            {
+                await EnsureRuntimeAsync(hostRunId, cancellationToken);
+            }
         }
     }
 

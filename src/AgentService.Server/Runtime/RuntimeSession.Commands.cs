@@ -143,6 +143,14 @@ internal sealed partial class RuntimeSession
             // attached again without reconnect (it had published or held a connection before).
             _takenOver = outcome.TakenOver;
             StartPump(needsResume: attempt.Number > 1 || attempt.OutputSeq > 0 || outcome.SupersededConnectionId is not null || outcome.TakenOver);
+
+            // The local sub-runs an earlier attempt left open are this runtime's now: each gets run.resume (with its
+            // latest checkpoint) and its inputs again, over this connection.
+            foreach (var (subRun, subAttempt) in outcome.Adopted)
+            {
+                Log.SubRunTakenOver(_logger, subRun.RunId, subAttempt.AttemptId, attempt.AttemptId);
+                BindSubRun(subRun, subAttempt, needsResume: true);
+            }
         }
     }
 

@@ -268,11 +268,18 @@ internal sealed partial class RuntimeSession
         var retryable = !accepted && (!reply.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object
             || (error.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
                 && data.TryGetProperty("retryable", out var r) && r.ValueKind == JsonValueKind.True));
-        if (deliveryId == ResumeKey)
+        if (deliveryId.StartsWith(ResumeKey, StringComparison.Ordinal))
         {
             if (accepted)
             {
-                _resumeAcknowledged.TrySetResult();
+                ResumeAcknowledgement(deliveryId).TrySetResult();
+            }
+            else if (!retryable && deliveryId.Length > ResumeKey.Length)
+            {
+                // A runtime that does not take over a local sub-run of an earlier attempt (it does not know the run):
+                // nothing will run it, so it ends now, as it did before runtimes could take sub-runs over.
+                var message = reply.TryGetProperty("error", out var refused) && refused.TryGetProperty("message", out var text) ? text.ToString() : "refused";
+                await AbandonSubRunAsync(deliveryId[(ResumeKey.Length + 1)..], message);
             }
 
             return;
@@ -325,6 +332,9 @@ internal sealed partial class RuntimeSession
         }
     }
 
+    private TaskCompletionSource ResumeAcknowledgement(string resumeKey) =>
+        _resumeAcknowledged.GetOrAdd(resumeKey, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
     private void StartPump(bool needsResume)
     {
         _pump = StartPump(_run!, _attempt!, _deliverySignal, needsResume, _closing.Token);
@@ -372,7 +382,8 @@ internal sealed partial class RuntimeSession
                 Log.ResumingFromCheckpoint(_logger, run.RunId, checkpoint.CheckpointId, checkpoint.InputCursor);
             }
 
-            await SendRequestAsync(ResumeKey, w =>
+            var resumeKey = run.RunId == _run!.RunId ? ResumeKey : ResumeKey + ":" + run.RunId;
+            await SendRequestAsync(resumeKey, w =>
             {
                 w.WriteString("deliveryId", TypeId.New("dlv"));
                 w.WriteString("runId", run.RunId);
@@ -395,7 +406,7 @@ internal sealed partial class RuntimeSession
                 w.WriteString("createdAt", Timestamp(_services.Time.GetUtcNow()));
                 w.WriteString("traceparent", run.Traceparent ?? NewTraceparent());
             }, cancellationToken);
-            await _resumeAcknowledged.Task.WaitAsync(cancellationToken);
+            await ResumeAcknowledgement(resumeKey).Task.WaitAsync(cancellationToken);
         }
 
         while (!cancellationToken.IsCancellationRequested)

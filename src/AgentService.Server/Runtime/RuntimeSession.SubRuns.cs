@@ -21,7 +21,7 @@ internal sealed partial class RuntimeSession
     /// <summary>The attempt that events of <paramref name="runId"/> (already checked by RequireRun) belong to.</summary>
     private AttemptRecord AttemptOf(string runId) => _subRuns.TryGetValue(runId, out var subRun) ? subRun.Attempt : _attempt!;
 
-    private void BindSubRun(RunRecord run, AttemptRecord attempt)
+    private void BindSubRun(RunRecord run, AttemptRecord attempt, bool needsResume = false)
     {
         var binding = new SubRunBinding(run, attempt, CancellationTokenSource.CreateLinkedTokenSource(_closing.Token));
         if (!_subRuns.TryAdd(run.RunId, binding))
@@ -32,7 +32,17 @@ internal sealed partial class RuntimeSession
 
         _services.Signals.BindSubRun(run.RunId, this);
         Log.SubRunBound(_logger, run.RunId, _connectionId!);
-        StartPump(run, attempt, binding.Signal, needsResume: false, binding.Stop.Token);
+        StartPump(run, attempt, binding.Signal, needsResume, binding.Stop.Token);
+    }
+
+    /// <summary>A local sub-run taken over from an earlier attempt that this runtime refused to resume: it fails
+    /// (<c>attempt_lost</c>), which wakes a parent that awaited it.</summary>
+    private async Task AbandonSubRunAsync(string runId, string refusal)
+    {
+        UnbindSubRun(runId);
+        var reason = $"The runtime did not take the sub-run over from its host's earlier attempt: {(refusal.Length > 200 ? refusal[..200] + "..." : refusal)}";
+        Log.SubRunNotTakenOver(_logger, runId, reason);
+        await _services.Runs.EndRunAsync(runId, RunStatus.Failed, "attempt_lost", reason, onlyIfNeverAttempted: false, CancellationToken.None);
     }
 
     private void UnbindSubRun(string runId)

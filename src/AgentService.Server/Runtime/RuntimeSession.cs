@@ -45,7 +45,9 @@ internal sealed partial class RuntimeSession : IDisposable
     private readonly Dictionary<string, string> _inFlight = new(StringComparer.Ordinal);
     private readonly object _inFlightLock = new();
     private readonly CancellationTokenSource _closing = new();
-    private readonly TaskCompletionSource _resumeAcknowledged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The acknowledgements of the <c>run.resume</c>s sent, by delivery key (the main run's, and those of
+    /// local sub-runs taken over from an earlier attempt).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _resumeAcknowledged = new(StringComparer.Ordinal);
 
     private RunRecord? _run;
     private AttemptRecord? _attempt;

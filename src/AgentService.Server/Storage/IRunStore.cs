@@ -72,7 +72,12 @@ internal sealed record AttachRequest(
 /// <summary>The result of an attach: the attempt (on success), the connection it replaced, or the refusal.</summary>
 /// <remarks><paramref name="TakenOver"/>: another runtime instance held the attempt and its lease had lapsed (PROTOCOL.md §5:
 /// a takeover, which starts with run.resume saying so).</remarks>
-internal sealed record AttachOutcome(AttemptRecord? Attempt, string? SupersededConnectionId, int ErrorCode, string? ErrorMessage, RunRecord? Run, bool TakenOver = false);
+internal sealed record AttachOutcome(AttemptRecord? Attempt, string? SupersededConnectionId, int ErrorCode, string? ErrorMessage, RunRecord? Run, bool TakenOver = false)
+{
+    /// <summary>Unfinished local sub-runs of the run's earlier attempts handed to this attach, each with its new
+    /// attempt (parents before their children): the session sends each a <c>run.resume</c> and replays its inputs.</summary>
+    public IReadOnlyList<(RunRecord Run, AttemptRecord Attempt)> Adopted { get; init; } = [];
+}
 
 /// <summary>The result of a heartbeat.</summary>
 internal enum HeartbeatOutcome

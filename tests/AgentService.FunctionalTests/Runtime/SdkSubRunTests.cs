@@ -240,6 +240,57 @@ public sealed class SdkSubRunTests
     }
 
     [Fact]
+    public async Task Sdk_AWorkerThatStopsMidSubRun_HandsItToTheNextWorker_WhichFinishesItAndWakesTheParent()
+    {
+        await using var fixture = await RuntimeFixture.StartAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var wakes = new ConcurrentQueue<JsonElement>();
+        var stepTraces = new ConcurrentQueue<string>();
+
+        // The first worker's local child works until the worker stops.
+        var never = new TaskCompletionSource();
+        using (var firstStop = new CancellationTokenSource())
+        {
+            var first = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-first" });
+            var firstRunning = first.RunAsync("workers", () => new DelegatingAgent(wakes, stepTraces, childGate: never.Task, localOnly: true), firstStop.Token);
+            var taskId = await Api.CreateTaskAsync(fixture.Http, "delegate and stop", Workers);
+            var step = await Api.PostJsonAsync(fixture.Http, $"{Workers}/tasks/{taskId}/steps", """{"input":"spawn"}""");
+            var local = step.GetProperty("output").GetString()!;
+            await Wait.UntilAsync(() => Api.GetJsonAsync(fixture.Http, $"v1/runs/{local}"), r => r.GetProperty("status").GetString() == "running",
+                TimeSpan.FromSeconds(15), "the local child to start");
+            await firstStop.CancelAsync();
+            await firstRunning.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+
+            // The worker gave the run back: the child's attempt is over, the child is not.
+            var orphan = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{local}");
+            Assert.Equal("running", orphan.GetProperty("status").GetString());
+            Assert.Equal("lost", orphan.GetProperty("attempts")[0].GetProperty("status").GetString());
+
+            // The next worker claims the parent for its unfinished child, takes the child over and finishes it.
+            using var secondStop = new CancellationTokenSource();
+            var second = new WorkerClient(http, new WorkerClientOptions { ServiceUrl = fixture.Host.BaseAddress, WaitSeconds = 5, WorkerId = "sdk-second" });
+            var secondRunning = second.RunAsync("workers", () => new DelegatingAgent(wakes, stepTraces, localOnly: true), secondStop.Token);
+            // (The new attempt has no checkpoint, so it replays the parent's inputs too: its step runs again and
+            // spawns a child of its own.)
+            await Wait.UntilAsync(() => Task.FromResult(wakes.ToArray()), w => w.Any(e => e.GetProperty("childRunId").GetString() == local),
+                TimeSpan.FromSeconds(30), "the taken-over child to wake the parent");
+            var wake = wakes.Single(e => e.GetProperty("childRunId").GetString() == local);
+            Assert.Equal("completed", wake.GetProperty("status").GetString());
+            Assert.Equal("local did: count to 3", wake.GetProperty("summary").GetString());
+
+            var child = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{local}");
+            Assert.Equal(["lost", "ended"], child.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString()));
+            var started = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{local}/events")).GetProperty("events").EnumerateArray()
+                .Where(e => e.GetProperty("type").GetString() == "run.started").Select(e => e.GetProperty("data").GetProperty("attemptNumber").GetInt32());
+            Assert.Equal([1, 2], started);
+            await secondStop.CancelAsync();
+            await secondRunning.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+
+        Assert.Empty(fixture.Host.Errors);
+    }
+
+    [Fact]
     public async Task Sdk_HostWithALocalChildWaitingForADependency_DoesNotGoIdle()
     {
         await using var fixture = await RuntimeFixture.StartAsync();
@@ -403,7 +454,7 @@ public sealed class SdkSubRunTests
         {
             if (childGate is not null)
             {
-                await childGate;
+                await childGate.WaitAsync(cancellationToken);
             }
 
             return new RunResult { Summary = "local did: " + context.Task!.Task.Instructions };

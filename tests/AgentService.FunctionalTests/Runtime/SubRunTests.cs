@@ -440,13 +440,14 @@ public sealed partial class SubRunTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ParentProcessDies_ItsLocalChildrenAreLost_AndTheNextAttemptIsWokenByTheirFailure()
+    public async Task ParentProcessDies_ItsLocalChildIsHandedToTheNextAttempt_ResumedAndReplayed_AndFinishesThere()
     {
         var parent = await StartParentAsync();
         await using var _ = parent.Runtime;
         var childRunId = TypeId.New("run");
         await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(childRunId)));
-        await parent.Runtime.NextDeliveryAsync();
+        var (_, firstStart) = await parent.Runtime.NextDeliveryAsync();
+        var firstChildAttempt = firstStart.GetProperty("attemptId").GetString()!;
 
         // The process dies: its socket drops, then the process is gone.
         parent.Runtime.Abort();
@@ -455,29 +456,108 @@ public sealed partial class SubRunTests : IAsyncLifetime
             TimeSpan.FromSeconds(10), "the dropped socket to release the run");
         KillRuntimeProcess(parent.Launched.AttemptId);
 
-        // The attempt's process is gone: the child it hosted fails with its attempt lost, which wakes the parent, whose
-        // pending wake gets a new attempt started.
-        var child = await Wait.UntilAsync(() => Api.GetJsonAsync(_fixture.Http, $"v1/runs/{childRunId}"), r => r.GetProperty("status").GetString() == "failed",
-            TimeSpan.FromSeconds(20), "the local child to fail with its host");
-        Assert.Equal("lost", child.GetProperty("attempts")[0].GetProperty("status").GetString());
-        Assert.StartsWith("host attempt over", child.GetProperty("attempts")[0].GetProperty("exitReason").GetString(), StringComparison.Ordinal);
+        // The child's attempt ended with its host's process, but the child stays open: it is work for the parent's next
+        // attempt, which the service starts for it (the parent had no input of its own left).
+        var orphan = await Wait.UntilAsync(() => Api.GetJsonAsync(_fixture.Http, $"v1/runs/{childRunId}"),
+            r => r.GetProperty("attempts")[0].GetProperty("status").GetString() == "lost", TimeSpan.FromSeconds(20), "the child's attempt to end with its host");
+        Assert.False(RunStatusIsTerminal(orphan.GetProperty("status").GetString()));
+        Assert.StartsWith("host attempt over", orphan.GetProperty("attempts")[0].GetProperty("exitReason").GetString(), StringComparison.Ordinal);
         var next = await _fixture.WaitForLaunchAsync(parent.Launched.RunId, attemptNumber: 2);
         await using var again = await RawRuntime.ConnectAsync(next.ServiceUrl, next.Token);
-        Assert.Equal("ok", Code(await again.AttachAsync(next.RunId, next.AttemptId, "rti_next")));
-        var kinds = new List<string>();
-        while (kinds.Count < 4)
+        var attach = await again.AttachAsync(next.RunId, next.AttemptId, "rti_next");
+        Assert.Equal("ok", Code(attach));
+        var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+
+        // Each run gets run.resume and then its inputs again: the parent's, and the child's task.start, now in the
+        // child's new attempt.
+        var received = new List<JsonElement>();
+        while (received.Count < 5)
         {
             var (request, delivery) = await again.NextDeliveryAsync();
-            kinds.Add(delivery.GetProperty("kind").GetString()!);
+            received.Add(delivery.Clone());
             if (delivery.GetProperty("kind").GetString() == "run.resume")
             {
                 await again.AcknowledgeAsync(request);
             }
         }
 
-        Assert.Equal(["run.resume", "task.start", "step.input", "wake"], kinds);
+        string[] Kinds(string runId) => [.. received.Where(d => d.GetProperty("runId").GetString() == runId).Select(d => d.GetProperty("kind").GetString()!)];
+        Assert.Equal(["run.resume", "task.start", "step.input"], Kinds(parent.Launched.RunId));
+        Assert.Equal(["run.resume", "task.start"], Kinds(childRunId));
+        var childResume = received.First(d => d.GetProperty("runId").GetString() == childRunId);
+        Assert.Equal("new_attempt", childResume.GetProperty("payload").GetProperty("reason").GetString());
+        Assert.Equal(2, childResume.GetProperty("payload").GetProperty("attemptNumber").GetInt32());
+        var childStart = received.Last(d => d.GetProperty("runId").GetString() == childRunId);
+        var childAttempt = childStart.GetProperty("attemptId").GetString()!;
+        Assert.NotEqual(firstChildAttempt, childAttempt);
+        Assert.Equal(childAttempt, childResume.GetProperty("attemptId").GetString());
+
+        // Its events are taken in its new attempt, and its end wakes the parent that awaited it.
+        var child = next with { RunId = childRunId, AttemptId = childAttempt };
+        Assert.Equal("ok", Code(await again.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, child,
+            RuntimeFixture.Event("run.started", child, 1, new JsonObject { ["attemptNumber"] = 2 }),
+            RuntimeFixture.Event("run.finished", child, 2, new JsonObject { ["status"] = "completed", ["result"] = new JsonObject { ["summary"] = "reviewed" } })))));
+        var (_, wake) = await again.NextDeliveryAsync();
+        Assert.Equal("wake", wake.GetProperty("kind").GetString());
+        Assert.Equal("completed", wake.GetProperty("payload").GetProperty("subrunResults")[0].GetProperty("status").GetString());
+        var finished = await Api.GetJsonAsync(_fixture.Http, $"v1/runs/{childRunId}");
+        Assert.Equal("completed", finished.GetProperty("status").GetString());
+        Assert.Equal(["lost", "ended"], finished.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString()));
         Assert.Empty(again.SchemaErrors);
     }
+
+    [Fact]
+    public async Task ANextAttemptThatRefusesALocalChild_EndsIt_AndThePendingWakeSaysWhy()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var childRunId = TypeId.New("run");
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(childRunId)));
+        await parent.Runtime.NextDeliveryAsync();
+        parent.Runtime.Abort();
+        await Wait.UntilAsync(() => Api.GetJsonAsync(_fixture.Http, $"v1/runs/{parent.Launched.RunId}"),
+            r => r.GetProperty("connection") is not { ValueKind: JsonValueKind.Object } c || !c.GetProperty("attachedHere").GetBoolean(),
+            TimeSpan.FromSeconds(10), "the dropped socket to release the run");
+        KillRuntimeProcess(parent.Launched.AttemptId);
+
+        // A runtime that cannot take the child over (it does not know the run) refuses its run.resume: the child fails,
+        // and the parent is woken with the reason.
+        var next = await _fixture.WaitForLaunchAsync(parent.Launched.RunId, attemptNumber: 2);
+        await using var again = await RawRuntime.ConnectAsync(next.ServiceUrl, next.Token);
+        Assert.Equal("ok", Code(await again.AttachAsync(next.RunId, next.AttemptId, "rti_next")));
+        JsonElement? wake = null;
+        while (wake is null)
+        {
+            var (request, delivery) = await again.NextDeliveryAsync();
+            var kind = delivery.GetProperty("kind").GetString();
+            if (delivery.GetProperty("runId").GetString() == childRunId)
+            {
+                Assert.Equal("run.resume", kind);
+                await again.SendTextAsync(new JsonObject
+                {
+                    ["jsonrpc"] = "2.0",
+                    ["id"] = request,
+                    ["error"] = new JsonObject { ["code"] = 1021, ["message"] = "This runtime does not host that run." },
+                }.ToJsonString());
+            }
+            else if (kind == "wake")
+            {
+                wake = delivery.Clone();
+            }
+            else
+            {
+                await again.AcknowledgeAsync(request);
+            }
+        }
+
+        var result = wake.Value.GetProperty("payload").GetProperty("subrunResults")[0];
+        Assert.Equal(childRunId, result.GetProperty("childRunId").GetString());
+        Assert.Equal("failed", result.GetProperty("status").GetString());
+        Assert.Equal("attempt_lost", result.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("did not take the sub-run over", result.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    private static bool RunStatusIsTerminal(string? status) => status is "completed" or "failed" or "cancelled" or "timed_out";
 
     private static void KillRuntimeProcess(string attemptId)
     {

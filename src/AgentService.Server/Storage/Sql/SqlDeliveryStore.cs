@@ -73,11 +73,14 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
     }
 
     public Task<bool> HasPendingWorkAsync(string runId, CancellationToken cancellationToken) =>
-        // A service-hosted sub-run's task.start is work (nobody asks for it with a step); a local sub-run's runtime is its parent's.
+        // A service-hosted sub-run's task.start is work (nobody asks for it with a step); a local sub-run's runtime is
+        // its host's, for which the local sub-runs it hosts and that are still to run are work too.
         database.ReadAsync(
-            commands => commands.Get("""
-                SELECT 1 FROM deliveries d JOIN runs r ON r.run_id = d.run_id
-                WHERE d.run_id = @run AND d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service') AND r.hosting IS DISTINCT FROM 'local' LIMIT 1
+            commands => commands.Get($"""
+                SELECT 1 FROM runs r
+                WHERE r.run_id = @run AND r.hosting IS DISTINCT FROM 'local'
+                  AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = r.run_id AND d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service'))
+                       OR {SqlRunStore.HostsLocalWork("r.run_id")})
                 """).With("@run", runId).ExecuteScalar() is not null,
             snapshot: false,
             cancellationToken);
@@ -86,10 +89,20 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
         database.ReadAsync<IReadOnlyList<string>>(
             commands =>
             {
-                using var reader = commands.Get("""
-                    SELECT d.run_id FROM deliveries d JOIN runs r ON r.run_id = d.run_id
-                    WHERE d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service') AND r.hosting IS DISTINCT FROM 'local'
-                    GROUP BY d.run_id ORDER BY MIN(d.created_at) LIMIT @limit
+                // With the hosts of unfinished local sub-runs whose process is gone (found through their own open attempts'
+                // index, runs_host_attempt).
+                using var reader = commands.Get($"""
+                    SELECT run_id FROM (
+                        SELECT d.run_id, MIN(d.created_at) AS since FROM deliveries d JOIN runs r ON r.run_id = d.run_id
+                        WHERE d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service') AND r.hosting IS DISTINCT FROM 'local'
+                        GROUP BY d.run_id
+                        UNION
+                        SELECT h.run_id, MIN(c.created_at) AS since FROM runs c JOIN attempts h ON h.attempt_id = c.host_attempt_id
+                        WHERE c.host_attempt_id IS NOT NULL AND c.hosting = 'local' AND c.status NOT IN {SqlRunStore.Terminal}
+                          AND NOT EXISTS (SELECT 1 FROM deliveries hd WHERE hd.run_id = c.run_id AND hd.status = 'held')
+                        GROUP BY h.run_id
+                    ) work
+                    GROUP BY run_id ORDER BY MIN(since) LIMIT @limit
                     """).With("@limit", limit).ExecuteReader();
                 var runs = new List<string>();
                 while (reader.Read())

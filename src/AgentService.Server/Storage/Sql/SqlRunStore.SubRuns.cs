@@ -329,6 +329,90 @@ internal sealed partial class SqlRunStore
         UpdateSubrunWait(commands, parentRunId, runId, now);
     }
 
+    /// <summary>
+    /// The unfinished local sub-runs of any attempt of <paramref name="hostRunId"/>, oldest first (a parent before its
+    /// children).
+    /// </summary>
+    private static List<string> HostedSubRuns(SqlCommands commands, string hostRunId) =>
+        commands.Get($"""
+            SELECT c.run_id FROM runs c
+            WHERE c.host_attempt_id IN (SELECT attempt_id FROM attempts WHERE run_id = @host)
+              AND c.hosting = 'local' AND c.status NOT IN {Terminal}
+            ORDER BY c.created_at, c.run_id
+            """).With("@host", hostRunId).ReadAll(r => r.GetString(0));
+
+    /// <summary>SQL: the run <paramref name="hostRun"/> (an SQL expression) hosts local sub-runs that need its runtime:
+    /// unfinished and not held for their dependencies. Work for a runtime, like a pending delivery of its own.</summary>
+    internal static string HostsLocalWork(string hostRun) => $"""
+        EXISTS (SELECT 1 FROM runs c
+                WHERE c.host_attempt_id IN (SELECT attempt_id FROM attempts WHERE run_id = {hostRun})
+                  AND c.hosting = 'local' AND c.status NOT IN {Terminal}
+                  AND NOT EXISTS (SELECT 1 FROM deliveries hd WHERE hd.run_id = c.run_id AND hd.status = 'held'))
+        """;
+
+    /// <summary>The attempt of a host that is over (its process exited, its lease lapsed) ends its local sub-runs'
+    /// attempts too: they lived in that process. The runs stay open for the host run's next attempt, which takes them
+    /// over (<see cref="AdoptLocalSubRuns"/>); they end with the host run if none comes.</summary>
+    internal static void ReleaseLocalSubRuns(SqlCommands commands, string hostAttemptId, string reason, DateTimeOffset now) =>
+        commands.Get($"""
+            UPDATE attempts SET status = @lost, exit_reason = @reason, connection_id = NULL, updated_at = @at
+            WHERE status IN (@pending, @active)
+              AND run_id IN (SELECT run_id FROM runs WHERE host_attempt_id = @host AND hosting = 'local' AND status NOT IN {Terminal})
+            """)
+            .With("@lost", AttemptStatus.Lost).With("@reason", reason).With("@at", now.ToUnixMs()).With("@host", hostAttemptId)
+            .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active).ExecuteNonQuery();
+
+    /// <summary>
+    /// Hands the unfinished local sub-runs of <paramref name="hostRunId"/>'s attempts to its attempt
+    /// <paramref name="hostAttemptId"/> (attached now, without memory of them): each one's old attempt is lost and it
+    /// gets a new one, held by the host's connection like a spawned child's.
+    /// </summary>
+    private static List<(RunRecord Run, AttemptRecord Attempt)> AdoptLocalSubRuns(SqlCommands commands, string hostRunId, string hostAttemptId, DateTimeOffset now)
+    {
+        var adopted = new List<(RunRecord, AttemptRecord)>();
+        foreach (var childRunId in HostedSubRuns(commands, hostRunId))
+        {
+            commands.Get("UPDATE attempts SET status = @lost, exit_reason = COALESCE(exit_reason, @reason), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
+                .With("@lost", AttemptStatus.Lost).With("@reason", "handed to attempt " + hostAttemptId).With("@at", now.ToUnixMs()).With("@run", childRunId)
+                .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active).ExecuteNonQuery();
+            RunRecord run;
+            using (var reader = commands.Get($"UPDATE runs SET attempt_count = attempt_count + 1, host_attempt_id = @host, updated_at = @at WHERE run_id = @run RETURNING {RunColumns}")
+                .With("@host", hostAttemptId).With("@at", now.ToUnixMs()).With("@run", childRunId).ExecuteReader())
+            {
+                reader.Read();
+                run = ReadRun(reader);
+            }
+
+            using (var reader = commands.Get($"""
+                INSERT INTO attempts (attempt_id, run_id, number, status, instance_id, connection_id, connection_epoch, capabilities, created_at, updated_at)
+                SELECT @id, @run, @number, @active, instance_id, connection_id, connection_epoch, capabilities, @at, @at FROM attempts WHERE attempt_id = @host
+                RETURNING {AttemptColumns}
+                """)
+                .With("@id", TypeId.New("att")).With("@run", childRunId).With("@number", run.AttemptCount).With("@active", AttemptStatus.Active)
+                .With("@at", now.ToUnixMs()).With("@host", hostAttemptId).ExecuteReader())
+            {
+                reader.Read();
+                adopted.Add((run, ReadAttempt(reader)));
+            }
+        }
+
+        return adopted;
+    }
+
+    /// <summary>Ends every unfinished local sub-run <paramref name="hostRunId"/>'s attempts hosted, when that run
+    /// finished: nothing will run them any more.</summary>
+    internal static void EndHostedSubRuns(SqlCommands commands, string hostRunId, string reason, DateTimeOffset now)
+    {
+        foreach (var runId in HostedSubRuns(commands, hostRunId))
+        {
+            // Ending one may have ended others already (its dependents).
+            if (commands.Get("SELECT status FROM runs WHERE run_id = @id").With("@id", runId).ExecuteScalar() is string status && !RunStatus.IsTerminal(status))
+            {
+                EndLocalSubRun(commands, runId, "run " + hostRunId, reason, now);
+            }
+        }
+    }
+
     /// <summary>Ends the unfinished local sub-runs of an attempt that is over (or that a recover left out): their
     /// attempts are lost and their runs fail (a service <c>run.finished</c>, error <c>attempt_lost</c>), which wakes a
     /// parent that awaited them. Returns their ids.</summary>
@@ -348,14 +432,19 @@ internal sealed partial class SqlRunStore
 
         foreach (var runId in orphans)
         {
-            commands.Get("UPDATE attempts SET status = @lost, exit_reason = @reason, connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
-                .With("@lost", AttemptStatus.Lost).With("@reason", reason).With("@at", now.ToUnixMs()).With("@run", runId)
-                .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active).ExecuteNonQuery();
-            // Its log says why it ended (a UI that reads the stream sees it fail), and an awaiting parent's wake carries it.
-            EndWithError(commands, runId, RunStatus.Failed, "attempt_lost", $"Its host's attempt {hostAttemptId} is over ({reason}); nothing runs it any more.", now);
+            EndLocalSubRun(commands, runId, "attempt " + hostAttemptId, reason, now);
         }
 
         return orphans;
+    }
+
+    private static void EndLocalSubRun(SqlCommands commands, string runId, string host, string reason, DateTimeOffset now)
+    {
+        commands.Get("UPDATE attempts SET status = @lost, exit_reason = @reason, connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
+            .With("@lost", AttemptStatus.Lost).With("@reason", reason).With("@at", now.ToUnixMs()).With("@run", runId)
+            .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active).ExecuteNonQuery();
+        // Its log says why it ended (a UI that reads the stream sees it fail), and an awaiting parent's wake carries it.
+        EndWithError(commands, runId, RunStatus.Failed, "attempt_lost", $"Its host ({host}) is over ({reason}); nothing runs it any more.", now);
     }
 
     /// <summary>Re-applies the run's wait on its unfinished awaited children (after the runtime set its status itself).</summary>

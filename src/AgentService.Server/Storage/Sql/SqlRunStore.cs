@@ -150,8 +150,15 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
                 Capabilities = request.Capabilities,
                 LeaseExpiresAt = leaseExpiresAt,
             };
+            // A runtime that attaches without reconnect has no memory of the run: the unfinished local sub-runs of the
+            // run's earlier attempts (or of this one, attached before) are handed to it, each with a new attempt.
+            var adopted = request.Reconnect ? [] : AdoptLocalSubRuns(commands, run.RunId, current.AttemptId, request.Now);
+
             // Past the checks above, an attempt another instance held is taken over (its lease lapsed, no reconnect).
-            return new AttachOutcome(attached, current.ConnectionId, 0, null, run, TakenOver: current.InstanceId is { } previous && previous != request.InstanceId);
+            return new AttachOutcome(attached, current.ConnectionId, 0, null, run, TakenOver: current.InstanceId is { } previous && previous != request.InstanceId)
+            {
+                Adopted = adopted,
+            };
         }, cancellationToken);
 
     public Task<HeartbeatOutcome> HeartbeatAsync(string attemptId, string connectionId, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken) =>
@@ -187,8 +194,9 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
                     .ExecuteNonQuery() == 1;
                 if (ended)
                 {
-                    // The local sub-runs of an attempt live in its process: they end with it (PROTOCOL.md §5).
-                    EndLocalSubRuns(commands, attemptId, "host attempt over: " + reason, [], now);
+                    // The local sub-runs of an attempt live in its process: their attempts end with it, and they wait,
+                    // open, for the run's next attempt to take them over (or end with the run).
+                    ReleaseLocalSubRuns(commands, attemptId, "host attempt over: " + reason, now);
                 }
 
                 return ended;
@@ -206,11 +214,13 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
             // The writer runs one operation at a time: the check and the claim cannot interleave with another claim.
             // Runs never attempted come first, through the (agent, attempt_count, created_at) index, so a claim does not
             // walk past every run already claimed (which made thousands of claims quadratic).
-            var runId = commands.Get("""
+            // The local sub-runs a run hosted are work for it too: a worker's process that died left them to the next claim.
+            var runId = commands.Get($"""
                 SELECT r.run_id FROM runs r
                 WHERE r.agent_id = @agent AND r.status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
                   AND r.hosting IS DISTINCT FROM 'local'
-                  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = r.run_id AND d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service'))
+                  AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.run_id = r.run_id AND d.status = 'pending' AND (d.kind <> 'task.start' OR r.hosting = 'service'))
+                       OR {HostsLocalWork("r.run_id")})
                   AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.run_id = r.run_id AND a.status IN ('pending', 'active')
                                   AND (a.lease_expires_at IS NULL OR a.lease_expires_at > @now))
                 ORDER BY r.attempt_count, r.created_at
@@ -328,13 +338,9 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
         if (endedAttempts is not null)
         {
             // After the status is written (so what follows sees the run ended, and wakes nothing of it): the local
-            // sub-runs its attempt hosted have nothing left to run them — they are lost and fail, as when the attempt's
-            // process exits — and the runs depending on it start or end.
-            foreach (var attemptId in endedAttempts)
-            {
-                EndLocalSubRuns(commands, attemptId, "host run finished", [], now);
-            }
-
+            // sub-runs its attempts hosted have nothing left to run them — they are lost and fail — and the runs
+            // depending on it start or end.
+            EndHostedSubRuns(commands, runId, "host run finished", now);
             OnDependencyFinishing(commands, runId, now);
         }
 
