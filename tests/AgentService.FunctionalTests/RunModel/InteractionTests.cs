@@ -241,7 +241,8 @@ public sealed class InteractionTests
         var other = await Security.AuthMatrixTests.CreateKeyAsync(fixture.Http, "client", "manual");
         using var outsider = fixture.Host.CreateClient();
         outsider.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", other);
-        await Api.ReadJsonAsync(await RespondAsync(outsider, runtime.RunId, approval, """{"action": "approve"}"""), HttpStatusCode.Forbidden);
+        // A key not granted the agent cannot tell the run exists: 404, as for an unknown run.
+        await Api.ReadJsonAsync(await RespondAsync(outsider, runtime.RunId, approval, """{"action": "approve"}"""), HttpStatusCode.NotFound);
 
         using var client = fixture.Host.CreateClient();
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", granted);
