@@ -222,6 +222,14 @@ public sealed class RuntimeLifecycleTests
         Assert.Equal("done by attempt 2", finished.GetProperty("output").GetString());
         var run = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}");
         Assert.Equal(["lost", "active"], run.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status").GetString()));
+
+        // The log says why the work started again: a service error.occurred for the lost attempt (PROTOCOL.md §5).
+        var lost = (await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/events")).GetProperty("events").EnumerateArray()
+            .Single(e => e.GetProperty("type").GetString() == "error.occurred");
+        Assert.Equal("attempt_lost", lost.GetProperty("data").GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(first.AttemptId, lost.GetProperty("data").GetProperty("error").GetProperty("details").GetProperty("attemptId").GetString());
+        Assert.Equal("runtime", lost.GetProperty("data").GetProperty("scope").GetString());
+        Assert.False(lost.GetProperty("data").GetProperty("fatal").GetBoolean());
         Assert.Empty(runtime.SchemaErrors);
     }
 

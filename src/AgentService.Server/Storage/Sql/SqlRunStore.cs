@@ -197,6 +197,10 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
                     // The local sub-runs of an attempt live in its process: their attempts end with it, and they wait,
                     // open, for the run's next attempt to take them over (or end with the run).
                     ReleaseLocalSubRuns(commands, attemptId, "host attempt over: " + reason, now);
+                    if (status == AttemptStatus.Lost)
+                    {
+                        RecordAttemptLost(commands, attemptId, reason, now);
+                    }
                 }
 
                 return ended;
@@ -233,9 +237,15 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
 
             var number = (long)commands.Get("UPDATE runs SET attempt_count = attempt_count + 1, status = CASE WHEN status = @queued THEN @starting ELSE status END, updated_at = @at WHERE run_id = @run RETURNING attempt_count")
                 .With("@run", runId).With("@queued", RunStatus.Queued).With("@starting", RunStatus.Starting).With("@at", now.ToUnixMs()).ExecuteScalar()!;
-            commands.Get("UPDATE attempts SET status = @lost, exit_reason = COALESCE(exit_reason, 'claim or lease expired'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
+            var lapsed = commands.Get("UPDATE attempts SET status = @lost, exit_reason = COALESCE(exit_reason, 'claim or lease expired'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active) RETURNING attempt_id")
                 .With("@lost", AttemptStatus.Lost).With("@at", now.ToUnixMs()).With("@run", runId).With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active)
-                .ExecuteNonQuery();
+                .ReadAll(r => r.GetString(0));
+            foreach (var lost in lapsed)
+            {
+                ReleaseLocalSubRuns(commands, lost, "host attempt over: claim or lease expired", now);
+                RecordAttemptLost(commands, lost, "claim or lease expired", now);
+            }
+
             // The claim lease holds the run for the worker until it attaches (no instance is bound before the attach).
             commands.Get("INSERT INTO attempts (attempt_id, run_id, number, status, lease_expires_at, created_at, updated_at) VALUES (@id, @run, @n, @status, @lease, @at, @at)")
                 .With("@id", attemptId).With("@run", runId).With("@n", number).With("@status", AttemptStatus.Pending)
@@ -345,6 +355,37 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
         }
 
         return updated;
+    }
+
+    /// <summary>
+    /// A lost attempt is recorded in its run's log (PROTOCOL.md §5): a service <c>error.occurred</c>, scope
+    /// <c>runtime</c>, code <c>attempt_lost</c>, not fatal (a new attempt may take the run on), so a reader of the log or
+    /// the stream sees why the run's work paused and started again.
+    /// </summary>
+    private static void RecordAttemptLost(SqlCommands commands, string attemptId, string reason, DateTimeOffset now)
+    {
+        if (commands.Get("SELECT run_id FROM attempts WHERE attempt_id = @id").With("@id", attemptId).ExecuteScalar() is not string runId
+            || RunLogWriter.Open(commands, runId, now) is not { } log)
+        {
+            return;
+        }
+
+        log.AppendServiceEvent("error.occurred", w =>
+        {
+            w.WriteStartObject("error");
+            w.WriteString("code", "attempt_lost");
+            w.WriteString("message", $"Attempt {attemptId} is lost ({reason}): its runtime did not renew its lease in time.");
+            w.WriteBoolean("retryable", true);
+            w.WriteStartObject("details");
+            w.WriteString("attemptId", attemptId);
+            w.WriteString("reason", reason);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteString("scope", "runtime");
+            w.WriteBoolean("fatal", false);
+        });
+        log.Commit();
+        commands.WakeAfterCommit(runId);
     }
 
     private static AttachOutcome Refused(int code, string message) => new(null, null, code, message, null);
