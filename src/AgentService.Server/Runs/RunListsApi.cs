@@ -64,7 +64,10 @@ internal static class RunListsApi
         }
 
         var page = await runs.ListChildrenAsync(run.RunId, after.Length > 0 ? after : null, limit + 1, cancellationToken);
-        return Page("children", page, limit, after, WriteChildLinks);
+        var shown = page.Take(limit).ToList();
+        var dependencies = shown.Count == 0 ? Enumerable.Empty<string>().ToLookup(d => d)
+            : await runs.ListChildDependenciesAsync(run.RunId, shown[0].RunId, shown[^1].RunId, cancellationToken);
+        return Page("children", page, limit, after, (w, child) => WriteChildLinks(w, child, dependencies[child.RunId]));
     }
 
     private static int Limit(HttpRequest request) => (int)RunsApi.QueryLong(request, "limit", 100, 1, 1000);
@@ -88,12 +91,19 @@ internal static class RunListsApi
         });
     }
 
-    private static void WriteChildLinks(Utf8JsonWriter w, RunRecord child)
+    private static void WriteChildLinks(Utf8JsonWriter w, RunRecord child, IEnumerable<string> dependsOn)
     {
         w.WriteString("hosting", child.Hosting);
         w.WriteString("relation", child.Relation);
         w.WriteBoolean("await", child.Awaited);
         w.WriteString("parentToolCallId", child.ParentToolCallId);
+        w.WriteStartArray("dependsOn");
+        foreach (var dependency in dependsOn)
+        {
+            w.WriteStringValue(dependency);
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WriteRun(Utf8JsonWriter w, RunRecord run, Action<Utf8JsonWriter, RunRecord> links)

@@ -11,6 +11,10 @@ internal partial interface IRunStore
     /// order), with their status.</summary>
     Task<IReadOnlyList<RunDependency>> ListDependenciesAsync(string runId, CancellationToken cancellationToken);
 
+    /// <summary>What the children of <paramref name="parentRunId"/> from <paramref name="firstChildId"/> to
+    /// <paramref name="lastChildId"/> (in <see cref="ListChildrenAsync"/>'s order) depend on, by child, in order.</summary>
+    Task<ILookup<string, string>> ListChildDependenciesAsync(string parentRunId, string firstChildId, string lastChildId, CancellationToken cancellationToken);
+
     /// <summary>Every unfinished run that <paramref name="runId"/> waits for, directly or through the dependencies of
     /// the runs it waits for.</summary>
     Task<IReadOnlyList<string>> ListWaitedForAsync(string runId, CancellationToken cancellationToken);

@@ -191,6 +191,13 @@ public sealed class SdkSubRunTests
         Assert.Equal(ids[1], Assert.Single(announce.GetProperty("dependencies").EnumerateArray()).GetProperty("runId").GetString());
         Assert.Equal("completed", announce.GetProperty("dependencies")[0].GetProperty("status").GetString());
 
+        // The children listing draws the same graph, page by page.
+        var first = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/children?limit=2");
+        var second = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{taskId}/children?limit=2&after={first.GetProperty("after").GetString()}");
+        var graph = first.GetProperty("children").EnumerateArray().Concat(second.GetProperty("children").EnumerateArray())
+            .Select(c => (c.GetProperty("runId").GetString(), string.Join(",", c.GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString())))).ToList();
+        Assert.Equal([(ids[0], ""), (ids[1], ids[0]), (ids[2], ids[1])], graph);
+
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         Assert.Empty(fixture.Host.Errors);

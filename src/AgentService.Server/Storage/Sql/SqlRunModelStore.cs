@@ -237,11 +237,7 @@ internal sealed class SqlRunModelStore(ISqlDatabase database, TimeProvider time)
             }
         }
 
-        var childDependencies = commands.Get("""
-            SELECT d.run_id, d.depends_on_run_id FROM run_dependencies d JOIN runs r ON r.run_id = d.run_id
-            WHERE r.parent_run_id = @run ORDER BY d.run_id, d.position
-            """).With("@run", runId).ReadAll(r => (Child: r.GetString(0), DependsOn: r.GetString(1)))
-            .ToLookup(d => d.Child, d => d.DependsOn, StringComparer.Ordinal);
+        var childDependencies = SqlRunStore.ReadChildDependencies(commands, runId);
         var children = commands.Get("SELECT run_id, status FROM runs WHERE parent_run_id = @run ORDER BY created_at, run_id").With("@run", runId)
             .ReadAll(r => new SnapshotChild(r.GetString(0), r.GetString(1), [.. childDependencies[r.GetString(0)]]));
         var dependencies = SqlRunStore.ReadDependencies(commands, runId);

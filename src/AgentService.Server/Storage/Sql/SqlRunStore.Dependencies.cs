@@ -21,6 +21,21 @@ internal sealed partial class SqlRunStore
         database.ReadAsync<IReadOnlyList<RunDependency>>(commands => ReadDependencies(commands, runId), snapshot: false, cancellationToken);
 
     /// <summary>The runs <paramref name="runId"/> waits for, in its spawn's order, with their status now.</summary>
+    public Task<ILookup<string, string>> ListChildDependenciesAsync(string parentRunId, string firstChildId, string lastChildId, CancellationToken cancellationToken) =>
+        database.ReadAsync(commands => ReadChildDependencies(commands, parentRunId, firstChildId, lastChildId), snapshot: false, cancellationToken);
+
+    /// <summary>The dependencies of a run's children (those from <paramref name="first"/> to <paramref name="last"/> in
+    /// creation order, or all), by child, each child's in its spawn's order.</summary>
+    internal static ILookup<string, string> ReadChildDependencies(SqlCommands commands, string parentRunId, string? first = null, string? last = null) =>
+        commands.Get("""
+            SELECT d.run_id, d.depends_on_run_id FROM run_dependencies d JOIN runs r ON r.run_id = d.run_id
+            WHERE r.parent_run_id = @run
+              AND (CAST(@first AS text) IS NULL OR (r.created_at, r.run_id) >= (SELECT created_at, run_id FROM runs WHERE run_id = @first))
+              AND (CAST(@last AS text) IS NULL OR (r.created_at, r.run_id) <= (SELECT created_at, run_id FROM runs WHERE run_id = @last))
+            ORDER BY d.run_id, d.position
+            """).With("@run", parentRunId).With("@first", first).With("@last", last).ReadAll(r => (Child: r.GetString(0), DependsOn: r.GetString(1)))
+            .ToLookup(d => d.Child, d => d.DependsOn, StringComparer.Ordinal);
+
     internal static List<RunDependency> ReadDependencies(SqlCommands commands, string runId) =>
         commands.Get("""
             SELECT d.depends_on_run_id, d.condition, r.status FROM run_dependencies d JOIN runs r ON r.run_id = d.depends_on_run_id
