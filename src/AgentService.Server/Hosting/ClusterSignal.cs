@@ -50,4 +50,7 @@ internal enum ClusterSignalKind
 
     /// <summary>An agent registered through the gateway (key: agent id): it gets the Agent Protocol routes everywhere.</summary>
     Agent = 'a',
+
+    /// <summary>A node let requests of a rate-limit partition through (key: partition; detail: <c>count.sequence</c>).</summary>
+    RateUsage = 'r',
 }

@@ -9,13 +9,16 @@ namespace AgentService.Server.Security;
 /// <summary>
 /// HTTP rate limits with ASP.NET Core rate limiting: two token buckets chained — one per API key (per run for run
 /// tokens, per remote address for unauthenticated callers) and one per agent (authenticated requests only) — answered with a JSON 429 and
-/// <c>Retry-After</c>. On by default in <c>apikey</c> mode; health endpoints are never limited.
+/// <c>Retry-After</c>. On by default in <c>apikey</c> mode; health endpoints are never limited. The buckets are
+/// <see cref="SharedRateBuckets"/>: with several nodes, their budgets are the cluster's.
 /// </summary>
 internal static class RateLimits
 {
     public static IServiceCollection AddRateLimits(this IServiceCollection services)
     {
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IOptions<AuthOptions>>((limiter, limits, auth) =>
+        services.AddSingleton<SharedRateBuckets>();
+        services.AddHostedService(sp => sp.GetRequiredService<SharedRateBuckets>());
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IOptions<AuthOptions>, SharedRateBuckets>((limiter, limits, auth, buckets) =>
         {
             var settings = limits.Value;
             if (!(settings.Enabled ?? auth.Value.Mode == AuthMode.ApiKey))
@@ -25,10 +28,10 @@ internal static class RateLimits
 
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(context => KeyPartition(context) is { } key
-                    ? Bucket(key, settings.PerKey)
+                    ? Bucket(key, settings.PerKey, buckets)
                     : RateLimitPartition.GetNoLimiter("")),
                 PartitionedRateLimiter.Create<HttpContext, string>(context => AgentPartition(context, auth.Value.Mode) is { } agent
-                    ? Bucket("agent:" + agent, settings.PerAgent)
+                    ? Bucket("agent:" + agent, settings.PerAgent, buckets)
                     : RateLimitPartition.GetNoLimiter("")));
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
@@ -41,10 +44,10 @@ internal static class RateLimits
         return services;
     }
 
-    private static RateLimitPartition<string> Bucket(string key, RateLimitOptions.TokenBucket bucket) =>
+    private static RateLimitPartition<string> Bucket(string key, RateLimitOptions.TokenBucket bucket, SharedRateBuckets buckets) =>
         bucket.TokensPerSecond <= 0
             ? RateLimitPartition.GetNoLimiter(key)
-            : RateLimitPartition.GetTokenBucketLimiter(key, _ => bucket.ToLimiterOptions());
+            : RateLimitPartition.Get(key, buckets.Create);
 
     private static string? KeyPartition(HttpContext context)
     {

@@ -24,6 +24,7 @@ internal sealed class PostgresListener(
     IStepStore steps,
     IArtifactStore artifacts,
     GatewayService gateway,
+    Security.SharedRateBuckets rateBuckets,
     IStorageHealth storage,
     ILogger<PostgresListener> logger) : BackgroundService
 {
@@ -86,6 +87,12 @@ internal sealed class PostgresListener(
 
         if (!cluster.TryRead(payload, out var signal))
         {
+            return;
+        }
+
+        if (signal.Kind == ClusterSignalKind.RateUsage)
+        {
+            rateBuckets.ApplyRemote(signal.Key, signal.Detail);
             return;
         }
 
