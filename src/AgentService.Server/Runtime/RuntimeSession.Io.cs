@@ -55,6 +55,11 @@ internal sealed partial class RuntimeSession
             throw new RuntimeProtocolException(RuntimeErrorCodes.SequenceGap, $"The batch must continue at seq {expected}.", w => w.WriteNumber("expectedSeq", expected));
         }
 
+        if (result.AttemptOver is { } over)
+        {
+            throw new RuntimeProtocolException(RuntimeErrorCodes.LeaseExpired, $"Attempt {attempt.AttemptId} of run {runId} is over ({over}): it takes no more events.");
+        }
+
         if (result.FinishedRunStatus is { } finished)
         {
             throw new RuntimeProtocolException(RuntimeErrorCodes.RunFinished, $"Run {runId} is {finished}: it takes no more events.");

@@ -18,4 +18,8 @@ internal sealed record IncomingEvent(string EventId, string Type, long Seq, stri
 /// refuses (<see cref="Refusal"/>: nothing was stored), new events for a run that is already finished
 /// (<see cref="FinishedRunStatus"/>: nothing was stored), or the steps it completed.</summary>
 internal sealed record AppendResult(long? ExpectedSeq, string? ReusedSeqEventId, IReadOnlyList<CompletedStep> CompletedSteps, string? RunStatus, string? Refusal = null,
-    string? FinishedRunStatus = null);
+    string? FinishedRunStatus = null)
+{
+    /// <summary>Why the events' attempt takes no more events (it was lost, ended or handed over), when it does not.</summary>
+    public string? AttemptOver { get; init; }
+}

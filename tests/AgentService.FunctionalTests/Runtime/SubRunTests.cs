@@ -557,6 +557,73 @@ public sealed partial class SubRunTests : IAsyncLifetime
         Assert.Contains("did not take the sub-run over", result.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TakeOver_ResumesAHeldChildWithoutItsTaskStart_WhichComesWhenItsDependencyCompletes()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var (build, announce) = (TypeId.New("run"), TypeId.New("run"));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(build, awaited: false)));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), SpawnAfter(announce, [build])));
+        var (startRequest, _) = await parent.Runtime.NextDeliveryAsync();
+        await parent.Runtime.AcknowledgeAsync(startRequest);
+        parent.Runtime.Abort();
+        await Wait.UntilAsync(() => RunAsync(parent.Launched.RunId),
+            r => r.GetProperty("connection") is not { ValueKind: JsonValueKind.Object } c || !c.GetProperty("attachedHere").GetBoolean(),
+            TimeSpan.FromSeconds(10), "the dropped socket to release the run");
+        KillRuntimeProcess(parent.Launched.AttemptId);
+
+        var next = await _fixture.WaitForLaunchAsync(parent.Launched.RunId, attemptNumber: 2);
+        await using var again = await RawRuntime.ConnectAsync(next.ServiceUrl, next.Token);
+        var attach = await again.AttachAsync(next.RunId, next.AttemptId, "rti_next");
+        var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+        var received = new List<JsonElement>();
+        while (received.Count < 6)
+        {
+            var (request, delivery) = await again.NextDeliveryAsync();
+            received.Add(delivery.Clone());
+            await again.AcknowledgeAsync(request);
+        }
+
+        // The held child is taken over too, but its task.start stays held: it is not replayed before its dependency is done.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.False(again.TryNextDelivery(out var early), early.ValueKind == JsonValueKind.Undefined ? "" : early.GetRawText());
+        string[] Kinds(string runId) => [.. received.Where(d => d.GetProperty("runId").GetString() == runId).Select(d => d.GetProperty("kind").GetString()!)];
+        Assert.Equal(["run.resume", "task.start"], Kinds(build));
+        Assert.Equal(["run.resume"], Kinds(announce));
+        Assert.Equal("waiting", (await RunAsync(announce)).GetProperty("status").GetString());
+
+        var buildRun = next with { RunId = build, AttemptId = received.Last(d => d.GetProperty("runId").GetString() == build).GetProperty("attemptId").GetString()! };
+        Assert.Equal("ok", Code(await again.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, buildRun,
+            RuntimeFixture.Event("run.started", buildRun, 1, new JsonObject { ["attemptNumber"] = 2 }),
+            RuntimeFixture.Event("run.finished", buildRun, 2, new JsonObject { ["status"] = "completed" })))));
+        var (_, start) = await again.NextDeliveryAsync();
+        Assert.Equal(announce, start.GetProperty("runId").GetString());
+        Assert.Equal("task.start", start.GetProperty("kind").GetString());
+        Assert.Empty(again.SchemaErrors);
+    }
+
+    [Fact]
+    public async Task ALocalChildThatFinishes_EndsItsOwnUnfinishedLocalChildren()
+    {
+        var parent = await StartParentAsync();
+        await using var _ = parent.Runtime;
+        var (child, grandchild) = (TypeId.New("run"), TypeId.New("run"));
+        await parent.PublishAsync(RuntimeFixture.Event("subrun.spawned", parent.Launched, parent.NextSeq(), Spawn(child, awaited: false)));
+        var (_, childStart) = await parent.Runtime.NextDeliveryAsync();
+        var childRun = parent.Launched with { RunId = child, AttemptId = childStart.GetProperty("attemptId").GetString()! };
+        Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, childRun,
+            RuntimeFixture.Event("run.started", childRun, 1, new JsonObject { ["attemptNumber"] = 1 }),
+            RuntimeFixture.Event("subrun.spawned", childRun, 2, Spawn(grandchild, awaited: false))))));
+        await parent.Runtime.NextDeliveryAsync();
+        Assert.Equal("ok", Code(await parent.Runtime.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(parent.ConnectionId, childRun,
+            RuntimeFixture.Event("run.finished", childRun, 3, new JsonObject { ["status"] = "completed" })))));
+
+        var ended = await RunAsync(grandchild);
+        Assert.Equal("failed", ended.GetProperty("status").GetString());
+        Assert.Equal("host run finished", ended.GetProperty("attempts")[0].GetProperty("exitReason").GetString());
+    }
+
     private static bool RunStatusIsTerminal(string? status) => status is "completed" or "failed" or "cancelled" or "timed_out";
 
     private static void KillRuntimeProcess(string attemptId)

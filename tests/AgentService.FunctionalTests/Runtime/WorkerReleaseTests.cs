@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AgentService.Runtime.Events;
 using AgentService.Runtime.Hosting;
 using AgentService.Runtime.Worker;
@@ -75,6 +76,29 @@ public sealed class WorkerReleaseTests
         Assert.Equal("AGAIN", (await StepAsync(fixture, taskId, "again", waitSeconds: 10)).GetProperty("output").GetString());
         await next.CancelAsync();
         await successor;
+    }
+
+    [Fact]
+    public async Task AClaimThatTakesALapsedRun_FencesTheOldSocket_ItsEventsAreRefused()
+    {
+        // Lease 3 s, and a sweeper grace long enough that the second claim, not the sweeper, ends the first attempt.
+        await using var fixture = await RuntimeFixture.StartAsync("", "--AgentService:Runtime:HeartbeatIntervalMs=1000", "--AgentService:Runtime:LeaseGraceSeconds=120");
+        await fixture.CreateTaskWithStepAsync("lapse", Workers);
+        var first = (await fixture.ClaimAsync("w1", waitSeconds: 5))!;
+        await using var stale = await RawRuntime.ConnectAsync(first.ServiceUrl, first.Token);
+        var attach = await stale.AttachAsync(first.RunId, first.AttemptId, "rti_stale");
+        var connectionId = attach.GetProperty("result").GetProperty("runtimeConnectionId").GetString()!;
+
+        // No heartbeats: once the lease has lapsed another worker's claim takes the run.
+        var second = await Wait.UntilAsync(() => fixture.ClaimAsync("w2", waitSeconds: 1), c => c is not null, TimeSpan.FromSeconds(20), "the lapsed run to be claimable");
+        Assert.Equal(first.RunId, second!.RunId);
+
+        // The old socket is still open, but its attempt is over: what it publishes is refused (1005), nothing is stored.
+        var late = await stale.RequestAsync("runtime.task.output.event", RuntimeFixture.Batch(connectionId, first,
+            RuntimeFixture.Event("log.emitted", first, 1, new JsonObject { ["level"] = "info", ["message"] = "too late" })));
+        Assert.Equal(1005, late.GetProperty("error").GetProperty("code").GetInt32());
+        var events = await Api.GetJsonAsync(fixture.Http, $"v1/runs/{first.RunId}/events");
+        Assert.DoesNotContain(events.GetProperty("events").EnumerateArray(), e => e.GetProperty("type").GetString() == "log.emitted");
     }
 
     [Fact]

@@ -120,7 +120,8 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
             commands =>
             {
                 using var reader = commands.Get(includeAcknowledged
-                        ? $"SELECT {Columns} FROM deliveries WHERE run_id = @run AND sequence > @after ORDER BY sequence LIMIT @limit"
+                        // A replay resends what was delivered and what is due, never what is held for dependencies.
+                        ? $"SELECT {Columns} FROM deliveries WHERE run_id = @run AND status IN ('pending', 'acked') AND sequence > @after ORDER BY sequence LIMIT @limit"
                         : $"SELECT {Columns} FROM deliveries WHERE run_id = @run AND status = 'pending' AND sequence > @after ORDER BY sequence LIMIT @limit")
                     .With("@run", runId).With("@after", afterSequence).With("@limit", limit)
                     .ExecuteReader();

@@ -17,7 +17,15 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
         var now = time.GetUtcNow();
         return database.WriteAsync(commands =>
         {
-            var outputSeq = (long)commands.Get("SELECT output_seq FROM attempts WHERE attempt_id = @id").With("@id", attemptId).ExecuteScalar()!;
+            long outputSeq;
+            string? attemptOver;
+            using (var attempt = commands.Get("SELECT output_seq, status, exit_reason FROM attempts WHERE attempt_id = @id").With("@id", attemptId).ExecuteReader())
+            {
+                attempt.Read();
+                outputSeq = attempt.GetInt64(0);
+                attemptOver = attempt.GetString(1) is AttemptStatus.Lost or AttemptStatus.Ended ? attempt.GetNullableString(2) ?? attempt.GetString(1) : null;
+            }
+
             long position;
             string runStatus;
             using (var run = commands.Get("SELECT event_count, status FROM runs WHERE run_id = @id").With("@id", runId).ExecuteReader())
@@ -60,6 +68,13 @@ internal sealed partial class SqlEventLog(ISqlDatabase database, TimeProvider ti
             if (fresh.Count > 0 && RunStatus.IsTerminal(runStatus))
             {
                 return new AppendResult(null, null, [], null, FinishedRunStatus: runStatus);
+            }
+
+            // An attempt that is over (its lease lapsed and a claim took the run, or its sub-run was handed to the next
+            // attempt) writes nothing more, even from a socket that is still open (PROTOCOL.md §5: fatal for it).
+            if (fresh.Count > 0 && attemptOver is not null)
+            {
+                return new AppendResult(null, null, [], null) { AttemptOver = attemptOver };
             }
 
             if (fresh.FindIndex(e => e.Type == "run.finished") is var finishedAt and >= 0 && finishedAt < fresh.Count - 1)

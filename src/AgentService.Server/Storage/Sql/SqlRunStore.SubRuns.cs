@@ -399,11 +399,14 @@ internal sealed partial class SqlRunStore
         return adopted;
     }
 
-    /// <summary>Ends every unfinished local sub-run <paramref name="hostRunId"/>'s attempts hosted, when that run
-    /// finished: nothing will run them any more.</summary>
+    /// <summary>Ends, when <paramref name="hostRunId"/> finished, every unfinished local sub-run its attempts hosted and
+    /// its own unfinished local children (a local run's children are hosted by the top run's attempt, and belong to it
+    /// all the same): nothing will run them any more. Their own local children end with them, in turn.</summary>
     internal static void EndHostedSubRuns(SqlCommands commands, string hostRunId, string reason, DateTimeOffset now)
     {
-        foreach (var runId in HostedSubRuns(commands, hostRunId))
+        var children = commands.Get($"SELECT run_id FROM runs WHERE parent_run_id = @run AND hosting = 'local' AND status NOT IN {Terminal} ORDER BY created_at, run_id")
+            .With("@run", hostRunId).ReadAll(r => r.GetString(0));
+        foreach (var runId in HostedSubRuns(commands, hostRunId).Union(children, StringComparer.Ordinal))
         {
             // Ending one may have ended others already (its dependents).
             if (commands.Get("SELECT status FROM runs WHERE run_id = @id").With("@id", runId).ExecuteScalar() is string status && !RunStatus.IsTerminal(status))
