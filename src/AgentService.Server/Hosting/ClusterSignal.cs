@@ -51,6 +51,6 @@ internal enum ClusterSignalKind
     /// <summary>An agent registered through the gateway (key: agent id): it gets the Agent Protocol routes everywhere.</summary>
     Agent = 'a',
 
-    /// <summary>A node let requests of a rate-limit partition through (key: partition; detail: <c>count.sequence</c>).</summary>
+    /// <summary>What a node's rate-limit buckets let through (key: a sequence number; detail: lines of <c>partition count</c>).</summary>
     RateUsage = 'r',
 }

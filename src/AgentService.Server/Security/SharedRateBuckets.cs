@@ -20,6 +20,9 @@ internal sealed class SharedRateBuckets(IOptions<RateLimitOptions> options, Time
     /// <summary>A bucket made only for what other nodes admitted goes once it has been full this long.</summary>
     private static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(10);
 
+    /// <summary>Characters of one report before it is sent (a partition line is at most a few hundred more).</summary>
+    private const int MaxReport = 6000;
+
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private long _sequence;
 
@@ -38,17 +41,26 @@ internal sealed class SharedRateBuckets(IOptions<RateLimitOptions> options, Time
         }
     }
 
-    /// <summary>Another node let <paramref name="detail"/> (<c>count.sequence</c>) requests of the partition through.</summary>
-    public void ApplyRemote(string key, string? detail)
+    /// <summary>Another node's report (<see cref="ClusterSignal.Detail"/> of a <see cref="ClusterSignalKind.RateUsage"/>):
+    /// lines of <c>partition count</c>, what it let through of each since its last report.</summary>
+    public void ApplyRemote(string? report)
     {
-        if (detail is null || !int.TryParse(detail.Split('.')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count <= 0
-            || Settings(key).TokensPerSecond <= 0)
+        foreach (var line in (report ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            return;
-        }
+            var space = line.LastIndexOf(' ');
+            if (space <= 0 || !int.TryParse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count <= 0)
+            {
+                continue;
+            }
 
-        // A partition this node has not seen yet gets its bucket now, so that its first request here meets the others' use.
-        _buckets.GetOrAdd(key, NewBucket).Take(count);
+            var key = line[..space];
+            if (Settings(key).TokensPerSecond > 0)
+            {
+                // A partition this node has not seen yet gets its bucket now, so that its first request here meets the
+                // others' use.
+                _buckets.GetOrAdd(key, NewBucket).Take(count);
+            }
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -73,13 +85,18 @@ internal sealed class SharedRateBuckets(IOptions<RateLimitOptions> options, Time
 
     private void Flush(IClusterBroadcast broadcast)
     {
+        // One notification carries many partitions (a NOTIFY payload holds under 8,000 bytes): a busy node sends a few
+        // per interval, not one per key.
+        var report = new System.Text.StringBuilder();
         foreach (var (key, bucket) in _buckets)
         {
             if (bucket.TakeAdmitted() is var admitted and > 0)
             {
-                // The sequence keeps two reports of the same count apart (the sender folds identical payloads).
-                var sequence = Interlocked.Increment(ref _sequence);
-                broadcast.Send(new ClusterSignal(ClusterSignalKind.RateUsage, key, $"{admitted}.{sequence}"));
+                report.Append(key).Append(' ').Append(admitted.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                if (report.Length > MaxReport)
+                {
+                    Send(broadcast, report);
+                }
             }
 
             if (bucket.IsDisposed || bucket.IsUnusedFor(IdleLimit))
@@ -89,6 +106,18 @@ internal sealed class SharedRateBuckets(IOptions<RateLimitOptions> options, Time
                     bucket.Dispose();
                 }
             }
+        }
+
+        Send(broadcast, report);
+    }
+
+    private void Send(IClusterBroadcast broadcast, System.Text.StringBuilder report)
+    {
+        if (report.Length > 0)
+        {
+            // The sequence keeps two equal reports apart (the sender folds identical payloads).
+            broadcast.Send(new ClusterSignal(ClusterSignalKind.RateUsage, Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture), report.ToString()));
+            report.Clear();
         }
     }
 

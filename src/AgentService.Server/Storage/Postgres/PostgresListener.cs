@@ -92,7 +92,7 @@ internal sealed class PostgresListener(
 
         if (signal.Kind == ClusterSignalKind.RateUsage)
         {
-            rateBuckets.ApplyRemote(signal.Key, signal.Detail);
+            rateBuckets.ApplyRemote(signal.Detail);
             return;
         }
 
