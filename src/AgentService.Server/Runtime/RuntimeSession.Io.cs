@@ -9,7 +9,9 @@ namespace AgentService.Server.Runtime;
 
 internal sealed partial class RuntimeSession
 {
-    private const string ResumeKey = "run.resume";
+    /// <summary>The delivery key of a run's <c>run.resume</c> is this and the run id (the main run's, or a local
+    /// sub-run's taken over from an earlier attempt).</summary>
+    private const string ResumePrefix = "run.resume:";
 
     private async Task OutputAsync(JsonElement id, JsonElement parameters, JsonElement frame, CancellationToken cancellationToken)
     {
@@ -273,18 +275,19 @@ internal sealed partial class RuntimeSession
         var retryable = !accepted && (!reply.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object
             || (error.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
                 && data.TryGetProperty("retryable", out var r) && r.ValueKind == JsonValueKind.True));
-        if (deliveryId.StartsWith(ResumeKey, StringComparison.Ordinal))
+        if (deliveryId.StartsWith(ResumePrefix, StringComparison.Ordinal))
         {
+            var resumedRunId = deliveryId[ResumePrefix.Length..];
             if (accepted)
             {
                 ResumeAcknowledgement(deliveryId).TrySetResult();
             }
-            else if (!retryable && deliveryId.Length > ResumeKey.Length)
+            else if (!retryable && resumedRunId != _run!.RunId)
             {
                 // A runtime that does not take over a local sub-run of an earlier attempt (it does not know the run):
                 // nothing will run it, so it ends now, as it did before runtimes could take sub-runs over.
                 var message = reply.TryGetProperty("error", out var refused) && refused.TryGetProperty("message", out var text) ? text.ToString() : "refused";
-                await AbandonSubRunAsync(deliveryId[(ResumeKey.Length + 1)..], message);
+                await AbandonSubRunAsync(resumedRunId, message);
             }
 
             return;
@@ -387,7 +390,7 @@ internal sealed partial class RuntimeSession
                 Log.ResumingFromCheckpoint(_logger, run.RunId, checkpoint.CheckpointId, checkpoint.InputCursor);
             }
 
-            var resumeKey = run.RunId == _run!.RunId ? ResumeKey : ResumeKey + ":" + run.RunId;
+            var resumeKey = ResumePrefix + run.RunId;
             await SendRequestAsync(resumeKey, w =>
             {
                 w.WriteString("deliveryId", TypeId.New("dlv"));

@@ -116,11 +116,7 @@ internal sealed class AgentScopeHandler(AgentCatalog agents, IRunStore runs) : A
         if (agentId is null && values["runId"] is string runId)
         {
             var run = await runs.GetRunAsync(runId, http.RequestAborted);
-            if (run is null)
-            {
-                context.Succeed(requirement);
-            }
-            else if (context.User.CanUseAgent(run.AgentId))
+            if (run is null || context.User.CanUseAgent(run.AgentId))
             {
                 context.Succeed(requirement);
             }

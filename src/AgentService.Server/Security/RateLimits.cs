@@ -28,10 +28,10 @@ internal static class RateLimits
 
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(context => KeyPartition(context) is { } key
-                    ? Bucket(key, settings.PerKey, buckets)
+                    ? buckets.Partition(key)
                     : RateLimitPartition.GetNoLimiter("")),
                 PartitionedRateLimiter.Create<HttpContext, string>(context => AgentPartition(context, auth.Value.Mode) is { } agent
-                    ? Bucket("agent:" + agent, settings.PerAgent, buckets)
+                    ? buckets.Partition(SharedRateBuckets.AgentPrefix + agent)
                     : RateLimitPartition.GetNoLimiter("")));
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
@@ -43,11 +43,6 @@ internal static class RateLimits
         });
         return services;
     }
-
-    private static RateLimitPartition<string> Bucket(string key, RateLimitOptions.TokenBucket bucket, SharedRateBuckets buckets) =>
-        bucket.TokensPerSecond <= 0
-            ? RateLimitPartition.GetNoLimiter(key)
-            : RateLimitPartition.Get(key, buckets.Create);
 
     private static string? KeyPartition(HttpContext context)
     {

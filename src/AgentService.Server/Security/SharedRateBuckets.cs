@@ -17,6 +17,10 @@ internal sealed class SharedRateBuckets(IOptions<RateLimitOptions> options, Time
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Partitions of an agent's bucket start with this (<c>AgentService:RateLimits:PerAgent</c>); all others
+    /// are per key (<c>PerKey</c>).</summary>
+    public const string AgentPrefix = "agent:";
+
     /// <summary>A bucket made only for what other nodes admitted goes once it has been full this long.</summary>
     private static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(10);
 
@@ -26,7 +30,12 @@ internal sealed class SharedRateBuckets(IOptions<RateLimitOptions> options, Time
     private readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private long _sequence;
 
-    /// <summary>The limiter of a partition, for ASP.NET Core's partitioned limiter (which disposes it once idle).</summary>
+    /// <summary>The partition of <paramref name="key"/> for ASP.NET Core's partitioned limiter: its bucket, or no limit
+    /// when its settings have a rate of 0.</summary>
+    public RateLimitPartition<string> Partition(string key) =>
+        Settings(key).TokensPerSecond <= 0 ? RateLimitPartition.GetNoLimiter(key) : RateLimitPartition.Get(key, Create);
+
+    /// <summary>The limiter of a partition (the partitioned limiter disposes it once idle).</summary>
     public RateLimiter Create(string key)
     {
         while (true)
@@ -124,7 +133,7 @@ internal sealed class SharedRateBuckets(IOptions<RateLimitOptions> options, Time
     private Bucket NewBucket(string key) => new(Settings(key).ToLimiterOptions());
 
     private RateLimitOptions.TokenBucket Settings(string key) =>
-        key.StartsWith("agent:", StringComparison.Ordinal) ? options.Value.PerAgent : options.Value.PerKey;
+        key.StartsWith(AgentPrefix, StringComparison.Ordinal) ? options.Value.PerAgent : options.Value.PerKey;
 
     /// <summary>A token bucket that counts what it lets through, and can be drained of what other nodes let through.</summary>
     private sealed class Bucket(TokenBucketRateLimiterOptions settings) : RateLimiter

@@ -98,8 +98,7 @@ internal sealed class SqlDeliveryStore(ISqlDatabase database, TimeProvider time)
                         GROUP BY d.run_id
                         UNION
                         SELECT h.run_id, MIN(c.created_at) AS since FROM runs c JOIN attempts h ON h.attempt_id = c.host_attempt_id
-                        WHERE c.host_attempt_id IS NOT NULL AND c.hosting = 'local' AND c.status NOT IN {SqlRunStore.Terminal}
-                          AND NOT EXISTS (SELECT 1 FROM deliveries hd WHERE hd.run_id = c.run_id AND hd.status = 'held')
+                        WHERE c.host_attempt_id IS NOT NULL AND {SqlRunStore.IsLocalWork("c")}
                         GROUP BY h.run_id
                     ) work
                     GROUP BY run_id ORDER BY MIN(since) LIMIT @limit

@@ -341,14 +341,21 @@ internal sealed partial class SqlRunStore
             ORDER BY c.created_at, c.run_id
             """).With("@host", hostRunId).ReadAll(r => r.GetString(0));
 
-    /// <summary>SQL: the run <paramref name="hostRun"/> (an SQL expression) hosts local sub-runs that need its runtime:
-    /// unfinished and not held for their dependencies. Work for a runtime, like a pending delivery of its own.</summary>
-    internal static string HostsLocalWork(string hostRun) => $"""
-        EXISTS (SELECT 1 FROM runs c
-                WHERE c.host_attempt_id IN (SELECT attempt_id FROM attempts WHERE run_id = {hostRun})
-                  AND c.hosting = 'local' AND c.status NOT IN {Terminal}
-                  AND NOT EXISTS (SELECT 1 FROM deliveries hd WHERE hd.run_id = c.run_id AND hd.status = 'held'))
-        """;
+    /// <summary>SQL: the run aliased <paramref name="c"/> is a local sub-run that needs its host's runtime: unfinished
+    /// and not held for its dependencies.</summary>
+    internal static string IsLocalWork(string c) =>
+        $"{c}.hosting = 'local' AND {c}.status NOT IN {Terminal} AND NOT EXISTS (SELECT 1 FROM deliveries hd WHERE hd.run_id = {c}.run_id AND hd.status = 'held')";
+
+    /// <summary>SQL: the run <paramref name="hostRun"/> (an SQL expression) hosts local sub-runs that need its runtime
+    /// (<see cref="IsLocalWork"/>). Work for a runtime, like a pending delivery of its own.</summary>
+    internal static string HostsLocalWork(string hostRun) =>
+        $"EXISTS (SELECT 1 FROM runs c WHERE c.host_attempt_id IN (SELECT attempt_id FROM attempts WHERE run_id = {hostRun}) AND {IsLocalWork("c")})";
+
+    /// <summary>Ends the run's open (pending or active) attempts as lost, with <paramref name="reason"/>; returns their ids.</summary>
+    internal static List<string> LoseOpenAttempts(SqlCommands commands, string runId, string reason, DateTimeOffset now) =>
+        commands.Get("UPDATE attempts SET status = @lost, exit_reason = @reason, connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active) RETURNING attempt_id")
+            .With("@lost", AttemptStatus.Lost).With("@reason", reason).With("@at", now.ToUnixMs()).With("@run", runId)
+            .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active).ReadAll(r => r.GetString(0));
 
     /// <summary>The attempt of a host that is over (its process exited, its lease lapsed) ends its local sub-runs'
     /// attempts too: they lived in that process. The runs stay open for the host run's next attempt, which takes them
@@ -372,9 +379,7 @@ internal sealed partial class SqlRunStore
         var adopted = new List<(RunRecord, AttemptRecord)>();
         foreach (var childRunId in HostedSubRuns(commands, hostRunId))
         {
-            commands.Get("UPDATE attempts SET status = @lost, exit_reason = COALESCE(exit_reason, @reason), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
-                .With("@lost", AttemptStatus.Lost).With("@reason", "handed to attempt " + hostAttemptId).With("@at", now.ToUnixMs()).With("@run", childRunId)
-                .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active).ExecuteNonQuery();
+            LoseOpenAttempts(commands, childRunId, "handed to attempt " + hostAttemptId, now);
             RunRecord run;
             using (var reader = commands.Get($"UPDATE runs SET attempt_count = attempt_count + 1, host_attempt_id = @host, updated_at = @at WHERE run_id = @run RETURNING {RunColumns}")
                 .With("@host", hostAttemptId).With("@at", now.ToUnixMs()).With("@run", childRunId).ExecuteReader())
@@ -443,9 +448,7 @@ internal sealed partial class SqlRunStore
 
     private static void EndLocalSubRun(SqlCommands commands, string runId, string host, string reason, DateTimeOffset now)
     {
-        commands.Get("UPDATE attempts SET status = @lost, exit_reason = @reason, connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active)")
-            .With("@lost", AttemptStatus.Lost).With("@reason", reason).With("@at", now.ToUnixMs()).With("@run", runId)
-            .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active).ExecuteNonQuery();
+        LoseOpenAttempts(commands, runId, reason, now);
         // Its log says why it ended (a UI that reads the stream sees it fail), and an awaiting parent's wake carries it.
         EndWithError(commands, runId, RunStatus.Failed, "attempt_lost", $"Its host ({host}) is over ({reason}); nothing runs it any more.", now);
     }

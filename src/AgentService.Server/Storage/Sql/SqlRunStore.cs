@@ -188,22 +188,22 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
         return database.WriteAsync(
             commands =>
             {
-                var ended = commands.Get("UPDATE attempts SET status = @status, exit_reason = @reason, connection_id = NULL, updated_at = @at WHERE attempt_id = @id AND status IN (@pending, @active)")
+                var runId = commands.Get("UPDATE attempts SET status = @status, exit_reason = @reason, connection_id = NULL, updated_at = @at WHERE attempt_id = @id AND status IN (@pending, @active) RETURNING run_id")
                     .With("@status", status).With("@reason", reason).With("@at", now.ToUnixMs()).With("@id", attemptId)
                     .With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active)
-                    .ExecuteNonQuery() == 1;
-                if (ended)
+                    .ExecuteScalar() as string;
+                if (runId is not null)
                 {
                     // The local sub-runs of an attempt live in its process: their attempts end with it, and they wait,
                     // open, for the run's next attempt to take them over (or end with the run).
                     ReleaseLocalSubRuns(commands, attemptId, "host attempt over: " + reason, now);
                     if (status == AttemptStatus.Lost)
                     {
-                        RecordAttemptLost(commands, attemptId, reason, now);
+                        RecordAttemptLost(commands, runId, attemptId, reason, now);
                     }
                 }
 
-                return ended;
+                return runId is not null;
             },
             cancellationToken);
     }
@@ -237,13 +237,10 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
 
             var number = (long)commands.Get("UPDATE runs SET attempt_count = attempt_count + 1, status = CASE WHEN status = @queued THEN @starting ELSE status END, updated_at = @at WHERE run_id = @run RETURNING attempt_count")
                 .With("@run", runId).With("@queued", RunStatus.Queued).With("@starting", RunStatus.Starting).With("@at", now.ToUnixMs()).ExecuteScalar()!;
-            var lapsed = commands.Get("UPDATE attempts SET status = @lost, exit_reason = COALESCE(exit_reason, 'claim or lease expired'), connection_id = NULL, updated_at = @at WHERE run_id = @run AND status IN (@pending, @active) RETURNING attempt_id")
-                .With("@lost", AttemptStatus.Lost).With("@at", now.ToUnixMs()).With("@run", runId).With("@pending", AttemptStatus.Pending).With("@active", AttemptStatus.Active)
-                .ReadAll(r => r.GetString(0));
-            foreach (var lost in lapsed)
+            foreach (var lost in LoseOpenAttempts(commands, runId, "claim or lease expired", now))
             {
                 ReleaseLocalSubRuns(commands, lost, "host attempt over: claim or lease expired", now);
-                RecordAttemptLost(commands, lost, "claim or lease expired", now);
+                RecordAttemptLost(commands, runId, lost, "claim or lease expired", now);
             }
 
             // The claim lease holds the run for the worker until it attaches (no instance is bound before the attach).
@@ -362,10 +359,9 @@ internal sealed partial class SqlRunStore(ISqlDatabase database, TimeProvider ti
     /// <c>runtime</c>, code <c>attempt_lost</c>, not fatal (a new attempt may take the run on), so a reader of the log or
     /// the stream sees why the run's work paused and started again.
     /// </summary>
-    private static void RecordAttemptLost(SqlCommands commands, string attemptId, string reason, DateTimeOffset now)
+    private static void RecordAttemptLost(SqlCommands commands, string runId, string attemptId, string reason, DateTimeOffset now)
     {
-        if (commands.Get("SELECT run_id FROM attempts WHERE attempt_id = @id").With("@id", attemptId).ExecuteScalar() is not string runId
-            || RunLogWriter.Open(commands, runId, now) is not { } log)
+        if (RunLogWriter.Open(commands, runId, now) is not { } log)
         {
             return;
         }
